@@ -1,0 +1,100 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Trailwatch module compiles with (see STYLE.md): Swift 6 language mode,
+/// explicit existentials, and imports that are internal unless a file says `public import`.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "Trailwatch",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "trailwatch", targets: ["trailwatch"]),
+        .executable(name: "trailwatch-bench", targets: ["TrailwatchBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+    ],
+    targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "TrailwatchCore",
+            swiftSettings: strictSettings),
+        .target(
+            name: "AWSWire",
+            dependencies: [
+                "TrailwatchCore", "CZlib",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings),
+        .target(
+            name: "AWSShapes",
+            dependencies: ["TrailwatchCore", "AWSWire"],
+            swiftSettings: strictSettings),
+        .target(
+            name: "Storage",
+            dependencies: ["TrailwatchCore"],
+            swiftSettings: strictSettings),
+        .target(
+            name: "StorageSQLite",
+            dependencies: [
+                "TrailwatchCore", "Storage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .target(
+            name: "Identity",
+            dependencies: ["TrailwatchCore", "AWSShapes", "Storage"],
+            swiftSettings: strictSettings),
+        .target(
+            name: "CloudWatchMetrics",
+            dependencies: ["TrailwatchCore", "AWSShapes", "Storage"],
+            swiftSettings: strictSettings),
+        .target(
+            name: "Server",
+            dependencies: [
+                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Identity", "CloudWatchMetrics",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "trailwatch",
+            dependencies: [
+                "TrailwatchCore", "Server", "Storage", "StorageSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+        .executableTarget(
+            name: "TrailwatchBench",
+            dependencies: [
+                "TrailwatchCore", "AWSWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/TrailwatchBench",
+            swiftSettings: strictSettings),
+        .testTarget(name: "TrailwatchCoreTests", dependencies: ["TrailwatchCore"], swiftSettings: strictSettings),
+        .testTarget(name: "AWSWireTests", dependencies: ["AWSWire", "AWSShapes", "TrailwatchCore"], swiftSettings: strictSettings),
+        .testTarget(name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "Storage", "TrailwatchCore"], swiftSettings: strictSettings),
+        .testTarget(name: "CloudWatchMetricsTests", dependencies: ["CloudWatchMetrics", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"], swiftSettings: strictSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "AWSWire", "AWSShapes", "StorageSQLite", "TrailwatchCore"], swiftSettings: strictSettings),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,120 @@
+import Foundation
+public import TrailwatchCore
+
+/// Turns an untyped document (a parsed JSON or CBOR body) into the model-typed tree of an
+/// operation's input: members keyed by model name, scalars checked against their shapes.
+///
+/// A value of the wrong type is a `SerializationException`, as AWS answers it; members the
+/// model does not know are ignored, and JSON `null` reads as absent.
+public struct DocumentDecoder {
+    /// Which document format the tree came from (they carry timestamps and blobs differently).
+    public enum Dialect: Sendable { case json, cbor }
+
+    let model: ServiceModel
+    let dialect: Dialect
+
+    public init(model: ServiceModel, dialect: Dialect) {
+        self.model = model
+        self.dialect = dialect
+    }
+
+    /// Decodes `document` as a value of shape `shapeIndex`.
+    public func decode(_ document: WireValue, shape shapeIndex: Int) throws -> WireValue {
+        try convert(document, shapeIndex, path: "")
+    }
+
+    private func mismatch(_ found: WireValue, _ expected: String, _ path: String) -> AWSError {
+        let where_ = path.isEmpty ? "the request body" : "'\(path)'"
+        return AWSError(CommonErrors.serializationException,
+                        "Expected \(expected) for \(where_) but found \(found.kindName == "object" ? "an object" : "a " + found.kindName).")
+    }
+
+    private func convert(_ v: WireValue, _ index: Int, path: String) throws -> WireValue {
+        let shape = model.shapes[index]
+        switch shape.kind {
+        case .structure:
+            guard case .map(let obj) = v else { throw mismatch(v, "an object", path) }
+            var out: [String: WireValue] = [:]
+            out.reserveCapacity(obj.count)
+            for member in shape.members where member.location == .body {
+                guard let raw = obj[member.wireName], raw != .null else { continue }
+                out[member.name] = try convert(raw, member.shape, path: join(path, lowerFirst(member.name)))
+            }
+            return .map(out)
+        case .list:
+            guard case .list(let items) = v else { throw mismatch(v, "a list", path) }
+            var out: [WireValue] = []
+            out.reserveCapacity(items.count)
+            for (i, item) in items.enumerated() {
+                if item == .null { out.append(.null); continue }
+                out.append(try convert(item, shape.element, path: "\(path).\(i + 1).member"))
+            }
+            return .list(out)
+        case .map:
+            guard case .map(let obj) = v else { throw mismatch(v, "an object", path) }
+            var out: [String: WireValue] = [:]
+            for (k, item) in obj where item != .null {
+                out[k] = try convert(item, shape.element, path: "\(path).\(k)")
+            }
+            return .map(out)
+        case .string:
+            guard case .string = v else { throw mismatch(v, "a string", path) }
+            return v
+        case .integer, .long:
+            switch v {
+            case .int: return v
+            case .double(let d) where d.rounded(.towardZero) == d && abs(d) < 9.2e18: return .int(Int64(d))
+            default: throw mismatch(v, "an integer", path)
+            }
+        case .float, .double:
+            switch v {
+            case .int(let i): return .double(Double(i))
+            case .double: return v
+            case .string(let s):
+                // JSON cannot carry NaN and infinities as numbers; AWS protocols send strings.
+                switch s {
+                case "NaN": return .double(.nan)
+                case "Infinity": return .double(.infinity)
+                case "-Infinity": return .double(-.infinity)
+                default: throw mismatch(v, "a number", path)
+                }
+            default: throw mismatch(v, "a number", path)
+            }
+        case .boolean:
+            guard case .bool = v else { throw mismatch(v, "a boolean", path) }
+            return v
+        case .timestamp:
+            switch v {
+            case .timestamp: return v
+            case .int(let i): return .timestamp(Date(timeIntervalSince1970: Double(i)))
+            case .double(let d): return .timestamp(Date(timeIntervalSince1970: d))
+            case .string(let s):
+                guard let d = Timestamps.parseISO8601(s) else { throw mismatch(v, "a timestamp", path) }
+                return .timestamp(d)
+            default: throw mismatch(v, "a timestamp", path)
+            }
+        case .blob:
+            switch (v, dialect) {
+            case (.blob, _): return v
+            case (.string(let s), .json):
+                guard let bytes = Base64.decode(s) else {
+                    throw AWSError(CommonErrors.serializationException, "Value for '\(path)' is not valid base64.")
+                }
+                return .blob(bytes)
+            default: throw mismatch(v, "a blob", path)
+            }
+        case .document:
+            return v
+        }
+    }
+}
+
+/// `MetricData` -> `metricData`: how AWS names members in validation messages.
+@inlinable func lowerFirst(_ s: String) -> String {
+    guard let f = s.first, f.isUppercase else { return s }
+    return f.lowercased() + s.dropFirst()
+}
+
+@inlinable func join(_ path: String, _ name: String) -> String {
+    path.isEmpty ? name : path + "." + name
+}

@@ -1,0 +1,148 @@
+public import TrailwatchCore
+import Synchronization
+
+/// Checks a decoded input against its model's constraints (required, length, range, enum,
+/// pattern) and words each violation as AWS does:
+///
+///     1 validation error detected: Value 'a:b' at 'logGroupName' failed to satisfy
+///     constraint: Member must satisfy regular expression pattern: [\.\-_/#A-Za-z0-9]+
+public struct Validator {
+    let model: ServiceModel
+
+    public init(model: ServiceModel) { self.model = model }
+
+    /// One failed constraint.
+    public struct Violation: Sendable, Equatable {
+        /// The coral text: `Value 'x' at 'metricData.1.member.unit' failed to satisfy ...`.
+        public var text: String
+        /// True for a missing required member.
+        public var missing: Bool
+        /// The member's Query path (`MetricData.member.1.Unit`), as CloudWatch's
+        /// `MissingParameter` messages name it.
+        public var queryPath: String
+    }
+
+    /// All violations in `value` (of shape `shapeIndex`), in document order.
+    public func violations(of value: WireValue, shape shapeIndex: Int) -> [Violation] {
+        var out: [Violation] = []
+        check(value, shapeIndex, path: "", queryPath: "", into: &out)
+        return out
+    }
+
+    /// The AWS error for `violations` on `service`: CloudWatch answers a missing member with
+    /// `MissingParameter` ("The parameter Namespace is required."), everything else with the
+    /// coral text ("2 validation errors detected: ...; ...") under the service's code.
+    public static func error(for violations: [Violation], service: AWSService, code: AWSErrorType) -> AWSError {
+        if service == .cloudWatch {
+            let missing = violations.filter(\.missing)
+            if !missing.isEmpty {
+                return AWSError(AWSErrorType("MissingRequiredParameterException", queryCode: "MissingParameter"),
+                                missing.map { "The parameter \($0.queryPath) is required." }.joined(separator: "\n"))
+            }
+        }
+        let n = violations.count
+        return AWSError(code, "\(n) validation error\(n == 1 ? "" : "s") detected: " + violations.map(\.text).joined(separator: "; "))
+    }
+
+    private func check(_ value: WireValue, _ index: Int, path: String, queryPath: String, into out: inout [Violation]) {
+        let shape = model.shapes[index]
+        switch (shape.kind, value) {
+        case (.structure, .map(let fields)):
+            for member in shape.members {
+                let memberPath = join(path, lowerFirst(member.name))
+                let memberQueryPath = join(queryPath, member.wireName)
+                guard let v = fields[member.name], v != .null else {
+                    if member.required, !shape.isUnion {
+                        out.append(Violation(text: "Value null at '\(memberPath)' failed to satisfy constraint: Member must not be null",
+                                             missing: true, queryPath: memberQueryPath))
+                    }
+                    continue
+                }
+                check(v, member.shape, path: memberPath, queryPath: memberQueryPath, into: &out)
+            }
+        case (.list, .list(let items)):
+            checkLength(Double(items.count), shape, value, path, &out)
+            for (i, item) in items.enumerated() where item != .null {
+                check(item, shape.element, path: "\(path).\(i + 1).member", queryPath: "\(queryPath).member.\(i + 1)", into: &out)
+            }
+        case (.map, .map(let entries)):
+            checkLength(Double(entries.count), shape, value, path, &out)
+            for (k, item) in entries {
+                check(.string(k), shape.key, path: "\(path).key", queryPath: queryPath, into: &out)
+                check(item, shape.element, path: "\(path).\(k)", queryPath: queryPath, into: &out)
+            }
+        case (.string, .string(let s)):
+            checkLength(Double(s.utf16.count), shape, value, path, &out)
+            if let allowed = shape.enumValues, !allowed.contains(s) {
+                out.append(Violation(text: "Value '\(s)' at '\(path)' failed to satisfy constraint: Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]", missing: false, queryPath: ""))
+            }
+            if let pattern = shape.pattern, !PatternCache.shared.matches(pattern, s) {
+                out.append(Violation(text: "Value '\(s)' at '\(path)' failed to satisfy constraint: Member must satisfy regular expression pattern: \(pattern)", missing: false, queryPath: ""))
+            }
+        case (.blob, .blob(let b)):
+            checkLength(Double(b.count), shape, value, path, &out)
+        case (.integer, .int(let i)), (.long, .int(let i)):
+            checkRange(Double(i), shape, String(i), path, &out)
+        case (.float, .double(let d)), (.double, .double(let d)):
+            if d.isFinite { checkRange(d, shape, String(d), path, &out) }
+        default:
+            break
+        }
+    }
+
+    private func describe(_ v: WireValue) -> String {
+        switch v {
+        case .string(let s): return s
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .bool(let b): return String(b)
+        case .list(let l): return "[" + l.map(describe).joined(separator: ", ") + "]"
+        case .map(let m): return "{" + m.keys.sorted().map { "\($0)=\(describe(m[$0]!))" }.joined(separator: ", ") + "}"
+        case .blob: return "java.nio.HeapByteBuffer"
+        case .timestamp(let t): return Timestamps.iso8601(t)
+        case .null: return "null"
+        }
+    }
+
+    private func checkLength(_ n: Double, _ shape: Shape, _ value: WireValue, _ path: String, _ out: inout [Violation]) {
+        if let min = shape.min, n < min {
+            out.append(Violation(text: "Value '\(describe(value))' at '\(path)' failed to satisfy constraint: Member must have length greater than or equal to \(Int(min))", missing: false, queryPath: ""))
+        }
+        if let max = shape.max, n > max {
+            out.append(Violation(text: "Value '\(describe(value))' at '\(path)' failed to satisfy constraint: Member must have length less than or equal to \(Int(max))", missing: false, queryPath: ""))
+        }
+    }
+
+    private func checkRange(_ n: Double, _ shape: Shape, _ text: String, _ path: String, _ out: inout [Violation]) {
+        if let min = shape.min, n < min {
+            out.append(Violation(text: "Value '\(text)' at '\(path)' failed to satisfy constraint: Member must have value greater than or equal to \(format(min))", missing: false, queryPath: ""))
+        }
+        if let max = shape.max, n > max {
+            out.append(Violation(text: "Value '\(text)' at '\(path)' failed to satisfy constraint: Member must have value less than or equal to \(format(max))", missing: false, queryPath: ""))
+        }
+    }
+
+    private func format(_ d: Double) -> String {
+        d == d.rounded() && abs(d) < 1e18 ? String(Int64(d)) : String(d)
+    }
+}
+
+/// Compiled model patterns, shared by every request. A pattern Swift's regex engine cannot
+/// compile (the models use Java syntax) is skipped rather than refusing valid input.
+final class PatternCache: Sendable {
+    static let shared = PatternCache()
+
+    private struct Entry: @unchecked Sendable { let regex: Regex<AnyRegexOutput>? }
+    private let cache = Mutex<[String: Entry]>([:])
+
+    func matches(_ pattern: String, _ text: String) -> Bool {
+        let entry = cache.withLock { cache -> Entry in
+            if let e = cache[pattern] { return e }
+            let e = Entry(regex: try? Regex(pattern))
+            cache[pattern] = e
+            return e
+        }
+        guard let regex = entry.regex else { return true }
+        return (try? regex.wholeMatch(in: text)) != nil
+    }
+}

@@ -1,0 +1,68 @@
+import AWSWire
+import Foundation
+public import Identity
+public import TrailwatchCore
+
+/// How strictly the server checks signatures.
+public enum AuthMode: String, Sendable, CaseIterable {
+    /// Verify SigV4 against known credentials.
+    case strict
+    /// Accept any key without verifying; a 12-digit access key id selects that account.
+    case open
+}
+
+/// Turns a request's SigV4 claim into the caller's identity, or refuses it.
+public struct Authenticator: Sendable {
+    public let mode: AuthMode
+    let resolver: any CredentialResolver
+    let defaultAccountId: String
+    let clock: any WallClock
+
+    public init(mode: AuthMode, resolver: any CredentialResolver, defaultAccountId: String, clock: any WallClock) {
+        self.mode = mode
+        self.resolver = resolver
+        self.defaultAccountId = defaultAccountId
+        self.clock = clock
+    }
+
+    /// The outcome of authentication.
+    struct Authenticated {
+        var identity: CallerIdentity
+        var region: String
+    }
+
+    /// Checks `request` for `service`; `rawBody` is the body as received (before gzip).
+    /// `requiresAuth` is false for the few operations AWS accepts unsigned.
+    func authenticate(_ request: SigV4Request, service: AWSService, rawBody: [UInt8], requiresAuth: Bool) async throws -> Authenticated {
+        let claim: SigV4Claim?
+        do {
+            claim = try SigV4.claim(of: request)
+        } catch {
+            if mode == .open { return anonymous() }
+            throw error
+        }
+        guard let claim else {
+            if mode == .open || !requiresAuth { return anonymous() }
+            throw SigV4Failure.missingAuthentication
+        }
+        let region = claim.credential.region.isEmpty ? "us-east-1" : claim.credential.region
+        switch mode {
+        case .open:
+            let key = claim.credential.accessKeyId
+            let account = key.count == 12 && key.allSatisfy(\.isNumber) ? key : defaultAccountId
+            return Authenticated(identity: .root(accountId: account, accessKeyId: key), region: region)
+        case .strict:
+            try SigV4.checkFreshness(claim, service: service.signingName, now: clock.now())
+            guard let credential = try await resolver.credential(for: claim.credential.accessKeyId) else {
+                throw SigV4Failure.unknownAccessKey
+            }
+            try SigV4.verify(claim, request: request, secret: credential.secretAccessKey,
+                             payloadHash: SigV4.hexSHA256(rawBody))
+            return Authenticated(identity: credential.identity, region: region)
+        }
+    }
+
+    private func anonymous() -> Authenticated {
+        Authenticated(identity: .root(accountId: defaultAccountId, accessKeyId: ""), region: "us-east-1")
+    }
+}

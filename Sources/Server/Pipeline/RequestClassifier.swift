@@ -1,0 +1,65 @@
+import AWSWire
+import TrailwatchCore
+
+/// Tells which service, protocol and operation a request is for, from what real clients send
+/// (DESIGN.md, "Wire protocols"):
+///
+/// | signal                                         | protocol            |
+/// |------------------------------------------------|---------------------|
+/// | `X-Amz-Target: Prefix.Operation`               | awsJson 1.0 / 1.1   |
+/// | `POST /service/<Name>/operation/<Operation>`   | smithy-rpc-v2-cbor  |
+/// | form body or query string with `Action=`       | awsQuery            |
+/// | anything else                                  | S3 REST-XML         |
+///
+/// The Query service comes from the SigV4 credential scope, or from `Version` when unsigned.
+struct RequestClassifier {
+    struct Classified {
+        var service: AWSService?
+        var proto: WireProtocol
+        var operation: String?
+        /// Query parameters (form body and URL query), for awsQuery.
+        var form: [(String, String)]
+    }
+
+    static func classify(_ req: IncomingRequest, body: [UInt8], scopeService: String?) -> Classified {
+        if let target = req.header("x-amz-target") {
+            if let dot = target.lastIndex(of: ".") {
+                let prefix = String(target[..<dot])
+                let op = String(target[target.index(after: dot)...])
+                if let (service, proto) = ServiceDirectory.service(targetPrefix: prefix) {
+                    return Classified(service: service, proto: proto, operation: op, form: [])
+                }
+            }
+            let service = scopeService.flatMap(AWSService.init(signingName:))
+            let proto: WireProtocol = service == .cloudWatch ? .awsJson1_0 : .awsJson1_1
+            return Classified(service: service, proto: proto, operation: nil, form: [])
+        }
+        if req.rawPath.hasPrefix("/service/") {
+            let parts = req.rawPath.split(separator: "/")
+            if parts.count == 4, parts[2] == "operation" {
+                let service = ServiceDirectory.service(rpcServiceName: String(parts[1]))
+                return Classified(service: service, proto: .rpcV2Cbor, operation: String(parts[3]), form: [])
+            }
+        }
+        let contentType = req.header("content-type")?.lowercased() ?? ""
+        var form: [(String, String)] = []
+        if contentType.hasPrefix("application/x-www-form-urlencoded") {
+            form = PercentEncoding.parseForm(Substring(decoding: body, as: UTF8.self))
+        }
+        let queryParams = PercentEncoding.parseForm(Substring(req.rawQuery))
+        if queryParams.contains(where: { $0.0 == "Action" }) { form = queryParams + form }
+        if let action = form.first(where: { $0.0 == "Action" })?.1 {
+            var service = scopeService.flatMap(AWSService.init(signingName:))
+            if service == nil || !ServiceDirectory.speaksQuery(service!) {
+                service = form.first(where: { $0.0 == "Version" }).flatMap { ServiceDirectory.service(queryVersion: $0.1) } ?? service
+            }
+            return Classified(service: service, proto: .awsQuery, operation: action, form: form)
+        }
+        if !form.isEmpty || (req.method == "POST" && req.rawPath == "/" && scopeService != "s3") {
+            // A Query request without Action.
+            let service = scopeService.flatMap(AWSService.init(signingName:))
+            return Classified(service: service, proto: .awsQuery, operation: nil, form: form)
+        }
+        return Classified(service: .s3, proto: .restXml, operation: nil, form: [])
+    }
+}

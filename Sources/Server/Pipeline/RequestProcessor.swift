@@ -1,0 +1,157 @@
+public import AWSWire
+import Foundation
+public import Logging
+public import Storage
+public import TrailwatchCore
+
+/// The whole request path, free of any HTTP framework:
+///
+/// ```
+/// IncomingRequest ─► admin routes (/_trailwatch/health, reset)
+///                 ─► classify (service, protocol, operation)
+///                 ─► authenticate (SigV4 over the body as sent)
+///                 ─► inflate gzip ─► decode + validate input (service model)
+///                 ─► route table handler ─► encode output
+/// any AWSError along the way ─► the protocol's error shape; anything else ─► InternalFailure
+/// ```
+public struct RequestProcessor: Sendable {
+    /// Largest body a non-S3 request may carry, compressed or not.
+    public static let maxBodyBytes = 8 * 1024 * 1024
+
+    let routes: RouteTable
+    let authenticator: Authenticator
+    let clock: any WallClock
+    let resetter: (any StateReset)?
+    let logger: Logger
+
+    /// - Parameter resetter: the state to wipe on reset requests, or nil when reset is off.
+    public init(routes: RouteTable, authenticator: Authenticator, clock: any WallClock, resetter: (any StateReset)?, logger: Logger) {
+        self.routes = routes
+        self.authenticator = authenticator
+        self.clock = clock
+        self.resetter = resetter
+        self.logger = logger
+    }
+
+    /// Answers one request.
+    public func handle(_ req: IncomingRequest) async -> WireResponse {
+        let requestID = RequestID.make()
+        if let admin = await adminResponse(req) { return admin }
+
+        let sigRequest = SigV4Request(method: req.method, rawPath: req.rawPath, rawQuery: req.rawQuery, headers: req.headers)
+        let scopeService = (try? SigV4.claim(of: sigRequest))??.credential.service
+        let classified = RequestClassifier.classify(req, body: req.body, scopeService: scopeService)
+        guard let service = classified.service else {
+            let error = AWSError(CommonErrors.unknownService,
+                                 "Trailwatch could not tell which service this request is for. Send an X-Amz-Target header (JSON), a smithy-protocol RPCv2 path, or a Query Action with a SigV4 credential scope naming the service.")
+            return WireCodec.encodeError(error, proto: classified.proto, model: nil, requestID: requestID)
+        }
+        let model = ServiceDirectory.model(service)
+        let codec = WireCodec(proto: classified.proto, model: model)
+        do {
+            let operation = try resolveOperation(classified, model: model)
+            let auth: Authenticator.Authenticated
+            do {
+                auth = try await authenticator.authenticate(sigRequest, service: service, rawBody: req.body,
+                                                            requiresAuth: operation?.requiresAuth ?? true)
+            } catch let failure as SigV4Failure {
+                throw failure.awsError(for: classified.proto)
+            }
+            guard let operation else {
+                throw unknownOperation(classified)
+            }
+            guard let handler = routes.handler(service, operation.name) else {
+                throw AWSError(CommonErrors.notImplemented,
+                               "Trailwatch does not implement \(model.service.displayName) \(operation.name) yet.")
+            }
+            let body = try inflate(req)
+            let input = try codec.decodeInput(operation, body: body, form: classified.form)
+            let ctx = CallContext(requestID: requestID, identity: auth.identity, region: auth.region,
+                                  receivedAt: clock.now(), sourceIP: req.sourceIP, userAgent: req.header("user-agent") ?? "")
+            let output = try await handler(input, ctx)
+            return codec.encodeOutput(operation, output, requestID: requestID)
+        } catch let error as AWSError {
+            return codec.encodeError(error, requestID: requestID)
+        } catch {
+            logger.error("internal failure", metadata: ["requestId": .string(requestID), "error": .string("\(error)")])
+            let failure = AWSError(CommonErrors.internalFailure, "The request processing has failed because of an unknown error, exception or failure. (Request ID: \(requestID))")
+            return codec.encodeError(failure, requestID: requestID)
+        }
+    }
+
+    /// The model's operation, nil when the request names none the service has.
+    private func resolveOperation(_ c: RequestClassifier.Classified, model: ServiceModel) throws -> OperationModel? {
+        guard let name = c.operation else { return nil }
+        return model.operations[name]
+    }
+
+    private func unknownOperation(_ c: RequestClassifier.Classified) -> AWSError {
+        switch c.proto {
+        case .awsQuery:
+            guard let action = c.operation, !action.isEmpty else {
+                return AWSError(CommonErrors.missingAction, "The request is missing an action or a required parameter.")
+            }
+            return AWSError(CommonErrors.invalidAction, "The action \(action) is not valid for this web service.")
+        case .rpcV2Cbor:
+            return AWSError(AWSErrorType("UnknownOperationException", status: 404),
+                            "The operation \(c.operation ?? "") is not known to this service.")
+        default:
+            return AWSError(CommonErrors.unknownOperation,
+                            c.operation.map { "The operation \($0) is not known to this service." } ?? "Unknown operation.")
+        }
+    }
+
+    /// The body, inflated when it is gzip-encoded.
+    private func inflate(_ req: IncomingRequest) throws -> [UInt8] {
+        guard let encoding = req.header("content-encoding")?.lowercased(), encoding.contains("gzip") else { return req.body }
+        do {
+            return try Gzip.inflate(req.body, limit: Self.maxBodyBytes)
+        } catch GzipError.tooLarge(let limit) {
+            throw AWSError(CommonErrors.requestEntityTooLarge, "The decompressed request body is larger than \(limit) bytes.")
+        } catch {
+            throw AWSError(CommonErrors.serializationException, "The request body is marked Content-Encoding: gzip but could not be decompressed: \(error).")
+        }
+    }
+
+    // MARK: Admin routes
+
+    private func adminResponse(_ req: IncomingRequest) async -> WireResponse? {
+        switch (req.method, req.rawPath) {
+        case ("GET", "/_trailwatch/health"), ("HEAD", "/_trailwatch/health"):
+            return jsonResponse(200, #"{"status":"ok"}"#)
+        case ("POST", "/_trailwatch/reset"), ("POST", "/moto-api/reset"):
+            guard let resetter else {
+                return jsonResponse(403, #"{"status":"error","message":"Reset is disabled. Start the server with --enable-reset or --in-memory to allow it."}"#)
+            }
+            do {
+                try await resetter.reset()
+                logger.info("state reset")
+                return jsonResponse(200, #"{"status": "ok"}"#)
+            } catch {
+                logger.error("reset failed", metadata: ["error": .string("\(error)")])
+                return jsonResponse(500, #"{"status":"error","message":"reset failed"}"#)
+            }
+        default:
+            return nil
+        }
+    }
+
+    private func jsonResponse(_ status: Int, _ body: String) -> WireResponse {
+        WireResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
+    }
+}
+
+extension AWSService {
+    /// The service's name in messages.
+    var displayName: String {
+        switch self {
+        case .cloudWatch: return "CloudWatch"
+        case .logs: return "CloudWatch Logs"
+        case .cloudTrail: return "CloudTrail"
+        case .sts: return "STS"
+        case .iam: return "IAM"
+        case .sns: return "SNS"
+        case .s3: return "S3"
+        }
+    }
+}

@@ -1,0 +1,48 @@
+public import AWSWire
+public import TrailwatchCore
+
+/// A handler on the generic path: a decoded, validated input in, an output tree out.
+public typealias OperationHandler = @Sendable (WireValue, CallContext) async throws -> WireValue
+
+/// Which function answers each (service, operation).
+///
+/// Every operation of every served service has an entry in its service model; an operation
+/// without a handler answers `NotImplemented` naming it, so the table shows what is left.
+public struct RouteTable: Sendable {
+    struct Key: Hashable {
+        let service: AWSService
+        let operation: String
+    }
+
+    private(set) var handlers: [Key: OperationHandler] = [:]
+
+    public init() {}
+
+    /// Binds a typed operation to the service function that answers it.
+    public mutating func on<Input: WireStructure, Output: WireStructure>(
+        _ op: OperationDescriptor<Input, Output>,
+        _ handler: @escaping @Sendable (Input, CallContext) async throws -> Output
+    ) {
+        let key = Key(service: op.model.service, operation: op.name)
+        precondition(handlers[key] == nil, "\(op.model.service) \(op.name) is routed twice")
+        handlers[key] = { wire, ctx in
+            let input: Input
+            do {
+                input = try Input(wire: wire)
+            } catch let e as WireDecodingError {
+                throw AWSError(CommonErrors.serializationException, e.message)
+            }
+            return try await handler(input, ctx).wireValue
+        }
+    }
+
+    /// The handler of `operation`, or nil when it is not built.
+    public func handler(_ service: AWSService, _ operation: String) -> OperationHandler? {
+        handlers[Key(service: service, operation: operation)]
+    }
+
+    /// Number of routed operations per service (the README's feature table reads these).
+    public func routedOperations(of service: AWSService) -> [String] {
+        handlers.keys.filter { $0.service == service }.map(\.operation).sorted()
+    }
+}

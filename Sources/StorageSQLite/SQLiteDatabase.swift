@@ -1,0 +1,104 @@
+public import Foundation
+public import GRDB
+import Logging
+
+/// The embedded database: a SQLite file in WAL mode (or memory), its migrations, and the
+/// group-commit writer every store writes through.
+///
+/// Reads go straight to GRDB's reader (a pool of concurrent readers on a file); writes go
+/// through `writer`, so concurrent requests share commits. `synchronous = FULL`: a commit
+/// has reached the disk when it returns.
+public final class SQLiteDatabase: Sendable {
+    /// Where the database lives.
+    public enum Location: Sendable {
+        case file(URL)
+        case memory
+    }
+
+    public let dbWriter: any DatabaseWriter
+    public let writer: GroupCommitWriter
+    public let location: Location
+
+    /// Opens (creating if needed) the database and runs every pending migration.
+    public init(location: Location, migrations: [Migration] = SQLiteDatabase.migrations) throws {
+        self.location = location
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        switch location {
+        case .file(let url):
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            config.maximumReaderCount = 4
+            dbWriter = try DatabasePool(path: url.path, configuration: config)
+        case .memory:
+            dbWriter = try DatabaseQueue(configuration: config)
+        }
+        var migrator = DatabaseMigrator()
+        for m in migrations {
+            migrator.registerMigration(m.id) { db in try m.apply(db) }
+        }
+        try migrator.migrate(dbWriter)
+        writer = GroupCommitWriter(writer: dbWriter)
+    }
+
+    /// Reads with a consistent snapshot.
+    public func read<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await dbWriter.read(work)
+    }
+
+    /// Writes through the group-commit writer.
+    public func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.write(work)
+    }
+
+    /// Deletes every row of every table (migrations stay applied).
+    public func wipe() async throws {
+        _ = try await writer.write { db in
+            let tables = try String.fetchAll(db, sql: """
+                SELECT name FROM sqlite_master WHERE type = 'table'
+                AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'grdb_%'
+                """)
+            for t in tables { try db.execute(sql: "DELETE FROM \(t.quotedDatabaseIdentifier)") }
+            return true
+        }
+    }
+}
+
+/// One versioned schema change.
+public struct Migration: Sendable {
+    public let id: String
+    public let apply: @Sendable (Database) throws -> Void
+
+    public init(_ id: String, _ apply: @escaping @Sendable (Database) throws -> Void) {
+        self.id = id
+        self.apply = apply
+    }
+}
+
+extension SQLiteDatabase {
+    /// The schema, in order. Never edit a shipped migration: add a new one.
+    public static let migrations: [Migration] = [
+        Migration("v1-resources") { db in
+            try db.execute(sql: """
+                CREATE TABLE resources (
+                    kind TEXT NOT NULL,
+                    account TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    created REAL NOT NULL,
+                    updated REAL NOT NULL,
+                    PRIMARY KEY (kind, account, region, name)
+                ) WITHOUT ROWID;
+                CREATE TABLE tags (
+                    arn TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    value TEXT NOT NULL,
+                    PRIMARY KEY (arn, key)
+                ) WITHOUT ROWID;
+                """)
+        },
+    ]
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Foundation
+import Identity
+import Logging
+import Server
+import ServiceLifecycle
+import UnixSignals
+import Storage
+import StorageSQLite
+import TrailwatchCore
+
+/// `trailwatch serve`: start the server.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Start the Trailwatch server.",
+        discussion: """
+            Settings come from flags, then TRAILWATCH_* environment variables, then the JSON file \
+            named by --config (or TRAILWATCH_CONFIG), then defaults.
+            """)
+
+    @Option(help: "Address to listen on (default 127.0.0.1).") var host: String?
+    @Option(help: "Port to listen on (default 4566; 0 picks a free port).") var port: Int?
+    @Option(name: .customLong("data-dir"), help: "Folder of the embedded database (default ./trailwatch-data).") var dataDir: String?
+    @Flag(name: .customLong("in-memory"), help: "Keep all state in memory (nothing survives a restart; enables reset).") var inMemory = false
+    @Option(name: .customLong("account-id"), help: "The default 12-digit account id (default 000000000000).") var accountId: String?
+    @Option(help: "strict: verify SigV4 against known credentials; open: accept any key.") var auth: String?
+    @Flag(name: .customLong("enable-reset"), help: "Allow POST /_trailwatch/reset and /moto-api/reset to wipe all state.") var enableReset = false
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
+    @Option(help: "A JSON config file.") var config: String?
+
+    func run() async throws {
+        let settings: Settings
+        do {
+            settings = try resolveSettings()
+        } catch let e as SettingsError {
+            throw ValidationError(e.description)
+        }
+        let level = Logger.Level(rawValue: settings.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "trailwatch")
+        try await TrailwatchServer.run(settings: settings, logger: logger)
+    }
+
+    func resolveSettings() throws -> Settings {
+        var s = Settings()
+        let env = ProcessInfo.processInfo.environment
+        if let path = config ?? env["TRAILWATCH_CONFIG"] { try s.apply(file: Settings.loadFile(path)) }
+        try s.apply(environment: env)
+        if let host { s.host = host }
+        if let port { s.port = port }
+        if let dataDir { s.dataDir = dataDir }
+        if inMemory { s.inMemory = true }
+        if let accountId { s.accountId = accountId }
+        if let auth { s.auth = try Settings.authMode(auth) }
+        if enableReset { s.enableReset = true }
+        if let logLevel { s.logLevel = logLevel }
+        try s.validate()
+        return s
+    }
+}
+
+/// Wires storage, services and the HTTP server together and runs them until SIGINT/SIGTERM.
+enum TrailwatchServer {
+    static func run(settings: Settings, logger: Logger) async throws {
+        let clock = SystemClock()
+        let location: SQLiteDatabase.Location = settings.inMemory
+            ? .memory
+            : .file(URL(fileURLWithPath: settings.dataDir).appendingPathComponent("trailwatch.sqlite"))
+        let database = try SQLiteDatabase(location: location)
+        let store = SQLiteResourceStore(database)
+
+        var roots = settings.credentials.map {
+            Credential.root(accessKeyId: $0.accessKeyId, secretAccessKey: $0.secretAccessKey, accountId: $0.accountId ?? settings.accountId)
+        }
+        if roots.isEmpty {
+            roots = [Credential.root(accessKeyId: "test", secretAccessKey: "test", accountId: settings.accountId)]
+        }
+        let authenticator = Authenticator(mode: settings.auth, resolver: ConfiguredCredentials(roots),
+                                          defaultAccountId: settings.accountId, clock: clock)
+        let services = Services(resources: store, tags: store, clock: clock)
+        let processor = RequestProcessor(
+            routes: .standard(services), authenticator: authenticator, clock: clock,
+            resetter: settings.enableReset || settings.inMemory ? store : nil, logger: logger)
+
+        let storage = settings.inMemory ? "in memory (nothing survives a restart)" : "in \(settings.dataDir)"
+        let app = TrailwatchHTTPServer.application(
+            processor: processor, host: settings.host, port: settings.port, logger: logger,
+            onServerRunning: { port in
+                logger.notice("Trailwatch listening on http://\(settings.host):\(port)",
+                              metadata: ["storage": .string(storage), "auth": .string(settings.auth.rawValue),
+                                         "account": .string(settings.accountId)])
+                if settings.usesDefaultCredentials && settings.auth == .strict {
+                    logger.notice("No credentials configured: sign requests with access key 'test' and secret 'test' (set TRAILWATCH_ACCESS_KEY_ID and TRAILWATCH_SECRET_ACCESS_KEY to change them).")
+                }
+            })
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        try await group.run()
+        logger.notice("Trailwatch stopped")
+    }
+}
