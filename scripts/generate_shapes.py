@@ -359,7 +359,7 @@ class ServiceGen:
                 members.append((mname, prop, stype, req))
             tname = type_name(name)
             out.append("\n    /// The `%s` shape.\n" % name)
-            out.append("    public struct %s: WireStructure {\n" % tname)
+            out.append("    public struct %s: WireStructure, Equatable {\n" % tname)
             for mname, prop, stype, req in members:
                 out.append("        public var %s: %s%s\n" % (prop, stype, "" if req else "?"))
             # memberwise init

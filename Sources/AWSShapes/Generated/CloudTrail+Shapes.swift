@@ -11,7 +11,7 @@ public enum CloudTrail {}
 extension CloudTrail {
 
     /// The `AccessDeniedException` shape.
-    public struct AccessDeniedException: WireStructure {
+    public struct AccessDeniedException: WireStructure, Equatable {
 
         public init() {
         }
@@ -25,7 +25,7 @@ extension CloudTrail {
     }
 
     /// The `AccountHasOngoingImportException` shape.
-    public struct AccountHasOngoingImportException: WireStructure {
+    public struct AccountHasOngoingImportException: WireStructure, Equatable {
 
         public init() {
         }
@@ -39,7 +39,7 @@ extension CloudTrail {
     }
 
     /// The `AccountNotFoundException` shape.
-    public struct AccountNotFoundException: WireStructure {
+    public struct AccountNotFoundException: WireStructure, Equatable {
 
         public init() {
         }
@@ -53,7 +53,7 @@ extension CloudTrail {
     }
 
     /// The `AccountNotRegisteredException` shape.
-    public struct AccountNotRegisteredException: WireStructure {
+    public struct AccountNotRegisteredException: WireStructure, Equatable {
 
         public init() {
         }
@@ -67,7 +67,7 @@ extension CloudTrail {
     }
 
     /// The `AccountRegisteredException` shape.
-    public struct AccountRegisteredException: WireStructure {
+    public struct AccountRegisteredException: WireStructure, Equatable {
 
         public init() {
         }
@@ -81,7 +81,7 @@ extension CloudTrail {
     }
 
     /// The `AddTagsRequest` shape.
-    public struct AddTagsRequest: WireStructure {
+    public struct AddTagsRequest: WireStructure, Equatable {
         public var resourceId: String
         public var tagsList: [Tag]
 
@@ -105,7 +105,7 @@ extension CloudTrail {
     }
 
     /// The `AddTagsResponse` shape.
-    public struct AddTagsResponse: WireStructure {
+    public struct AddTagsResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -119,7 +119,7 @@ extension CloudTrail {
     }
 
     /// The `AdvancedEventSelector` shape.
-    public struct AdvancedEventSelector: WireStructure {
+    public struct AdvancedEventSelector: WireStructure, Equatable {
         public var name: String?
         public var fieldSelectors: [AdvancedFieldSelector]
 
@@ -143,7 +143,7 @@ extension CloudTrail {
     }
 
     /// The `AdvancedFieldSelector` shape.
-    public struct AdvancedFieldSelector: WireStructure {
+    public struct AdvancedFieldSelector: WireStructure, Equatable {
         public var field: String
         public var equals: [String]?
         public var startsWith: [String]?
@@ -187,7 +187,7 @@ extension CloudTrail {
     }
 
     /// The `AggregationConfiguration` shape.
-    public struct AggregationConfiguration: WireStructure {
+    public struct AggregationConfiguration: WireStructure, Equatable {
         public var templates: [String]
         public var eventCategory: String
 
@@ -211,7 +211,7 @@ extension CloudTrail {
     }
 
     /// The `CancelQueryRequest` shape.
-    public struct CancelQueryRequest: WireStructure {
+    public struct CancelQueryRequest: WireStructure, Equatable {
         public var eventDataStore: String?
         public var queryId: String
         public var eventDataStoreOwnerAccountId: String?
@@ -239,7 +239,7 @@ extension CloudTrail {
     }
 
     /// The `CancelQueryResponse` shape.
-    public struct CancelQueryResponse: WireStructure {
+    public struct CancelQueryResponse: WireStructure, Equatable {
         public var queryId: String
         public var queryStatus: String
         public var eventDataStoreOwnerAccountId: String?
@@ -267,7 +267,7 @@ extension CloudTrail {
     }
 
     /// The `CannotDelegateManagementAccountException` shape.
-    public struct CannotDelegateManagementAccountException: WireStructure {
+    public struct CannotDelegateManagementAccountException: WireStructure, Equatable {
 
         public init() {
         }
@@ -281,7 +281,7 @@ extension CloudTrail {
     }
 
     /// The `Channel` shape.
-    public struct Channel: WireStructure {
+    public struct Channel: WireStructure, Equatable {
         public var channelArn: String?
         public var name: String?
 
@@ -305,7 +305,7 @@ extension CloudTrail {
     }
 
     /// The `ChannelARNInvalidException` shape.
-    public struct ChannelARNInvalidException: WireStructure {
+    public struct ChannelARNInvalidException: WireStructure, Equatable {
 
         public init() {
         }
@@ -319,7 +319,7 @@ extension CloudTrail {
     }
 
     /// The `ChannelAlreadyExistsException` shape.
-    public struct ChannelAlreadyExistsException: WireStructure {
+    public struct ChannelAlreadyExistsException: WireStructure, Equatable {
 
         public init() {
         }
@@ -333,7 +333,7 @@ extension CloudTrail {
     }
 
     /// The `ChannelExistsForEDSException` shape.
-    public struct ChannelExistsForEDSException: WireStructure {
+    public struct ChannelExistsForEDSException: WireStructure, Equatable {
 
         public init() {
         }
@@ -347,7 +347,7 @@ extension CloudTrail {
     }
 
     /// The `ChannelMaxLimitExceededException` shape.
-    public struct ChannelMaxLimitExceededException: WireStructure {
+    public struct ChannelMaxLimitExceededException: WireStructure, Equatable {
 
         public init() {
         }
@@ -361,7 +361,7 @@ extension CloudTrail {
     }
 
     /// The `ChannelNotFoundException` shape.
-    public struct ChannelNotFoundException: WireStructure {
+    public struct ChannelNotFoundException: WireStructure, Equatable {
 
         public init() {
         }
@@ -375,7 +375,7 @@ extension CloudTrail {
     }
 
     /// The `CloudTrailARNInvalidException` shape.
-    public struct CloudTrailARNInvalidException: WireStructure {
+    public struct CloudTrailARNInvalidException: WireStructure, Equatable {
 
         public init() {
         }
@@ -389,7 +389,7 @@ extension CloudTrail {
     }
 
     /// The `CloudTrailAccessNotEnabledException` shape.
-    public struct CloudTrailAccessNotEnabledException: WireStructure {
+    public struct CloudTrailAccessNotEnabledException: WireStructure, Equatable {
 
         public init() {
         }
@@ -403,7 +403,7 @@ extension CloudTrail {
     }
 
     /// The `CloudTrailInvalidClientTokenIdException` shape.
-    public struct CloudTrailInvalidClientTokenIdException: WireStructure {
+    public struct CloudTrailInvalidClientTokenIdException: WireStructure, Equatable {
 
         public init() {
         }
@@ -417,7 +417,7 @@ extension CloudTrail {
     }
 
     /// The `CloudWatchLogsDeliveryUnavailableException` shape.
-    public struct CloudWatchLogsDeliveryUnavailableException: WireStructure {
+    public struct CloudWatchLogsDeliveryUnavailableException: WireStructure, Equatable {
 
         public init() {
         }
@@ -431,7 +431,7 @@ extension CloudTrail {
     }
 
     /// The `ConcurrentModificationException` shape.
-    public struct ConcurrentModificationException: WireStructure {
+    public struct ConcurrentModificationException: WireStructure, Equatable {
 
         public init() {
         }
@@ -445,7 +445,7 @@ extension CloudTrail {
     }
 
     /// The `ConflictException` shape.
-    public struct ConflictException: WireStructure {
+    public struct ConflictException: WireStructure, Equatable {
 
         public init() {
         }
@@ -459,7 +459,7 @@ extension CloudTrail {
     }
 
     /// The `ContextKeySelector` shape.
-    public struct ContextKeySelector: WireStructure {
+    public struct ContextKeySelector: WireStructure, Equatable {
         public var type: String
         public var equals: [String]
 
@@ -483,7 +483,7 @@ extension CloudTrail {
     }
 
     /// The `CreateChannelRequest` shape.
-    public struct CreateChannelRequest: WireStructure {
+    public struct CreateChannelRequest: WireStructure, Equatable {
         public var name: String
         public var source: String
         public var destinations: [Destination]
@@ -515,7 +515,7 @@ extension CloudTrail {
     }
 
     /// The `CreateChannelResponse` shape.
-    public struct CreateChannelResponse: WireStructure {
+    public struct CreateChannelResponse: WireStructure, Equatable {
         public var channelArn: String?
         public var name: String?
         public var source: String?
@@ -551,7 +551,7 @@ extension CloudTrail {
     }
 
     /// The `CreateDashboardRequest` shape.
-    public struct CreateDashboardRequest: WireStructure {
+    public struct CreateDashboardRequest: WireStructure, Equatable {
         public var name: String
         public var refreshSchedule: RefreshSchedule?
         public var tagsList: [Tag]?
@@ -587,7 +587,7 @@ extension CloudTrail {
     }
 
     /// The `CreateDashboardResponse` shape.
-    public struct CreateDashboardResponse: WireStructure {
+    public struct CreateDashboardResponse: WireStructure, Equatable {
         public var dashboardArn: String?
         public var name: String?
         public var type: String?
@@ -631,7 +631,7 @@ extension CloudTrail {
     }
 
     /// The `CreateEventDataStoreRequest` shape.
-    public struct CreateEventDataStoreRequest: WireStructure {
+    public struct CreateEventDataStoreRequest: WireStructure, Equatable {
         public var name: String
         public var advancedEventSelectors: [AdvancedEventSelector]?
         public var multiRegionEnabled: Bool?
@@ -687,7 +687,7 @@ extension CloudTrail {
     }
 
     /// The `CreateEventDataStoreResponse` shape.
-    public struct CreateEventDataStoreResponse: WireStructure {
+    public struct CreateEventDataStoreResponse: WireStructure, Equatable {
         public var eventDataStoreArn: String?
         public var name: String?
         public var status: String?
@@ -755,7 +755,7 @@ extension CloudTrail {
     }
 
     /// The `CreateTrailRequest` shape.
-    public struct CreateTrailRequest: WireStructure {
+    public struct CreateTrailRequest: WireStructure, Equatable {
         public var name: String
         public var s3BucketName: String
         public var s3KeyPrefix: String?
@@ -819,7 +819,7 @@ extension CloudTrail {
     }
 
     /// The `CreateTrailResponse` shape.
-    public struct CreateTrailResponse: WireStructure {
+    public struct CreateTrailResponse: WireStructure, Equatable {
         public var name: String?
         public var s3BucketName: String?
         public var s3KeyPrefix: String?
@@ -887,7 +887,7 @@ extension CloudTrail {
     }
 
     /// The `DashboardDetail` shape.
-    public struct DashboardDetail: WireStructure {
+    public struct DashboardDetail: WireStructure, Equatable {
         public var dashboardArn: String?
         public var type: String?
 
@@ -911,7 +911,7 @@ extension CloudTrail {
     }
 
     /// The `DataResource` shape.
-    public struct DataResource: WireStructure {
+    public struct DataResource: WireStructure, Equatable {
         public var type: String?
         public var values: [String]?
 
@@ -935,7 +935,7 @@ extension CloudTrail {
     }
 
     /// The `DelegatedAdminAccountLimitExceededException` shape.
-    public struct DelegatedAdminAccountLimitExceededException: WireStructure {
+    public struct DelegatedAdminAccountLimitExceededException: WireStructure, Equatable {
 
         public init() {
         }
@@ -949,7 +949,7 @@ extension CloudTrail {
     }
 
     /// The `DeleteChannelRequest` shape.
-    public struct DeleteChannelRequest: WireStructure {
+    public struct DeleteChannelRequest: WireStructure, Equatable {
         public var channel: String
 
         public init(channel: String) {
@@ -969,7 +969,7 @@ extension CloudTrail {
     }
 
     /// The `DeleteChannelResponse` shape.
-    public struct DeleteChannelResponse: WireStructure {
+    public struct DeleteChannelResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -983,7 +983,7 @@ extension CloudTrail {
     }
 
     /// The `DeleteDashboardRequest` shape.
-    public struct DeleteDashboardRequest: WireStructure {
+    public struct DeleteDashboardRequest: WireStructure, Equatable {
         public var dashboardId: String
 
         public init(dashboardId: String) {
@@ -1003,7 +1003,7 @@ extension CloudTrail {
     }
 
     /// The `DeleteDashboardResponse` shape.
-    public struct DeleteDashboardResponse: WireStructure {
+    public struct DeleteDashboardResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -1017,7 +1017,7 @@ extension CloudTrail {
     }
 
     /// The `DeleteEventDataStoreRequest` shape.
-    public struct DeleteEventDataStoreRequest: WireStructure {
+    public struct DeleteEventDataStoreRequest: WireStructure, Equatable {
         public var eventDataStore: String
 
         public init(eventDataStore: String) {
@@ -1037,7 +1037,7 @@ extension CloudTrail {
     }
 
     /// The `DeleteEventDataStoreResponse` shape.
-    public struct DeleteEventDataStoreResponse: WireStructure {
+    public struct DeleteEventDataStoreResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -1051,7 +1051,7 @@ extension CloudTrail {
     }
 
     /// The `DeleteResourcePolicyRequest` shape.
-    public struct DeleteResourcePolicyRequest: WireStructure {
+    public struct DeleteResourcePolicyRequest: WireStructure, Equatable {
         public var resourceArn: String
 
         public init(resourceArn: String) {
@@ -1071,7 +1071,7 @@ extension CloudTrail {
     }
 
     /// The `DeleteResourcePolicyResponse` shape.
-    public struct DeleteResourcePolicyResponse: WireStructure {
+    public struct DeleteResourcePolicyResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -1085,7 +1085,7 @@ extension CloudTrail {
     }
 
     /// The `DeleteTrailRequest` shape.
-    public struct DeleteTrailRequest: WireStructure {
+    public struct DeleteTrailRequest: WireStructure, Equatable {
         public var name: String
 
         public init(name: String) {
@@ -1105,7 +1105,7 @@ extension CloudTrail {
     }
 
     /// The `DeleteTrailResponse` shape.
-    public struct DeleteTrailResponse: WireStructure {
+    public struct DeleteTrailResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -1119,7 +1119,7 @@ extension CloudTrail {
     }
 
     /// The `DeregisterOrganizationDelegatedAdminRequest` shape.
-    public struct DeregisterOrganizationDelegatedAdminRequest: WireStructure {
+    public struct DeregisterOrganizationDelegatedAdminRequest: WireStructure, Equatable {
         public var delegatedAdminAccountId: String
 
         public init(delegatedAdminAccountId: String) {
@@ -1139,7 +1139,7 @@ extension CloudTrail {
     }
 
     /// The `DeregisterOrganizationDelegatedAdminResponse` shape.
-    public struct DeregisterOrganizationDelegatedAdminResponse: WireStructure {
+    public struct DeregisterOrganizationDelegatedAdminResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -1153,7 +1153,7 @@ extension CloudTrail {
     }
 
     /// The `DescribeQueryRequest` shape.
-    public struct DescribeQueryRequest: WireStructure {
+    public struct DescribeQueryRequest: WireStructure, Equatable {
         public var eventDataStore: String?
         public var queryId: String?
         public var queryAlias: String?
@@ -1189,7 +1189,7 @@ extension CloudTrail {
     }
 
     /// The `DescribeQueryResponse` shape.
-    public struct DescribeQueryResponse: WireStructure {
+    public struct DescribeQueryResponse: WireStructure, Equatable {
         public var queryId: String?
         public var queryString: String?
         public var queryStatus: String?
@@ -1241,7 +1241,7 @@ extension CloudTrail {
     }
 
     /// The `DescribeTrailsRequest` shape.
-    public struct DescribeTrailsRequest: WireStructure {
+    public struct DescribeTrailsRequest: WireStructure, Equatable {
         public var trailNameList: [String]?
         public var includeShadowTrails: Bool?
 
@@ -1265,7 +1265,7 @@ extension CloudTrail {
     }
 
     /// The `DescribeTrailsResponse` shape.
-    public struct DescribeTrailsResponse: WireStructure {
+    public struct DescribeTrailsResponse: WireStructure, Equatable {
         public var trailList: [Trail]?
 
         public init(trailList: [Trail]? = nil) {
@@ -1285,7 +1285,7 @@ extension CloudTrail {
     }
 
     /// The `Destination` shape.
-    public struct Destination: WireStructure {
+    public struct Destination: WireStructure, Equatable {
         public var type: String
         public var location: String
 
@@ -1309,7 +1309,7 @@ extension CloudTrail {
     }
 
     /// The `DisableFederationRequest` shape.
-    public struct DisableFederationRequest: WireStructure {
+    public struct DisableFederationRequest: WireStructure, Equatable {
         public var eventDataStore: String
 
         public init(eventDataStore: String) {
@@ -1329,7 +1329,7 @@ extension CloudTrail {
     }
 
     /// The `DisableFederationResponse` shape.
-    public struct DisableFederationResponse: WireStructure {
+    public struct DisableFederationResponse: WireStructure, Equatable {
         public var eventDataStoreArn: String?
         public var federationStatus: String?
 
@@ -1353,7 +1353,7 @@ extension CloudTrail {
     }
 
     /// The `EnableFederationRequest` shape.
-    public struct EnableFederationRequest: WireStructure {
+    public struct EnableFederationRequest: WireStructure, Equatable {
         public var eventDataStore: String
         public var federationRoleArn: String
 
@@ -1377,7 +1377,7 @@ extension CloudTrail {
     }
 
     /// The `EnableFederationResponse` shape.
-    public struct EnableFederationResponse: WireStructure {
+    public struct EnableFederationResponse: WireStructure, Equatable {
         public var eventDataStoreArn: String?
         public var federationStatus: String?
         public var federationRoleArn: String?
@@ -1405,7 +1405,7 @@ extension CloudTrail {
     }
 
     /// The `Event` shape.
-    public struct Event: WireStructure {
+    public struct Event: WireStructure, Equatable {
         public var eventId: String?
         public var eventName: String?
         public var readOnly: String?
@@ -1457,7 +1457,7 @@ extension CloudTrail {
     }
 
     /// The `EventDataStore` shape.
-    public struct EventDataStore: WireStructure {
+    public struct EventDataStore: WireStructure, Equatable {
         public var eventDataStoreArn: String?
         public var name: String?
         public var terminationProtectionEnabled: Bool?
@@ -1513,7 +1513,7 @@ extension CloudTrail {
     }
 
     /// The `EventDataStoreARNInvalidException` shape.
-    public struct EventDataStoreARNInvalidException: WireStructure {
+    public struct EventDataStoreARNInvalidException: WireStructure, Equatable {
 
         public init() {
         }
@@ -1527,7 +1527,7 @@ extension CloudTrail {
     }
 
     /// The `EventDataStoreAlreadyExistsException` shape.
-    public struct EventDataStoreAlreadyExistsException: WireStructure {
+    public struct EventDataStoreAlreadyExistsException: WireStructure, Equatable {
 
         public init() {
         }
@@ -1541,7 +1541,7 @@ extension CloudTrail {
     }
 
     /// The `EventDataStoreFederationEnabledException` shape.
-    public struct EventDataStoreFederationEnabledException: WireStructure {
+    public struct EventDataStoreFederationEnabledException: WireStructure, Equatable {
 
         public init() {
         }
@@ -1555,7 +1555,7 @@ extension CloudTrail {
     }
 
     /// The `EventDataStoreHasOngoingImportException` shape.
-    public struct EventDataStoreHasOngoingImportException: WireStructure {
+    public struct EventDataStoreHasOngoingImportException: WireStructure, Equatable {
 
         public init() {
         }
@@ -1569,7 +1569,7 @@ extension CloudTrail {
     }
 
     /// The `EventDataStoreMaxLimitExceededException` shape.
-    public struct EventDataStoreMaxLimitExceededException: WireStructure {
+    public struct EventDataStoreMaxLimitExceededException: WireStructure, Equatable {
 
         public init() {
         }
@@ -1583,7 +1583,7 @@ extension CloudTrail {
     }
 
     /// The `EventDataStoreNotFoundException` shape.
-    public struct EventDataStoreNotFoundException: WireStructure {
+    public struct EventDataStoreNotFoundException: WireStructure, Equatable {
 
         public init() {
         }
@@ -1597,7 +1597,7 @@ extension CloudTrail {
     }
 
     /// The `EventDataStoreTerminationProtectedException` shape.
-    public struct EventDataStoreTerminationProtectedException: WireStructure {
+    public struct EventDataStoreTerminationProtectedException: WireStructure, Equatable {
 
         public init() {
         }
@@ -1611,7 +1611,7 @@ extension CloudTrail {
     }
 
     /// The `EventSelector` shape.
-    public struct EventSelector: WireStructure {
+    public struct EventSelector: WireStructure, Equatable {
         public var readWriteType: String?
         public var includeManagementEvents: Bool?
         public var dataResources: [DataResource]?
@@ -1643,7 +1643,7 @@ extension CloudTrail {
     }
 
     /// The `GenerateQueryRequest` shape.
-    public struct GenerateQueryRequest: WireStructure {
+    public struct GenerateQueryRequest: WireStructure, Equatable {
         public var eventDataStores: [String]
         public var prompt: String
 
@@ -1667,7 +1667,7 @@ extension CloudTrail {
     }
 
     /// The `GenerateQueryResponse` shape.
-    public struct GenerateQueryResponse: WireStructure {
+    public struct GenerateQueryResponse: WireStructure, Equatable {
         public var queryStatement: String?
         public var queryAlias: String?
         public var eventDataStoreOwnerAccountId: String?
@@ -1695,7 +1695,7 @@ extension CloudTrail {
     }
 
     /// The `GenerateResponseException` shape.
-    public struct GenerateResponseException: WireStructure {
+    public struct GenerateResponseException: WireStructure, Equatable {
 
         public init() {
         }
@@ -1709,7 +1709,7 @@ extension CloudTrail {
     }
 
     /// The `GetChannelRequest` shape.
-    public struct GetChannelRequest: WireStructure {
+    public struct GetChannelRequest: WireStructure, Equatable {
         public var channel: String
 
         public init(channel: String) {
@@ -1729,7 +1729,7 @@ extension CloudTrail {
     }
 
     /// The `GetChannelResponse` shape.
-    public struct GetChannelResponse: WireStructure {
+    public struct GetChannelResponse: WireStructure, Equatable {
         public var channelArn: String?
         public var name: String?
         public var source: String?
@@ -1769,7 +1769,7 @@ extension CloudTrail {
     }
 
     /// The `GetDashboardRequest` shape.
-    public struct GetDashboardRequest: WireStructure {
+    public struct GetDashboardRequest: WireStructure, Equatable {
         public var dashboardId: String
 
         public init(dashboardId: String) {
@@ -1789,7 +1789,7 @@ extension CloudTrail {
     }
 
     /// The `GetDashboardResponse` shape.
-    public struct GetDashboardResponse: WireStructure {
+    public struct GetDashboardResponse: WireStructure, Equatable {
         public var dashboardArn: String?
         public var type: String?
         public var status: String?
@@ -1845,7 +1845,7 @@ extension CloudTrail {
     }
 
     /// The `GetEventConfigurationRequest` shape.
-    public struct GetEventConfigurationRequest: WireStructure {
+    public struct GetEventConfigurationRequest: WireStructure, Equatable {
         public var trailName: String?
         public var eventDataStore: String?
 
@@ -1869,7 +1869,7 @@ extension CloudTrail {
     }
 
     /// The `GetEventConfigurationResponse` shape.
-    public struct GetEventConfigurationResponse: WireStructure {
+    public struct GetEventConfigurationResponse: WireStructure, Equatable {
         public var trailARN: String?
         public var eventDataStoreArn: String?
         public var maxEventSize: String?
@@ -1905,7 +1905,7 @@ extension CloudTrail {
     }
 
     /// The `GetEventDataStoreRequest` shape.
-    public struct GetEventDataStoreRequest: WireStructure {
+    public struct GetEventDataStoreRequest: WireStructure, Equatable {
         public var eventDataStore: String
 
         public init(eventDataStore: String) {
@@ -1925,7 +1925,7 @@ extension CloudTrail {
     }
 
     /// The `GetEventDataStoreResponse` shape.
-    public struct GetEventDataStoreResponse: WireStructure {
+    public struct GetEventDataStoreResponse: WireStructure, Equatable {
         public var eventDataStoreArn: String?
         public var name: String?
         public var status: String?
@@ -2001,7 +2001,7 @@ extension CloudTrail {
     }
 
     /// The `GetEventSelectorsRequest` shape.
-    public struct GetEventSelectorsRequest: WireStructure {
+    public struct GetEventSelectorsRequest: WireStructure, Equatable {
         public var trailName: String
 
         public init(trailName: String) {
@@ -2021,7 +2021,7 @@ extension CloudTrail {
     }
 
     /// The `GetEventSelectorsResponse` shape.
-    public struct GetEventSelectorsResponse: WireStructure {
+    public struct GetEventSelectorsResponse: WireStructure, Equatable {
         public var trailARN: String?
         public var eventSelectors: [EventSelector]?
         public var advancedEventSelectors: [AdvancedEventSelector]?
@@ -2049,7 +2049,7 @@ extension CloudTrail {
     }
 
     /// The `GetImportRequest` shape.
-    public struct GetImportRequest: WireStructure {
+    public struct GetImportRequest: WireStructure, Equatable {
         public var importId: String
 
         public init(importId: String) {
@@ -2069,7 +2069,7 @@ extension CloudTrail {
     }
 
     /// The `GetImportResponse` shape.
-    public struct GetImportResponse: WireStructure {
+    public struct GetImportResponse: WireStructure, Equatable {
         public var importId: String?
         public var destinations: [String]?
         public var importSource: ImportSource?
@@ -2121,7 +2121,7 @@ extension CloudTrail {
     }
 
     /// The `GetInsightSelectorsRequest` shape.
-    public struct GetInsightSelectorsRequest: WireStructure {
+    public struct GetInsightSelectorsRequest: WireStructure, Equatable {
         public var trailName: String?
         public var eventDataStore: String?
 
@@ -2145,7 +2145,7 @@ extension CloudTrail {
     }
 
     /// The `GetInsightSelectorsResponse` shape.
-    public struct GetInsightSelectorsResponse: WireStructure {
+    public struct GetInsightSelectorsResponse: WireStructure, Equatable {
         public var trailARN: String?
         public var insightSelectors: [InsightSelector]?
         public var eventDataStoreArn: String?
@@ -2177,7 +2177,7 @@ extension CloudTrail {
     }
 
     /// The `GetQueryResultsRequest` shape.
-    public struct GetQueryResultsRequest: WireStructure {
+    public struct GetQueryResultsRequest: WireStructure, Equatable {
         public var eventDataStore: String?
         public var queryId: String
         public var nextToken: String?
@@ -2213,7 +2213,7 @@ extension CloudTrail {
     }
 
     /// The `GetQueryResultsResponse` shape.
-    public struct GetQueryResultsResponse: WireStructure {
+    public struct GetQueryResultsResponse: WireStructure, Equatable {
         public var queryStatus: String?
         public var queryStatistics: QueryStatistics?
         public var queryResultRows: [[[String: String]]]?
@@ -2249,7 +2249,7 @@ extension CloudTrail {
     }
 
     /// The `GetResourcePolicyRequest` shape.
-    public struct GetResourcePolicyRequest: WireStructure {
+    public struct GetResourcePolicyRequest: WireStructure, Equatable {
         public var resourceArn: String
 
         public init(resourceArn: String) {
@@ -2269,7 +2269,7 @@ extension CloudTrail {
     }
 
     /// The `GetResourcePolicyResponse` shape.
-    public struct GetResourcePolicyResponse: WireStructure {
+    public struct GetResourcePolicyResponse: WireStructure, Equatable {
         public var resourceArn: String?
         public var resourcePolicy: String?
         public var delegatedAdminResourcePolicy: String?
@@ -2297,7 +2297,7 @@ extension CloudTrail {
     }
 
     /// The `GetTrailRequest` shape.
-    public struct GetTrailRequest: WireStructure {
+    public struct GetTrailRequest: WireStructure, Equatable {
         public var name: String
 
         public init(name: String) {
@@ -2317,7 +2317,7 @@ extension CloudTrail {
     }
 
     /// The `GetTrailResponse` shape.
-    public struct GetTrailResponse: WireStructure {
+    public struct GetTrailResponse: WireStructure, Equatable {
         public var trail: Trail?
 
         public init(trail: Trail? = nil) {
@@ -2337,7 +2337,7 @@ extension CloudTrail {
     }
 
     /// The `GetTrailStatusRequest` shape.
-    public struct GetTrailStatusRequest: WireStructure {
+    public struct GetTrailStatusRequest: WireStructure, Equatable {
         public var name: String
 
         public init(name: String) {
@@ -2357,7 +2357,7 @@ extension CloudTrail {
     }
 
     /// The `GetTrailStatusResponse` shape.
-    public struct GetTrailStatusResponse: WireStructure {
+    public struct GetTrailStatusResponse: WireStructure, Equatable {
         public var isLogging: Bool?
         public var latestDeliveryError: String?
         public var latestNotificationError: String?
@@ -2441,7 +2441,7 @@ extension CloudTrail {
     }
 
     /// The `ImportFailureListItem` shape.
-    public struct ImportFailureListItem: WireStructure {
+    public struct ImportFailureListItem: WireStructure, Equatable {
         public var location: String?
         public var status: String?
         public var errorType: String?
@@ -2477,7 +2477,7 @@ extension CloudTrail {
     }
 
     /// The `ImportNotFoundException` shape.
-    public struct ImportNotFoundException: WireStructure {
+    public struct ImportNotFoundException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2491,7 +2491,7 @@ extension CloudTrail {
     }
 
     /// The `ImportSource` shape.
-    public struct ImportSource: WireStructure {
+    public struct ImportSource: WireStructure, Equatable {
         public var s3: S3ImportSource
 
         public init(s3: S3ImportSource) {
@@ -2511,7 +2511,7 @@ extension CloudTrail {
     }
 
     /// The `ImportStatistics` shape.
-    public struct ImportStatistics: WireStructure {
+    public struct ImportStatistics: WireStructure, Equatable {
         public var prefixesFound: Int?
         public var prefixesCompleted: Int?
         public var filesCompleted: Int?
@@ -2547,7 +2547,7 @@ extension CloudTrail {
     }
 
     /// The `ImportsListItem` shape.
-    public struct ImportsListItem: WireStructure {
+    public struct ImportsListItem: WireStructure, Equatable {
         public var importId: String?
         public var importStatus: String?
         public var destinations: [String]?
@@ -2583,7 +2583,7 @@ extension CloudTrail {
     }
 
     /// The `InactiveEventDataStoreException` shape.
-    public struct InactiveEventDataStoreException: WireStructure {
+    public struct InactiveEventDataStoreException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2597,7 +2597,7 @@ extension CloudTrail {
     }
 
     /// The `InactiveQueryException` shape.
-    public struct InactiveQueryException: WireStructure {
+    public struct InactiveQueryException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2611,7 +2611,7 @@ extension CloudTrail {
     }
 
     /// The `IngestionStatus` shape.
-    public struct IngestionStatus: WireStructure {
+    public struct IngestionStatus: WireStructure, Equatable {
         public var latestIngestionSuccessTime: Date?
         public var latestIngestionSuccessEventID: String?
         public var latestIngestionErrorCode: String?
@@ -2647,7 +2647,7 @@ extension CloudTrail {
     }
 
     /// The `InsightNotEnabledException` shape.
-    public struct InsightNotEnabledException: WireStructure {
+    public struct InsightNotEnabledException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2661,7 +2661,7 @@ extension CloudTrail {
     }
 
     /// The `InsightSelector` shape.
-    public struct InsightSelector: WireStructure {
+    public struct InsightSelector: WireStructure, Equatable {
         public var insightType: String?
         public var eventCategories: [String]?
 
@@ -2685,7 +2685,7 @@ extension CloudTrail {
     }
 
     /// The `InsufficientDependencyServiceAccessPermissionException` shape.
-    public struct InsufficientDependencyServiceAccessPermissionException: WireStructure {
+    public struct InsufficientDependencyServiceAccessPermissionException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2699,7 +2699,7 @@ extension CloudTrail {
     }
 
     /// The `InsufficientEncryptionPolicyException` shape.
-    public struct InsufficientEncryptionPolicyException: WireStructure {
+    public struct InsufficientEncryptionPolicyException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2713,7 +2713,7 @@ extension CloudTrail {
     }
 
     /// The `InsufficientIAMAccessPermissionException` shape.
-    public struct InsufficientIAMAccessPermissionException: WireStructure {
+    public struct InsufficientIAMAccessPermissionException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2727,7 +2727,7 @@ extension CloudTrail {
     }
 
     /// The `InsufficientS3BucketPolicyException` shape.
-    public struct InsufficientS3BucketPolicyException: WireStructure {
+    public struct InsufficientS3BucketPolicyException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2741,7 +2741,7 @@ extension CloudTrail {
     }
 
     /// The `InsufficientSnsTopicPolicyException` shape.
-    public struct InsufficientSnsTopicPolicyException: WireStructure {
+    public struct InsufficientSnsTopicPolicyException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2755,7 +2755,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidCloudWatchLogsLogGroupArnException` shape.
-    public struct InvalidCloudWatchLogsLogGroupArnException: WireStructure {
+    public struct InvalidCloudWatchLogsLogGroupArnException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2769,7 +2769,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidCloudWatchLogsRoleArnException` shape.
-    public struct InvalidCloudWatchLogsRoleArnException: WireStructure {
+    public struct InvalidCloudWatchLogsRoleArnException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2783,7 +2783,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidDateRangeException` shape.
-    public struct InvalidDateRangeException: WireStructure {
+    public struct InvalidDateRangeException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2797,7 +2797,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidEventCategoryException` shape.
-    public struct InvalidEventCategoryException: WireStructure {
+    public struct InvalidEventCategoryException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2811,7 +2811,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidEventDataStoreCategoryException` shape.
-    public struct InvalidEventDataStoreCategoryException: WireStructure {
+    public struct InvalidEventDataStoreCategoryException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2825,7 +2825,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidEventDataStoreStatusException` shape.
-    public struct InvalidEventDataStoreStatusException: WireStructure {
+    public struct InvalidEventDataStoreStatusException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2839,7 +2839,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidEventSelectorsException` shape.
-    public struct InvalidEventSelectorsException: WireStructure {
+    public struct InvalidEventSelectorsException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2853,7 +2853,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidHomeRegionException` shape.
-    public struct InvalidHomeRegionException: WireStructure {
+    public struct InvalidHomeRegionException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2867,7 +2867,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidImportSourceException` shape.
-    public struct InvalidImportSourceException: WireStructure {
+    public struct InvalidImportSourceException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2881,7 +2881,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidInsightSelectorsException` shape.
-    public struct InvalidInsightSelectorsException: WireStructure {
+    public struct InvalidInsightSelectorsException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2895,7 +2895,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidKmsKeyIdException` shape.
-    public struct InvalidKmsKeyIdException: WireStructure {
+    public struct InvalidKmsKeyIdException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2909,7 +2909,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidLookupAttributesException` shape.
-    public struct InvalidLookupAttributesException: WireStructure {
+    public struct InvalidLookupAttributesException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2923,7 +2923,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidMaxResultsException` shape.
-    public struct InvalidMaxResultsException: WireStructure {
+    public struct InvalidMaxResultsException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2937,7 +2937,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidNextTokenException` shape.
-    public struct InvalidNextTokenException: WireStructure {
+    public struct InvalidNextTokenException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2951,7 +2951,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidParameterCombinationException` shape.
-    public struct InvalidParameterCombinationException: WireStructure {
+    public struct InvalidParameterCombinationException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2965,7 +2965,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidParameterException` shape.
-    public struct InvalidParameterException: WireStructure {
+    public struct InvalidParameterException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2979,7 +2979,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidQueryStatementException` shape.
-    public struct InvalidQueryStatementException: WireStructure {
+    public struct InvalidQueryStatementException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2993,7 +2993,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidQueryStatusException` shape.
-    public struct InvalidQueryStatusException: WireStructure {
+    public struct InvalidQueryStatusException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3007,7 +3007,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidS3BucketNameException` shape.
-    public struct InvalidS3BucketNameException: WireStructure {
+    public struct InvalidS3BucketNameException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3021,7 +3021,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidS3PrefixException` shape.
-    public struct InvalidS3PrefixException: WireStructure {
+    public struct InvalidS3PrefixException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3035,7 +3035,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidSnsTopicNameException` shape.
-    public struct InvalidSnsTopicNameException: WireStructure {
+    public struct InvalidSnsTopicNameException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3049,7 +3049,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidSourceException` shape.
-    public struct InvalidSourceException: WireStructure {
+    public struct InvalidSourceException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3063,7 +3063,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidTagParameterException` shape.
-    public struct InvalidTagParameterException: WireStructure {
+    public struct InvalidTagParameterException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3077,7 +3077,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidTimeRangeException` shape.
-    public struct InvalidTimeRangeException: WireStructure {
+    public struct InvalidTimeRangeException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3091,7 +3091,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidTokenException` shape.
-    public struct InvalidTokenException: WireStructure {
+    public struct InvalidTokenException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3105,7 +3105,7 @@ extension CloudTrail {
     }
 
     /// The `InvalidTrailNameException` shape.
-    public struct InvalidTrailNameException: WireStructure {
+    public struct InvalidTrailNameException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3119,7 +3119,7 @@ extension CloudTrail {
     }
 
     /// The `KmsException` shape.
-    public struct KmsException: WireStructure {
+    public struct KmsException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3133,7 +3133,7 @@ extension CloudTrail {
     }
 
     /// The `KmsKeyDisabledException` shape.
-    public struct KmsKeyDisabledException: WireStructure {
+    public struct KmsKeyDisabledException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3147,7 +3147,7 @@ extension CloudTrail {
     }
 
     /// The `KmsKeyNotFoundException` shape.
-    public struct KmsKeyNotFoundException: WireStructure {
+    public struct KmsKeyNotFoundException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3161,7 +3161,7 @@ extension CloudTrail {
     }
 
     /// The `ListChannelsRequest` shape.
-    public struct ListChannelsRequest: WireStructure {
+    public struct ListChannelsRequest: WireStructure, Equatable {
         public var maxResults: Int?
         public var nextToken: String?
 
@@ -3185,7 +3185,7 @@ extension CloudTrail {
     }
 
     /// The `ListChannelsResponse` shape.
-    public struct ListChannelsResponse: WireStructure {
+    public struct ListChannelsResponse: WireStructure, Equatable {
         public var channels: [Channel]?
         public var nextToken: String?
 
@@ -3209,7 +3209,7 @@ extension CloudTrail {
     }
 
     /// The `ListDashboardsRequest` shape.
-    public struct ListDashboardsRequest: WireStructure {
+    public struct ListDashboardsRequest: WireStructure, Equatable {
         public var namePrefix: String?
         public var type: String?
         public var nextToken: String?
@@ -3241,7 +3241,7 @@ extension CloudTrail {
     }
 
     /// The `ListDashboardsResponse` shape.
-    public struct ListDashboardsResponse: WireStructure {
+    public struct ListDashboardsResponse: WireStructure, Equatable {
         public var dashboards: [DashboardDetail]?
         public var nextToken: String?
 
@@ -3265,7 +3265,7 @@ extension CloudTrail {
     }
 
     /// The `ListEventDataStoresRequest` shape.
-    public struct ListEventDataStoresRequest: WireStructure {
+    public struct ListEventDataStoresRequest: WireStructure, Equatable {
         public var nextToken: String?
         public var maxResults: Int?
 
@@ -3289,7 +3289,7 @@ extension CloudTrail {
     }
 
     /// The `ListEventDataStoresResponse` shape.
-    public struct ListEventDataStoresResponse: WireStructure {
+    public struct ListEventDataStoresResponse: WireStructure, Equatable {
         public var eventDataStores: [EventDataStore]?
         public var nextToken: String?
 
@@ -3313,7 +3313,7 @@ extension CloudTrail {
     }
 
     /// The `ListImportFailuresRequest` shape.
-    public struct ListImportFailuresRequest: WireStructure {
+    public struct ListImportFailuresRequest: WireStructure, Equatable {
         public var importId: String
         public var maxResults: Int?
         public var nextToken: String?
@@ -3341,7 +3341,7 @@ extension CloudTrail {
     }
 
     /// The `ListImportFailuresResponse` shape.
-    public struct ListImportFailuresResponse: WireStructure {
+    public struct ListImportFailuresResponse: WireStructure, Equatable {
         public var failures: [ImportFailureListItem]?
         public var nextToken: String?
 
@@ -3365,7 +3365,7 @@ extension CloudTrail {
     }
 
     /// The `ListImportsRequest` shape.
-    public struct ListImportsRequest: WireStructure {
+    public struct ListImportsRequest: WireStructure, Equatable {
         public var maxResults: Int?
         public var destination: String?
         public var importStatus: String?
@@ -3397,7 +3397,7 @@ extension CloudTrail {
     }
 
     /// The `ListImportsResponse` shape.
-    public struct ListImportsResponse: WireStructure {
+    public struct ListImportsResponse: WireStructure, Equatable {
         public var imports: [ImportsListItem]?
         public var nextToken: String?
 
@@ -3421,7 +3421,7 @@ extension CloudTrail {
     }
 
     /// The `ListInsightsDataRequest` shape.
-    public struct ListInsightsDataRequest: WireStructure {
+    public struct ListInsightsDataRequest: WireStructure, Equatable {
         public var insightSource: String
         public var dataType: String
         public var dimensions: [String: String]?
@@ -3465,7 +3465,7 @@ extension CloudTrail {
     }
 
     /// The `ListInsightsDataResponse` shape.
-    public struct ListInsightsDataResponse: WireStructure {
+    public struct ListInsightsDataResponse: WireStructure, Equatable {
         public var events: [Event]?
         public var nextToken: String?
 
@@ -3489,7 +3489,7 @@ extension CloudTrail {
     }
 
     /// The `ListInsightsMetricDataRequest` shape.
-    public struct ListInsightsMetricDataRequest: WireStructure {
+    public struct ListInsightsMetricDataRequest: WireStructure, Equatable {
         public var trailName: String?
         public var eventSource: String
         public var eventName: String
@@ -3549,7 +3549,7 @@ extension CloudTrail {
     }
 
     /// The `ListInsightsMetricDataResponse` shape.
-    public struct ListInsightsMetricDataResponse: WireStructure {
+    public struct ListInsightsMetricDataResponse: WireStructure, Equatable {
         public var trailARN: String?
         public var eventSource: String?
         public var eventName: String?
@@ -3597,7 +3597,7 @@ extension CloudTrail {
     }
 
     /// The `ListPublicKeysRequest` shape.
-    public struct ListPublicKeysRequest: WireStructure {
+    public struct ListPublicKeysRequest: WireStructure, Equatable {
         public var startTime: Date?
         public var endTime: Date?
         public var nextToken: String?
@@ -3625,7 +3625,7 @@ extension CloudTrail {
     }
 
     /// The `ListPublicKeysResponse` shape.
-    public struct ListPublicKeysResponse: WireStructure {
+    public struct ListPublicKeysResponse: WireStructure, Equatable {
         public var publicKeyList: [PublicKey]?
         public var nextToken: String?
 
@@ -3649,7 +3649,7 @@ extension CloudTrail {
     }
 
     /// The `ListQueriesRequest` shape.
-    public struct ListQueriesRequest: WireStructure {
+    public struct ListQueriesRequest: WireStructure, Equatable {
         public var eventDataStore: String
         public var nextToken: String?
         public var maxResults: Int?
@@ -3689,7 +3689,7 @@ extension CloudTrail {
     }
 
     /// The `ListQueriesResponse` shape.
-    public struct ListQueriesResponse: WireStructure {
+    public struct ListQueriesResponse: WireStructure, Equatable {
         public var queries: [Query]?
         public var nextToken: String?
 
@@ -3713,7 +3713,7 @@ extension CloudTrail {
     }
 
     /// The `ListTagsRequest` shape.
-    public struct ListTagsRequest: WireStructure {
+    public struct ListTagsRequest: WireStructure, Equatable {
         public var resourceIdList: [String]
         public var nextToken: String?
 
@@ -3737,7 +3737,7 @@ extension CloudTrail {
     }
 
     /// The `ListTagsResponse` shape.
-    public struct ListTagsResponse: WireStructure {
+    public struct ListTagsResponse: WireStructure, Equatable {
         public var resourceTagList: [ResourceTag]?
         public var nextToken: String?
 
@@ -3761,7 +3761,7 @@ extension CloudTrail {
     }
 
     /// The `ListTrailsRequest` shape.
-    public struct ListTrailsRequest: WireStructure {
+    public struct ListTrailsRequest: WireStructure, Equatable {
         public var nextToken: String?
 
         public init(nextToken: String? = nil) {
@@ -3781,7 +3781,7 @@ extension CloudTrail {
     }
 
     /// The `ListTrailsResponse` shape.
-    public struct ListTrailsResponse: WireStructure {
+    public struct ListTrailsResponse: WireStructure, Equatable {
         public var trails: [TrailInfo]?
         public var nextToken: String?
 
@@ -3805,7 +3805,7 @@ extension CloudTrail {
     }
 
     /// The `LookupAttribute` shape.
-    public struct LookupAttribute: WireStructure {
+    public struct LookupAttribute: WireStructure, Equatable {
         public var attributeKey: String
         public var attributeValue: String
 
@@ -3829,7 +3829,7 @@ extension CloudTrail {
     }
 
     /// The `LookupEventsRequest` shape.
-    public struct LookupEventsRequest: WireStructure {
+    public struct LookupEventsRequest: WireStructure, Equatable {
         public var lookupAttributes: [LookupAttribute]?
         public var startTime: Date?
         public var endTime: Date?
@@ -3869,7 +3869,7 @@ extension CloudTrail {
     }
 
     /// The `LookupEventsResponse` shape.
-    public struct LookupEventsResponse: WireStructure {
+    public struct LookupEventsResponse: WireStructure, Equatable {
         public var events: [Event]?
         public var nextToken: String?
 
@@ -3893,7 +3893,7 @@ extension CloudTrail {
     }
 
     /// The `MaxConcurrentQueriesException` shape.
-    public struct MaxConcurrentQueriesException: WireStructure {
+    public struct MaxConcurrentQueriesException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3907,7 +3907,7 @@ extension CloudTrail {
     }
 
     /// The `MaximumNumberOfTrailsExceededException` shape.
-    public struct MaximumNumberOfTrailsExceededException: WireStructure {
+    public struct MaximumNumberOfTrailsExceededException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3921,7 +3921,7 @@ extension CloudTrail {
     }
 
     /// The `NoManagementAccountSLRExistsException` shape.
-    public struct NoManagementAccountSLRExistsException: WireStructure {
+    public struct NoManagementAccountSLRExistsException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3935,7 +3935,7 @@ extension CloudTrail {
     }
 
     /// The `NotOrganizationManagementAccountException` shape.
-    public struct NotOrganizationManagementAccountException: WireStructure {
+    public struct NotOrganizationManagementAccountException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3949,7 +3949,7 @@ extension CloudTrail {
     }
 
     /// The `NotOrganizationMasterAccountException` shape.
-    public struct NotOrganizationMasterAccountException: WireStructure {
+    public struct NotOrganizationMasterAccountException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3963,7 +3963,7 @@ extension CloudTrail {
     }
 
     /// The `OperationNotPermittedException` shape.
-    public struct OperationNotPermittedException: WireStructure {
+    public struct OperationNotPermittedException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3977,7 +3977,7 @@ extension CloudTrail {
     }
 
     /// The `OrganizationNotInAllFeaturesModeException` shape.
-    public struct OrganizationNotInAllFeaturesModeException: WireStructure {
+    public struct OrganizationNotInAllFeaturesModeException: WireStructure, Equatable {
 
         public init() {
         }
@@ -3991,7 +3991,7 @@ extension CloudTrail {
     }
 
     /// The `OrganizationsNotInUseException` shape.
-    public struct OrganizationsNotInUseException: WireStructure {
+    public struct OrganizationsNotInUseException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4005,7 +4005,7 @@ extension CloudTrail {
     }
 
     /// The `PartitionKey` shape.
-    public struct PartitionKey: WireStructure {
+    public struct PartitionKey: WireStructure, Equatable {
         public var name: String
         public var type: String
 
@@ -4029,7 +4029,7 @@ extension CloudTrail {
     }
 
     /// The `PublicKey` shape.
-    public struct PublicKey: WireStructure {
+    public struct PublicKey: WireStructure, Equatable {
         public var value: Blob?
         public var validityStartTime: Date?
         public var validityEndTime: Date?
@@ -4061,7 +4061,7 @@ extension CloudTrail {
     }
 
     /// The `PutEventConfigurationRequest` shape.
-    public struct PutEventConfigurationRequest: WireStructure {
+    public struct PutEventConfigurationRequest: WireStructure, Equatable {
         public var trailName: String?
         public var eventDataStore: String?
         public var maxEventSize: String?
@@ -4097,7 +4097,7 @@ extension CloudTrail {
     }
 
     /// The `PutEventConfigurationResponse` shape.
-    public struct PutEventConfigurationResponse: WireStructure {
+    public struct PutEventConfigurationResponse: WireStructure, Equatable {
         public var trailARN: String?
         public var eventDataStoreArn: String?
         public var maxEventSize: String?
@@ -4133,7 +4133,7 @@ extension CloudTrail {
     }
 
     /// The `PutEventSelectorsRequest` shape.
-    public struct PutEventSelectorsRequest: WireStructure {
+    public struct PutEventSelectorsRequest: WireStructure, Equatable {
         public var trailName: String
         public var eventSelectors: [EventSelector]?
         public var advancedEventSelectors: [AdvancedEventSelector]?
@@ -4161,7 +4161,7 @@ extension CloudTrail {
     }
 
     /// The `PutEventSelectorsResponse` shape.
-    public struct PutEventSelectorsResponse: WireStructure {
+    public struct PutEventSelectorsResponse: WireStructure, Equatable {
         public var trailARN: String?
         public var eventSelectors: [EventSelector]?
         public var advancedEventSelectors: [AdvancedEventSelector]?
@@ -4189,7 +4189,7 @@ extension CloudTrail {
     }
 
     /// The `PutInsightSelectorsRequest` shape.
-    public struct PutInsightSelectorsRequest: WireStructure {
+    public struct PutInsightSelectorsRequest: WireStructure, Equatable {
         public var trailName: String?
         public var insightSelectors: [InsightSelector]
         public var eventDataStore: String?
@@ -4221,7 +4221,7 @@ extension CloudTrail {
     }
 
     /// The `PutInsightSelectorsResponse` shape.
-    public struct PutInsightSelectorsResponse: WireStructure {
+    public struct PutInsightSelectorsResponse: WireStructure, Equatable {
         public var trailARN: String?
         public var insightSelectors: [InsightSelector]?
         public var eventDataStoreArn: String?
@@ -4253,7 +4253,7 @@ extension CloudTrail {
     }
 
     /// The `PutResourcePolicyRequest` shape.
-    public struct PutResourcePolicyRequest: WireStructure {
+    public struct PutResourcePolicyRequest: WireStructure, Equatable {
         public var resourceArn: String
         public var resourcePolicy: String
 
@@ -4277,7 +4277,7 @@ extension CloudTrail {
     }
 
     /// The `PutResourcePolicyResponse` shape.
-    public struct PutResourcePolicyResponse: WireStructure {
+    public struct PutResourcePolicyResponse: WireStructure, Equatable {
         public var resourceArn: String?
         public var resourcePolicy: String?
         public var delegatedAdminResourcePolicy: String?
@@ -4305,7 +4305,7 @@ extension CloudTrail {
     }
 
     /// The `Query` shape.
-    public struct Query: WireStructure {
+    public struct Query: WireStructure, Equatable {
         public var queryId: String?
         public var queryStatus: String?
         public var creationTime: Date?
@@ -4333,7 +4333,7 @@ extension CloudTrail {
     }
 
     /// The `QueryIdNotFoundException` shape.
-    public struct QueryIdNotFoundException: WireStructure {
+    public struct QueryIdNotFoundException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4347,7 +4347,7 @@ extension CloudTrail {
     }
 
     /// The `QueryStatistics` shape.
-    public struct QueryStatistics: WireStructure {
+    public struct QueryStatistics: WireStructure, Equatable {
         public var resultsCount: Int?
         public var totalResultsCount: Int?
         public var bytesScanned: Int?
@@ -4375,7 +4375,7 @@ extension CloudTrail {
     }
 
     /// The `QueryStatisticsForDescribeQuery` shape.
-    public struct QueryStatisticsForDescribeQuery: WireStructure {
+    public struct QueryStatisticsForDescribeQuery: WireStructure, Equatable {
         public var eventsMatched: Int?
         public var eventsScanned: Int?
         public var bytesScanned: Int?
@@ -4411,7 +4411,7 @@ extension CloudTrail {
     }
 
     /// The `RefreshSchedule` shape.
-    public struct RefreshSchedule: WireStructure {
+    public struct RefreshSchedule: WireStructure, Equatable {
         public var frequency: RefreshScheduleFrequency?
         public var status: String?
         public var timeOfDay: String?
@@ -4439,7 +4439,7 @@ extension CloudTrail {
     }
 
     /// The `RefreshScheduleFrequency` shape.
-    public struct RefreshScheduleFrequency: WireStructure {
+    public struct RefreshScheduleFrequency: WireStructure, Equatable {
         public var unit: String?
         public var value: Int?
 
@@ -4463,7 +4463,7 @@ extension CloudTrail {
     }
 
     /// The `RegisterOrganizationDelegatedAdminRequest` shape.
-    public struct RegisterOrganizationDelegatedAdminRequest: WireStructure {
+    public struct RegisterOrganizationDelegatedAdminRequest: WireStructure, Equatable {
         public var memberAccountId: String
 
         public init(memberAccountId: String) {
@@ -4483,7 +4483,7 @@ extension CloudTrail {
     }
 
     /// The `RegisterOrganizationDelegatedAdminResponse` shape.
-    public struct RegisterOrganizationDelegatedAdminResponse: WireStructure {
+    public struct RegisterOrganizationDelegatedAdminResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -4497,7 +4497,7 @@ extension CloudTrail {
     }
 
     /// The `RemoveTagsRequest` shape.
-    public struct RemoveTagsRequest: WireStructure {
+    public struct RemoveTagsRequest: WireStructure, Equatable {
         public var resourceId: String
         public var tagsList: [Tag]
 
@@ -4521,7 +4521,7 @@ extension CloudTrail {
     }
 
     /// The `RemoveTagsResponse` shape.
-    public struct RemoveTagsResponse: WireStructure {
+    public struct RemoveTagsResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -4535,7 +4535,7 @@ extension CloudTrail {
     }
 
     /// The `RequestWidget` shape.
-    public struct RequestWidget: WireStructure {
+    public struct RequestWidget: WireStructure, Equatable {
         public var queryStatement: String
         public var queryParameters: [String]?
         public var viewProperties: [String: String]
@@ -4563,7 +4563,7 @@ extension CloudTrail {
     }
 
     /// The `Resource` shape.
-    public struct Resource: WireStructure {
+    public struct Resource: WireStructure, Equatable {
         public var resourceType: String?
         public var resourceName: String?
 
@@ -4587,7 +4587,7 @@ extension CloudTrail {
     }
 
     /// The `ResourceARNNotValidException` shape.
-    public struct ResourceARNNotValidException: WireStructure {
+    public struct ResourceARNNotValidException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4601,7 +4601,7 @@ extension CloudTrail {
     }
 
     /// The `ResourceNotFoundException` shape.
-    public struct ResourceNotFoundException: WireStructure {
+    public struct ResourceNotFoundException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4615,7 +4615,7 @@ extension CloudTrail {
     }
 
     /// The `ResourcePolicyNotFoundException` shape.
-    public struct ResourcePolicyNotFoundException: WireStructure {
+    public struct ResourcePolicyNotFoundException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4629,7 +4629,7 @@ extension CloudTrail {
     }
 
     /// The `ResourcePolicyNotValidException` shape.
-    public struct ResourcePolicyNotValidException: WireStructure {
+    public struct ResourcePolicyNotValidException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4643,7 +4643,7 @@ extension CloudTrail {
     }
 
     /// The `ResourceTag` shape.
-    public struct ResourceTag: WireStructure {
+    public struct ResourceTag: WireStructure, Equatable {
         public var resourceId: String?
         public var tagsList: [Tag]?
 
@@ -4667,7 +4667,7 @@ extension CloudTrail {
     }
 
     /// The `ResourceTypeNotSupportedException` shape.
-    public struct ResourceTypeNotSupportedException: WireStructure {
+    public struct ResourceTypeNotSupportedException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4681,7 +4681,7 @@ extension CloudTrail {
     }
 
     /// The `RestoreEventDataStoreRequest` shape.
-    public struct RestoreEventDataStoreRequest: WireStructure {
+    public struct RestoreEventDataStoreRequest: WireStructure, Equatable {
         public var eventDataStore: String
 
         public init(eventDataStore: String) {
@@ -4701,7 +4701,7 @@ extension CloudTrail {
     }
 
     /// The `RestoreEventDataStoreResponse` shape.
-    public struct RestoreEventDataStoreResponse: WireStructure {
+    public struct RestoreEventDataStoreResponse: WireStructure, Equatable {
         public var eventDataStoreArn: String?
         public var name: String?
         public var status: String?
@@ -4765,7 +4765,7 @@ extension CloudTrail {
     }
 
     /// The `S3BucketDoesNotExistException` shape.
-    public struct S3BucketDoesNotExistException: WireStructure {
+    public struct S3BucketDoesNotExistException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4779,7 +4779,7 @@ extension CloudTrail {
     }
 
     /// The `S3ImportSource` shape.
-    public struct S3ImportSource: WireStructure {
+    public struct S3ImportSource: WireStructure, Equatable {
         public var s3LocationUri: String
         public var s3BucketRegion: String
         public var s3BucketAccessRoleArn: String
@@ -4807,7 +4807,7 @@ extension CloudTrail {
     }
 
     /// The `SearchSampleQueriesRequest` shape.
-    public struct SearchSampleQueriesRequest: WireStructure {
+    public struct SearchSampleQueriesRequest: WireStructure, Equatable {
         public var searchPhrase: String
         public var maxResults: Int?
         public var nextToken: String?
@@ -4835,7 +4835,7 @@ extension CloudTrail {
     }
 
     /// The `SearchSampleQueriesResponse` shape.
-    public struct SearchSampleQueriesResponse: WireStructure {
+    public struct SearchSampleQueriesResponse: WireStructure, Equatable {
         public var searchResults: [SearchSampleQueriesSearchResult]?
         public var nextToken: String?
 
@@ -4859,7 +4859,7 @@ extension CloudTrail {
     }
 
     /// The `SearchSampleQueriesSearchResult` shape.
-    public struct SearchSampleQueriesSearchResult: WireStructure {
+    public struct SearchSampleQueriesSearchResult: WireStructure, Equatable {
         public var name: String?
         public var description: String?
         public var sql: String?
@@ -4891,7 +4891,7 @@ extension CloudTrail {
     }
 
     /// The `ServiceQuotaExceededException` shape.
-    public struct ServiceQuotaExceededException: WireStructure {
+    public struct ServiceQuotaExceededException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4905,7 +4905,7 @@ extension CloudTrail {
     }
 
     /// The `SourceConfig` shape.
-    public struct SourceConfig: WireStructure {
+    public struct SourceConfig: WireStructure, Equatable {
         public var applyToAllRegions: Bool?
         public var advancedEventSelectors: [AdvancedEventSelector]?
 
@@ -4929,7 +4929,7 @@ extension CloudTrail {
     }
 
     /// The `StartDashboardRefreshRequest` shape.
-    public struct StartDashboardRefreshRequest: WireStructure {
+    public struct StartDashboardRefreshRequest: WireStructure, Equatable {
         public var dashboardId: String
         public var queryParameterValues: [String: String]?
 
@@ -4953,7 +4953,7 @@ extension CloudTrail {
     }
 
     /// The `StartDashboardRefreshResponse` shape.
-    public struct StartDashboardRefreshResponse: WireStructure {
+    public struct StartDashboardRefreshResponse: WireStructure, Equatable {
         public var refreshId: String?
 
         public init(refreshId: String? = nil) {
@@ -4973,7 +4973,7 @@ extension CloudTrail {
     }
 
     /// The `StartEventDataStoreIngestionRequest` shape.
-    public struct StartEventDataStoreIngestionRequest: WireStructure {
+    public struct StartEventDataStoreIngestionRequest: WireStructure, Equatable {
         public var eventDataStore: String
 
         public init(eventDataStore: String) {
@@ -4993,7 +4993,7 @@ extension CloudTrail {
     }
 
     /// The `StartEventDataStoreIngestionResponse` shape.
-    public struct StartEventDataStoreIngestionResponse: WireStructure {
+    public struct StartEventDataStoreIngestionResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -5007,7 +5007,7 @@ extension CloudTrail {
     }
 
     /// The `StartImportRequest` shape.
-    public struct StartImportRequest: WireStructure {
+    public struct StartImportRequest: WireStructure, Equatable {
         public var destinations: [String]?
         public var importSource: ImportSource?
         public var startEventTime: Date?
@@ -5043,7 +5043,7 @@ extension CloudTrail {
     }
 
     /// The `StartImportResponse` shape.
-    public struct StartImportResponse: WireStructure {
+    public struct StartImportResponse: WireStructure, Equatable {
         public var importId: String?
         public var destinations: [String]?
         public var importSource: ImportSource?
@@ -5091,7 +5091,7 @@ extension CloudTrail {
     }
 
     /// The `StartLoggingRequest` shape.
-    public struct StartLoggingRequest: WireStructure {
+    public struct StartLoggingRequest: WireStructure, Equatable {
         public var name: String
 
         public init(name: String) {
@@ -5111,7 +5111,7 @@ extension CloudTrail {
     }
 
     /// The `StartLoggingResponse` shape.
-    public struct StartLoggingResponse: WireStructure {
+    public struct StartLoggingResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -5125,7 +5125,7 @@ extension CloudTrail {
     }
 
     /// The `StartQueryRequest` shape.
-    public struct StartQueryRequest: WireStructure {
+    public struct StartQueryRequest: WireStructure, Equatable {
         public var queryStatement: String?
         public var deliveryS3Uri: String?
         public var queryAlias: String?
@@ -5161,7 +5161,7 @@ extension CloudTrail {
     }
 
     /// The `StartQueryResponse` shape.
-    public struct StartQueryResponse: WireStructure {
+    public struct StartQueryResponse: WireStructure, Equatable {
         public var queryId: String?
         public var eventDataStoreOwnerAccountId: String?
 
@@ -5185,7 +5185,7 @@ extension CloudTrail {
     }
 
     /// The `StopEventDataStoreIngestionRequest` shape.
-    public struct StopEventDataStoreIngestionRequest: WireStructure {
+    public struct StopEventDataStoreIngestionRequest: WireStructure, Equatable {
         public var eventDataStore: String
 
         public init(eventDataStore: String) {
@@ -5205,7 +5205,7 @@ extension CloudTrail {
     }
 
     /// The `StopEventDataStoreIngestionResponse` shape.
-    public struct StopEventDataStoreIngestionResponse: WireStructure {
+    public struct StopEventDataStoreIngestionResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -5219,7 +5219,7 @@ extension CloudTrail {
     }
 
     /// The `StopImportRequest` shape.
-    public struct StopImportRequest: WireStructure {
+    public struct StopImportRequest: WireStructure, Equatable {
         public var importId: String
 
         public init(importId: String) {
@@ -5239,7 +5239,7 @@ extension CloudTrail {
     }
 
     /// The `StopImportResponse` shape.
-    public struct StopImportResponse: WireStructure {
+    public struct StopImportResponse: WireStructure, Equatable {
         public var importId: String?
         public var importSource: ImportSource?
         public var destinations: [String]?
@@ -5291,7 +5291,7 @@ extension CloudTrail {
     }
 
     /// The `StopLoggingRequest` shape.
-    public struct StopLoggingRequest: WireStructure {
+    public struct StopLoggingRequest: WireStructure, Equatable {
         public var name: String
 
         public init(name: String) {
@@ -5311,7 +5311,7 @@ extension CloudTrail {
     }
 
     /// The `StopLoggingResponse` shape.
-    public struct StopLoggingResponse: WireStructure {
+    public struct StopLoggingResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -5325,7 +5325,7 @@ extension CloudTrail {
     }
 
     /// The `Tag` shape.
-    public struct Tag: WireStructure {
+    public struct Tag: WireStructure, Equatable {
         public var key: String
         public var value: String?
 
@@ -5349,7 +5349,7 @@ extension CloudTrail {
     }
 
     /// The `TagsLimitExceededException` shape.
-    public struct TagsLimitExceededException: WireStructure {
+    public struct TagsLimitExceededException: WireStructure, Equatable {
 
         public init() {
         }
@@ -5363,7 +5363,7 @@ extension CloudTrail {
     }
 
     /// The `ThrottlingException` shape.
-    public struct ThrottlingException: WireStructure {
+    public struct ThrottlingException: WireStructure, Equatable {
 
         public init() {
         }
@@ -5377,7 +5377,7 @@ extension CloudTrail {
     }
 
     /// The `Trail` shape.
-    public struct Trail: WireStructure {
+    public struct Trail: WireStructure, Equatable {
         public var name: String?
         public var s3BucketName: String?
         public var s3KeyPrefix: String?
@@ -5457,7 +5457,7 @@ extension CloudTrail {
     }
 
     /// The `TrailAlreadyExistsException` shape.
-    public struct TrailAlreadyExistsException: WireStructure {
+    public struct TrailAlreadyExistsException: WireStructure, Equatable {
 
         public init() {
         }
@@ -5471,7 +5471,7 @@ extension CloudTrail {
     }
 
     /// The `TrailInfo` shape.
-    public struct TrailInfo: WireStructure {
+    public struct TrailInfo: WireStructure, Equatable {
         public var trailARN: String?
         public var name: String?
         public var homeRegion: String?
@@ -5499,7 +5499,7 @@ extension CloudTrail {
     }
 
     /// The `TrailNotFoundException` shape.
-    public struct TrailNotFoundException: WireStructure {
+    public struct TrailNotFoundException: WireStructure, Equatable {
 
         public init() {
         }
@@ -5513,7 +5513,7 @@ extension CloudTrail {
     }
 
     /// The `TrailNotProvidedException` shape.
-    public struct TrailNotProvidedException: WireStructure {
+    public struct TrailNotProvidedException: WireStructure, Equatable {
 
         public init() {
         }
@@ -5527,7 +5527,7 @@ extension CloudTrail {
     }
 
     /// The `UnsupportedOperationException` shape.
-    public struct UnsupportedOperationException: WireStructure {
+    public struct UnsupportedOperationException: WireStructure, Equatable {
 
         public init() {
         }
@@ -5541,7 +5541,7 @@ extension CloudTrail {
     }
 
     /// The `UpdateChannelRequest` shape.
-    public struct UpdateChannelRequest: WireStructure {
+    public struct UpdateChannelRequest: WireStructure, Equatable {
         public var channel: String
         public var destinations: [Destination]?
         public var name: String?
@@ -5569,7 +5569,7 @@ extension CloudTrail {
     }
 
     /// The `UpdateChannelResponse` shape.
-    public struct UpdateChannelResponse: WireStructure {
+    public struct UpdateChannelResponse: WireStructure, Equatable {
         public var channelArn: String?
         public var name: String?
         public var source: String?
@@ -5601,7 +5601,7 @@ extension CloudTrail {
     }
 
     /// The `UpdateDashboardRequest` shape.
-    public struct UpdateDashboardRequest: WireStructure {
+    public struct UpdateDashboardRequest: WireStructure, Equatable {
         public var dashboardId: String
         public var widgets: [RequestWidget]?
         public var refreshSchedule: RefreshSchedule?
@@ -5633,7 +5633,7 @@ extension CloudTrail {
     }
 
     /// The `UpdateDashboardResponse` shape.
-    public struct UpdateDashboardResponse: WireStructure {
+    public struct UpdateDashboardResponse: WireStructure, Equatable {
         public var dashboardArn: String?
         public var name: String?
         public var type: String?
@@ -5681,7 +5681,7 @@ extension CloudTrail {
     }
 
     /// The `UpdateEventDataStoreRequest` shape.
-    public struct UpdateEventDataStoreRequest: WireStructure {
+    public struct UpdateEventDataStoreRequest: WireStructure, Equatable {
         public var eventDataStore: String
         public var name: String?
         public var advancedEventSelectors: [AdvancedEventSelector]?
@@ -5733,7 +5733,7 @@ extension CloudTrail {
     }
 
     /// The `UpdateEventDataStoreResponse` shape.
-    public struct UpdateEventDataStoreResponse: WireStructure {
+    public struct UpdateEventDataStoreResponse: WireStructure, Equatable {
         public var eventDataStoreArn: String?
         public var name: String?
         public var status: String?
@@ -5805,7 +5805,7 @@ extension CloudTrail {
     }
 
     /// The `UpdateTrailRequest` shape.
-    public struct UpdateTrailRequest: WireStructure {
+    public struct UpdateTrailRequest: WireStructure, Equatable {
         public var name: String
         public var s3BucketName: String?
         public var s3KeyPrefix: String?
@@ -5865,7 +5865,7 @@ extension CloudTrail {
     }
 
     /// The `UpdateTrailResponse` shape.
-    public struct UpdateTrailResponse: WireStructure {
+    public struct UpdateTrailResponse: WireStructure, Equatable {
         public var name: String?
         public var s3BucketName: String?
         public var s3KeyPrefix: String?
@@ -5933,7 +5933,7 @@ extension CloudTrail {
     }
 
     /// The `Widget` shape.
-    public struct Widget: WireStructure {
+    public struct Widget: WireStructure, Equatable {
         public var queryAlias: String?
         public var queryStatement: String?
         public var queryParameters: [String]?

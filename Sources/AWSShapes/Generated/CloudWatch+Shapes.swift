@@ -11,7 +11,7 @@ public enum CloudWatch {}
 extension CloudWatch {
 
     /// The `AlarmContributor` shape.
-    public struct AlarmContributor: WireStructure {
+    public struct AlarmContributor: WireStructure, Equatable {
         public var contributorId: String
         public var contributorAttributes: [String: String]
         public var stateReason: String
@@ -43,7 +43,7 @@ extension CloudWatch {
     }
 
     /// The `AlarmHistoryItem` shape.
-    public struct AlarmHistoryItem: WireStructure {
+    public struct AlarmHistoryItem: WireStructure, Equatable {
         public var alarmName: String?
         public var alarmContributorId: String?
         public var alarmType: String?
@@ -91,7 +91,7 @@ extension CloudWatch {
     }
 
     /// The `AlarmMuteRuleSummary` shape.
-    public struct AlarmMuteRuleSummary: WireStructure {
+    public struct AlarmMuteRuleSummary: WireStructure, Equatable {
         public var alarmMuteRuleArn: String?
         public var expireDate: Date?
         public var status: String?
@@ -127,7 +127,7 @@ extension CloudWatch {
     }
 
     /// The `AlarmPromQLCriteria` shape.
-    public struct AlarmPromQLCriteria: WireStructure {
+    public struct AlarmPromQLCriteria: WireStructure, Equatable {
         public var query: String
         public var pendingPeriod: Int?
         public var recoveryPeriod: Int?
@@ -155,7 +155,7 @@ extension CloudWatch {
     }
 
     /// The `AnomalyDetector` shape.
-    public struct AnomalyDetector: WireStructure {
+    public struct AnomalyDetector: WireStructure, Equatable {
         public var namespace: String?
         public var metricName: String?
         public var dimensions: [Dimension]?
@@ -207,7 +207,7 @@ extension CloudWatch {
     }
 
     /// The `AnomalyDetectorConfiguration` shape.
-    public struct AnomalyDetectorConfiguration: WireStructure {
+    public struct AnomalyDetectorConfiguration: WireStructure, Equatable {
         public var excludedTimeRanges: [RangeShape]?
         public var metricTimezone: String?
 
@@ -231,7 +231,7 @@ extension CloudWatch {
     }
 
     /// The `CompositeAlarm` shape.
-    public struct CompositeAlarm: WireStructure {
+    public struct CompositeAlarm: WireStructure, Equatable {
         public var actionsEnabled: Bool?
         public var alarmActions: [String]?
         public var alarmArn: String?
@@ -323,7 +323,7 @@ extension CloudWatch {
     }
 
     /// The `ConcurrentModificationException` shape.
-    public struct ConcurrentModificationException: WireStructure {
+    public struct ConcurrentModificationException: WireStructure, Equatable {
 
         public init() {
         }
@@ -337,7 +337,7 @@ extension CloudWatch {
     }
 
     /// The `ConflictException` shape.
-    public struct ConflictException: WireStructure {
+    public struct ConflictException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -357,7 +357,7 @@ extension CloudWatch {
     }
 
     /// The `DashboardEntry` shape.
-    public struct DashboardEntry: WireStructure {
+    public struct DashboardEntry: WireStructure, Equatable {
         public var dashboardName: String?
         public var dashboardArn: String?
         public var lastModified: Date?
@@ -389,7 +389,7 @@ extension CloudWatch {
     }
 
     /// The `DashboardInvalidInputError` shape.
-    public struct DashboardInvalidInputError: WireStructure {
+    public struct DashboardInvalidInputError: WireStructure, Equatable {
         public var message: String?
         public var dashboardValidationMessages: [DashboardValidationMessage]?
 
@@ -413,7 +413,7 @@ extension CloudWatch {
     }
 
     /// The `DashboardNotFoundError` shape.
-    public struct DashboardNotFoundError: WireStructure {
+    public struct DashboardNotFoundError: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -433,7 +433,7 @@ extension CloudWatch {
     }
 
     /// The `DashboardValidationMessage` shape.
-    public struct DashboardValidationMessage: WireStructure {
+    public struct DashboardValidationMessage: WireStructure, Equatable {
         public var dataPath: String?
         public var message: String?
 
@@ -457,7 +457,7 @@ extension CloudWatch {
     }
 
     /// The `Datapoint` shape.
-    public struct Datapoint: WireStructure {
+    public struct Datapoint: WireStructure, Equatable {
         public var timestamp: Date?
         public var sampleCount: Double?
         public var average: Double?
@@ -505,7 +505,7 @@ extension CloudWatch {
     }
 
     /// The `DeleteAlarmMuteRuleInput` shape.
-    public struct DeleteAlarmMuteRuleInput: WireStructure {
+    public struct DeleteAlarmMuteRuleInput: WireStructure, Equatable {
         public var alarmMuteRuleName: String
 
         public init(alarmMuteRuleName: String) {
@@ -525,7 +525,7 @@ extension CloudWatch {
     }
 
     /// The `DeleteAlarmsInput` shape.
-    public struct DeleteAlarmsInput: WireStructure {
+    public struct DeleteAlarmsInput: WireStructure, Equatable {
         public var alarmNames: [String]
 
         public init(alarmNames: [String]) {
@@ -545,7 +545,7 @@ extension CloudWatch {
     }
 
     /// The `DeleteAnomalyDetectorInput` shape.
-    public struct DeleteAnomalyDetectorInput: WireStructure {
+    public struct DeleteAnomalyDetectorInput: WireStructure, Equatable {
         public var namespace: String?
         public var metricName: String?
         public var dimensions: [Dimension]?
@@ -585,7 +585,7 @@ extension CloudWatch {
     }
 
     /// The `DeleteAnomalyDetectorOutput` shape.
-    public struct DeleteAnomalyDetectorOutput: WireStructure {
+    public struct DeleteAnomalyDetectorOutput: WireStructure, Equatable {
 
         public init() {
         }
@@ -599,7 +599,7 @@ extension CloudWatch {
     }
 
     /// The `DeleteDashboardsInput` shape.
-    public struct DeleteDashboardsInput: WireStructure {
+    public struct DeleteDashboardsInput: WireStructure, Equatable {
         public var dashboardNames: [String]
 
         public init(dashboardNames: [String]) {
@@ -619,7 +619,7 @@ extension CloudWatch {
     }
 
     /// The `DeleteDashboardsOutput` shape.
-    public struct DeleteDashboardsOutput: WireStructure {
+    public struct DeleteDashboardsOutput: WireStructure, Equatable {
 
         public init() {
         }
@@ -633,7 +633,7 @@ extension CloudWatch {
     }
 
     /// The `DeleteInsightRulesInput` shape.
-    public struct DeleteInsightRulesInput: WireStructure {
+    public struct DeleteInsightRulesInput: WireStructure, Equatable {
         public var ruleNames: [String]
 
         public init(ruleNames: [String]) {
@@ -653,7 +653,7 @@ extension CloudWatch {
     }
 
     /// The `DeleteInsightRulesOutput` shape.
-    public struct DeleteInsightRulesOutput: WireStructure {
+    public struct DeleteInsightRulesOutput: WireStructure, Equatable {
         public var failures: [PartialFailure]?
 
         public init(failures: [PartialFailure]? = nil) {
@@ -673,7 +673,7 @@ extension CloudWatch {
     }
 
     /// The `DeleteMetricStreamInput` shape.
-    public struct DeleteMetricStreamInput: WireStructure {
+    public struct DeleteMetricStreamInput: WireStructure, Equatable {
         public var name: String
 
         public init(name: String) {
@@ -693,7 +693,7 @@ extension CloudWatch {
     }
 
     /// The `DeleteMetricStreamOutput` shape.
-    public struct DeleteMetricStreamOutput: WireStructure {
+    public struct DeleteMetricStreamOutput: WireStructure, Equatable {
 
         public init() {
         }
@@ -707,7 +707,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeAlarmContributorsInput` shape.
-    public struct DescribeAlarmContributorsInput: WireStructure {
+    public struct DescribeAlarmContributorsInput: WireStructure, Equatable {
         public var alarmName: String
         public var nextToken: String?
 
@@ -731,7 +731,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeAlarmContributorsOutput` shape.
-    public struct DescribeAlarmContributorsOutput: WireStructure {
+    public struct DescribeAlarmContributorsOutput: WireStructure, Equatable {
         public var alarmContributors: [AlarmContributor]
         public var nextToken: String?
 
@@ -755,7 +755,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeAlarmHistoryInput` shape.
-    public struct DescribeAlarmHistoryInput: WireStructure {
+    public struct DescribeAlarmHistoryInput: WireStructure, Equatable {
         public var alarmName: String?
         public var alarmContributorId: String?
         public var alarmTypes: [String]?
@@ -807,7 +807,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeAlarmHistoryOutput` shape.
-    public struct DescribeAlarmHistoryOutput: WireStructure {
+    public struct DescribeAlarmHistoryOutput: WireStructure, Equatable {
         public var alarmHistoryItems: [AlarmHistoryItem]?
         public var nextToken: String?
 
@@ -831,7 +831,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeAlarmsForMetricInput` shape.
-    public struct DescribeAlarmsForMetricInput: WireStructure {
+    public struct DescribeAlarmsForMetricInput: WireStructure, Equatable {
         public var metricName: String
         public var namespace: String
         public var statistic: String?
@@ -875,7 +875,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeAlarmsForMetricOutput` shape.
-    public struct DescribeAlarmsForMetricOutput: WireStructure {
+    public struct DescribeAlarmsForMetricOutput: WireStructure, Equatable {
         public var metricAlarms: [MetricAlarm]?
 
         public init(metricAlarms: [MetricAlarm]? = nil) {
@@ -895,7 +895,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeAlarmsInput` shape.
-    public struct DescribeAlarmsInput: WireStructure {
+    public struct DescribeAlarmsInput: WireStructure, Equatable {
         public var alarmNames: [String]?
         public var alarmNamePrefix: String?
         public var alarmTypes: [String]?
@@ -947,7 +947,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeAlarmsOutput` shape.
-    public struct DescribeAlarmsOutput: WireStructure {
+    public struct DescribeAlarmsOutput: WireStructure, Equatable {
         public var compositeAlarms: [CompositeAlarm]?
         public var metricAlarms: [MetricAlarm]?
         public var nextToken: String?
@@ -975,7 +975,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeAnomalyDetectorsInput` shape.
-    public struct DescribeAnomalyDetectorsInput: WireStructure {
+    public struct DescribeAnomalyDetectorsInput: WireStructure, Equatable {
         public var nextToken: String?
         public var maxResults: Int?
         public var namespace: String?
@@ -1015,7 +1015,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeAnomalyDetectorsOutput` shape.
-    public struct DescribeAnomalyDetectorsOutput: WireStructure {
+    public struct DescribeAnomalyDetectorsOutput: WireStructure, Equatable {
         public var anomalyDetectors: [AnomalyDetector]?
         public var nextToken: String?
 
@@ -1039,7 +1039,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeInsightRulesInput` shape.
-    public struct DescribeInsightRulesInput: WireStructure {
+    public struct DescribeInsightRulesInput: WireStructure, Equatable {
         public var nextToken: String?
         public var maxResults: Int?
 
@@ -1063,7 +1063,7 @@ extension CloudWatch {
     }
 
     /// The `DescribeInsightRulesOutput` shape.
-    public struct DescribeInsightRulesOutput: WireStructure {
+    public struct DescribeInsightRulesOutput: WireStructure, Equatable {
         public var nextToken: String?
         public var insightRules: [InsightRule]?
 
@@ -1087,7 +1087,7 @@ extension CloudWatch {
     }
 
     /// The `Dimension` shape.
-    public struct Dimension: WireStructure {
+    public struct Dimension: WireStructure, Equatable {
         public var name: String
         public var value: String
 
@@ -1111,7 +1111,7 @@ extension CloudWatch {
     }
 
     /// The `DimensionFilter` shape.
-    public struct DimensionFilter: WireStructure {
+    public struct DimensionFilter: WireStructure, Equatable {
         public var name: String
         public var value: String?
 
@@ -1135,7 +1135,7 @@ extension CloudWatch {
     }
 
     /// The `DisableAlarmActionsInput` shape.
-    public struct DisableAlarmActionsInput: WireStructure {
+    public struct DisableAlarmActionsInput: WireStructure, Equatable {
         public var alarmNames: [String]
 
         public init(alarmNames: [String]) {
@@ -1155,7 +1155,7 @@ extension CloudWatch {
     }
 
     /// The `DisableInsightRulesInput` shape.
-    public struct DisableInsightRulesInput: WireStructure {
+    public struct DisableInsightRulesInput: WireStructure, Equatable {
         public var ruleNames: [String]
 
         public init(ruleNames: [String]) {
@@ -1175,7 +1175,7 @@ extension CloudWatch {
     }
 
     /// The `DisableInsightRulesOutput` shape.
-    public struct DisableInsightRulesOutput: WireStructure {
+    public struct DisableInsightRulesOutput: WireStructure, Equatable {
         public var failures: [PartialFailure]?
 
         public init(failures: [PartialFailure]? = nil) {
@@ -1195,7 +1195,7 @@ extension CloudWatch {
     }
 
     /// The `EnableAlarmActionsInput` shape.
-    public struct EnableAlarmActionsInput: WireStructure {
+    public struct EnableAlarmActionsInput: WireStructure, Equatable {
         public var alarmNames: [String]
 
         public init(alarmNames: [String]) {
@@ -1215,7 +1215,7 @@ extension CloudWatch {
     }
 
     /// The `EnableInsightRulesInput` shape.
-    public struct EnableInsightRulesInput: WireStructure {
+    public struct EnableInsightRulesInput: WireStructure, Equatable {
         public var ruleNames: [String]
 
         public init(ruleNames: [String]) {
@@ -1235,7 +1235,7 @@ extension CloudWatch {
     }
 
     /// The `EnableInsightRulesOutput` shape.
-    public struct EnableInsightRulesOutput: WireStructure {
+    public struct EnableInsightRulesOutput: WireStructure, Equatable {
         public var failures: [PartialFailure]?
 
         public init(failures: [PartialFailure]? = nil) {
@@ -1255,7 +1255,7 @@ extension CloudWatch {
     }
 
     /// The `Entity` shape.
-    public struct Entity: WireStructure {
+    public struct Entity: WireStructure, Equatable {
         public var keyAttributes: [String: String]?
         public var attributes: [String: String]?
 
@@ -1279,7 +1279,7 @@ extension CloudWatch {
     }
 
     /// The `EntityMetricData` shape.
-    public struct EntityMetricData: WireStructure {
+    public struct EntityMetricData: WireStructure, Equatable {
         public var entity: Entity?
         public var metricData: [MetricDatum]?
 
@@ -1303,7 +1303,7 @@ extension CloudWatch {
     }
 
     /// The `EvaluationCriteria` shape.
-    public struct EvaluationCriteria: WireStructure {
+    public struct EvaluationCriteria: WireStructure, Equatable {
         public var promQLCriteria: AlarmPromQLCriteria?
 
         public init(promQLCriteria: AlarmPromQLCriteria? = nil) {
@@ -1323,7 +1323,7 @@ extension CloudWatch {
     }
 
     /// The `GetAlarmMuteRuleInput` shape.
-    public struct GetAlarmMuteRuleInput: WireStructure {
+    public struct GetAlarmMuteRuleInput: WireStructure, Equatable {
         public var alarmMuteRuleName: String
 
         public init(alarmMuteRuleName: String) {
@@ -1343,7 +1343,7 @@ extension CloudWatch {
     }
 
     /// The `GetAlarmMuteRuleOutput` shape.
-    public struct GetAlarmMuteRuleOutput: WireStructure {
+    public struct GetAlarmMuteRuleOutput: WireStructure, Equatable {
         public var name: String?
         public var alarmMuteRuleArn: String?
         public var description: String?
@@ -1399,7 +1399,7 @@ extension CloudWatch {
     }
 
     /// The `GetDashboardInput` shape.
-    public struct GetDashboardInput: WireStructure {
+    public struct GetDashboardInput: WireStructure, Equatable {
         public var dashboardName: String
 
         public init(dashboardName: String) {
@@ -1419,7 +1419,7 @@ extension CloudWatch {
     }
 
     /// The `GetDashboardOutput` shape.
-    public struct GetDashboardOutput: WireStructure {
+    public struct GetDashboardOutput: WireStructure, Equatable {
         public var dashboardArn: String?
         public var dashboardBody: String?
         public var dashboardName: String?
@@ -1447,7 +1447,7 @@ extension CloudWatch {
     }
 
     /// The `GetInsightRuleReportInput` shape.
-    public struct GetInsightRuleReportInput: WireStructure {
+    public struct GetInsightRuleReportInput: WireStructure, Equatable {
         public var ruleName: String
         public var startTime: Date
         public var endTime: Date
@@ -1491,7 +1491,7 @@ extension CloudWatch {
     }
 
     /// The `GetInsightRuleReportOutput` shape.
-    public struct GetInsightRuleReportOutput: WireStructure {
+    public struct GetInsightRuleReportOutput: WireStructure, Equatable {
         public var keyLabels: [String]?
         public var aggregationStatistic: String?
         public var aggregateValue: Double?
@@ -1531,7 +1531,7 @@ extension CloudWatch {
     }
 
     /// The `GetMetricDataInput` shape.
-    public struct GetMetricDataInput: WireStructure {
+    public struct GetMetricDataInput: WireStructure, Equatable {
         public var metricDataQueries: [MetricDataQuery]
         public var startTime: Date
         public var endTime: Date
@@ -1575,7 +1575,7 @@ extension CloudWatch {
     }
 
     /// The `GetMetricDataOutput` shape.
-    public struct GetMetricDataOutput: WireStructure {
+    public struct GetMetricDataOutput: WireStructure, Equatable {
         public var metricDataResults: [MetricDataResult]?
         public var nextToken: String?
         public var messages: [MessageData]?
@@ -1603,7 +1603,7 @@ extension CloudWatch {
     }
 
     /// The `GetMetricStatisticsInput` shape.
-    public struct GetMetricStatisticsInput: WireStructure {
+    public struct GetMetricStatisticsInput: WireStructure, Equatable {
         public var namespace: String
         public var metricName: String
         public var dimensions: [Dimension]?
@@ -1655,7 +1655,7 @@ extension CloudWatch {
     }
 
     /// The `GetMetricStatisticsOutput` shape.
-    public struct GetMetricStatisticsOutput: WireStructure {
+    public struct GetMetricStatisticsOutput: WireStructure, Equatable {
         public var label: String?
         public var datapoints: [Datapoint]?
 
@@ -1679,7 +1679,7 @@ extension CloudWatch {
     }
 
     /// The `GetMetricStreamInput` shape.
-    public struct GetMetricStreamInput: WireStructure {
+    public struct GetMetricStreamInput: WireStructure, Equatable {
         public var name: String
 
         public init(name: String) {
@@ -1699,7 +1699,7 @@ extension CloudWatch {
     }
 
     /// The `GetMetricStreamOutput` shape.
-    public struct GetMetricStreamOutput: WireStructure {
+    public struct GetMetricStreamOutput: WireStructure, Equatable {
         public var arn: String?
         public var name: String?
         public var includeFilters: [MetricStreamFilter]?
@@ -1763,7 +1763,7 @@ extension CloudWatch {
     }
 
     /// The `GetMetricWidgetImageInput` shape.
-    public struct GetMetricWidgetImageInput: WireStructure {
+    public struct GetMetricWidgetImageInput: WireStructure, Equatable {
         public var metricWidget: String
         public var outputFormat: String?
 
@@ -1787,7 +1787,7 @@ extension CloudWatch {
     }
 
     /// The `GetMetricWidgetImageOutput` shape.
-    public struct GetMetricWidgetImageOutput: WireStructure {
+    public struct GetMetricWidgetImageOutput: WireStructure, Equatable {
         public var metricWidgetImage: Blob?
 
         public init(metricWidgetImage: Blob? = nil) {
@@ -1807,7 +1807,7 @@ extension CloudWatch {
     }
 
     /// The `GetOTelEnrichmentInput` shape.
-    public struct GetOTelEnrichmentInput: WireStructure {
+    public struct GetOTelEnrichmentInput: WireStructure, Equatable {
 
         public init() {
         }
@@ -1821,7 +1821,7 @@ extension CloudWatch {
     }
 
     /// The `GetOTelEnrichmentOutput` shape.
-    public struct GetOTelEnrichmentOutput: WireStructure {
+    public struct GetOTelEnrichmentOutput: WireStructure, Equatable {
         public var status: String
 
         public init(status: String) {
@@ -1841,7 +1841,7 @@ extension CloudWatch {
     }
 
     /// The `InsightRule` shape.
-    public struct InsightRule: WireStructure {
+    public struct InsightRule: WireStructure, Equatable {
         public var name: String
         public var state: String
         public var schema: String
@@ -1881,7 +1881,7 @@ extension CloudWatch {
     }
 
     /// The `InsightRuleContributor` shape.
-    public struct InsightRuleContributor: WireStructure {
+    public struct InsightRuleContributor: WireStructure, Equatable {
         public var keys: [String]
         public var approximateAggregateValue: Double
         public var datapoints: [InsightRuleContributorDatapoint]
@@ -1909,7 +1909,7 @@ extension CloudWatch {
     }
 
     /// The `InsightRuleContributorDatapoint` shape.
-    public struct InsightRuleContributorDatapoint: WireStructure {
+    public struct InsightRuleContributorDatapoint: WireStructure, Equatable {
         public var timestamp: Date
         public var approximateValue: Double
 
@@ -1933,7 +1933,7 @@ extension CloudWatch {
     }
 
     /// The `InsightRuleMetricDatapoint` shape.
-    public struct InsightRuleMetricDatapoint: WireStructure {
+    public struct InsightRuleMetricDatapoint: WireStructure, Equatable {
         public var timestamp: Date
         public var uniqueContributors: Double?
         public var maxContributorValue: Double?
@@ -1981,7 +1981,7 @@ extension CloudWatch {
     }
 
     /// The `InternalServiceFault` shape.
-    public struct InternalServiceFault: WireStructure {
+    public struct InternalServiceFault: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -2001,7 +2001,7 @@ extension CloudWatch {
     }
 
     /// The `InvalidFormatFault` shape.
-    public struct InvalidFormatFault: WireStructure {
+    public struct InvalidFormatFault: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -2021,7 +2021,7 @@ extension CloudWatch {
     }
 
     /// The `InvalidNextToken` shape.
-    public struct InvalidNextToken: WireStructure {
+    public struct InvalidNextToken: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -2041,7 +2041,7 @@ extension CloudWatch {
     }
 
     /// The `InvalidParameterCombinationException` shape.
-    public struct InvalidParameterCombinationException: WireStructure {
+    public struct InvalidParameterCombinationException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -2061,7 +2061,7 @@ extension CloudWatch {
     }
 
     /// The `InvalidParameterValueException` shape.
-    public struct InvalidParameterValueException: WireStructure {
+    public struct InvalidParameterValueException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -2081,7 +2081,7 @@ extension CloudWatch {
     }
 
     /// The `LabelOptions` shape.
-    public struct LabelOptions: WireStructure {
+    public struct LabelOptions: WireStructure, Equatable {
         public var timezone: String?
 
         public init(timezone: String? = nil) {
@@ -2101,7 +2101,7 @@ extension CloudWatch {
     }
 
     /// The `LimitExceededException` shape.
-    public struct LimitExceededException: WireStructure {
+    public struct LimitExceededException: WireStructure, Equatable {
 
         public init() {
         }
@@ -2115,7 +2115,7 @@ extension CloudWatch {
     }
 
     /// The `LimitExceededFault` shape.
-    public struct LimitExceededFault: WireStructure {
+    public struct LimitExceededFault: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -2135,7 +2135,7 @@ extension CloudWatch {
     }
 
     /// The `ListAlarmMuteRulesInput` shape.
-    public struct ListAlarmMuteRulesInput: WireStructure {
+    public struct ListAlarmMuteRulesInput: WireStructure, Equatable {
         public var alarmName: String?
         public var statuses: [String]?
         public var maxRecords: Int?
@@ -2167,7 +2167,7 @@ extension CloudWatch {
     }
 
     /// The `ListAlarmMuteRulesOutput` shape.
-    public struct ListAlarmMuteRulesOutput: WireStructure {
+    public struct ListAlarmMuteRulesOutput: WireStructure, Equatable {
         public var alarmMuteRuleSummaries: [AlarmMuteRuleSummary]?
         public var nextToken: String?
 
@@ -2191,7 +2191,7 @@ extension CloudWatch {
     }
 
     /// The `ListDashboardsInput` shape.
-    public struct ListDashboardsInput: WireStructure {
+    public struct ListDashboardsInput: WireStructure, Equatable {
         public var dashboardNamePrefix: String?
         public var nextToken: String?
 
@@ -2215,7 +2215,7 @@ extension CloudWatch {
     }
 
     /// The `ListDashboardsOutput` shape.
-    public struct ListDashboardsOutput: WireStructure {
+    public struct ListDashboardsOutput: WireStructure, Equatable {
         public var dashboardEntries: [DashboardEntry]?
         public var nextToken: String?
 
@@ -2239,7 +2239,7 @@ extension CloudWatch {
     }
 
     /// The `ListManagedInsightRulesInput` shape.
-    public struct ListManagedInsightRulesInput: WireStructure {
+    public struct ListManagedInsightRulesInput: WireStructure, Equatable {
         public var resourceARN: String
         public var nextToken: String?
         public var maxResults: Int?
@@ -2267,7 +2267,7 @@ extension CloudWatch {
     }
 
     /// The `ListManagedInsightRulesOutput` shape.
-    public struct ListManagedInsightRulesOutput: WireStructure {
+    public struct ListManagedInsightRulesOutput: WireStructure, Equatable {
         public var managedRules: [ManagedRuleDescription]?
         public var nextToken: String?
 
@@ -2291,7 +2291,7 @@ extension CloudWatch {
     }
 
     /// The `ListMetricStreamsInput` shape.
-    public struct ListMetricStreamsInput: WireStructure {
+    public struct ListMetricStreamsInput: WireStructure, Equatable {
         public var nextToken: String?
         public var maxResults: Int?
 
@@ -2315,7 +2315,7 @@ extension CloudWatch {
     }
 
     /// The `ListMetricStreamsOutput` shape.
-    public struct ListMetricStreamsOutput: WireStructure {
+    public struct ListMetricStreamsOutput: WireStructure, Equatable {
         public var nextToken: String?
         public var entries: [MetricStreamEntry]?
 
@@ -2339,7 +2339,7 @@ extension CloudWatch {
     }
 
     /// The `ListMetricsInput` shape.
-    public struct ListMetricsInput: WireStructure {
+    public struct ListMetricsInput: WireStructure, Equatable {
         public var namespace: String?
         public var metricName: String?
         public var dimensions: [DimensionFilter]?
@@ -2383,7 +2383,7 @@ extension CloudWatch {
     }
 
     /// The `ListMetricsOutput` shape.
-    public struct ListMetricsOutput: WireStructure {
+    public struct ListMetricsOutput: WireStructure, Equatable {
         public var metrics: [Metric]?
         public var nextToken: String?
         public var owningAccounts: [String]?
@@ -2411,7 +2411,7 @@ extension CloudWatch {
     }
 
     /// The `ListTagsForResourceInput` shape.
-    public struct ListTagsForResourceInput: WireStructure {
+    public struct ListTagsForResourceInput: WireStructure, Equatable {
         public var resourceARN: String
 
         public init(resourceARN: String) {
@@ -2431,7 +2431,7 @@ extension CloudWatch {
     }
 
     /// The `ListTagsForResourceOutput` shape.
-    public struct ListTagsForResourceOutput: WireStructure {
+    public struct ListTagsForResourceOutput: WireStructure, Equatable {
         public var tags: [Tag]?
 
         public init(tags: [Tag]? = nil) {
@@ -2451,7 +2451,7 @@ extension CloudWatch {
     }
 
     /// The `ManagedRule` shape.
-    public struct ManagedRule: WireStructure {
+    public struct ManagedRule: WireStructure, Equatable {
         public var templateName: String
         public var resourceARN: String
         public var tags: [Tag]?
@@ -2479,7 +2479,7 @@ extension CloudWatch {
     }
 
     /// The `ManagedRuleDescription` shape.
-    public struct ManagedRuleDescription: WireStructure {
+    public struct ManagedRuleDescription: WireStructure, Equatable {
         public var templateName: String?
         public var resourceARN: String?
         public var ruleState: ManagedRuleState?
@@ -2507,7 +2507,7 @@ extension CloudWatch {
     }
 
     /// The `ManagedRuleState` shape.
-    public struct ManagedRuleState: WireStructure {
+    public struct ManagedRuleState: WireStructure, Equatable {
         public var ruleName: String
         public var state: String
 
@@ -2531,7 +2531,7 @@ extension CloudWatch {
     }
 
     /// The `MessageData` shape.
-    public struct MessageData: WireStructure {
+    public struct MessageData: WireStructure, Equatable {
         public var code: String?
         public var value: String?
 
@@ -2555,7 +2555,7 @@ extension CloudWatch {
     }
 
     /// The `Metric` shape.
-    public struct Metric: WireStructure {
+    public struct Metric: WireStructure, Equatable {
         public var namespace: String?
         public var metricName: String?
         public var dimensions: [Dimension]?
@@ -2583,7 +2583,7 @@ extension CloudWatch {
     }
 
     /// The `MetricAlarm` shape.
-    public struct MetricAlarm: WireStructure {
+    public struct MetricAlarm: WireStructure, Equatable {
         public var alarmName: String?
         public var alarmArn: String?
         public var alarmDescription: String?
@@ -2723,7 +2723,7 @@ extension CloudWatch {
     }
 
     /// The `MetricCharacteristics` shape.
-    public struct MetricCharacteristics: WireStructure {
+    public struct MetricCharacteristics: WireStructure, Equatable {
         public var periodicSpikes: Bool?
 
         public init(periodicSpikes: Bool? = nil) {
@@ -2743,7 +2743,7 @@ extension CloudWatch {
     }
 
     /// The `MetricDataQuery` shape.
-    public struct MetricDataQuery: WireStructure {
+    public struct MetricDataQuery: WireStructure, Equatable {
         public var id: String
         public var metricStat: MetricStat?
         public var expression: String?
@@ -2787,7 +2787,7 @@ extension CloudWatch {
     }
 
     /// The `MetricDataResult` shape.
-    public struct MetricDataResult: WireStructure {
+    public struct MetricDataResult: WireStructure, Equatable {
         public var id: String?
         public var label: String?
         public var timestamps: [Date]?
@@ -2827,7 +2827,7 @@ extension CloudWatch {
     }
 
     /// The `MetricDatum` shape.
-    public struct MetricDatum: WireStructure {
+    public struct MetricDatum: WireStructure, Equatable {
         public var metricName: String
         public var dimensions: [Dimension]?
         public var timestamp: Date?
@@ -2879,7 +2879,7 @@ extension CloudWatch {
     }
 
     /// The `MetricMathAnomalyDetector` shape.
-    public struct MetricMathAnomalyDetector: WireStructure {
+    public struct MetricMathAnomalyDetector: WireStructure, Equatable {
         public var metricDataQueries: [MetricDataQuery]?
 
         public init(metricDataQueries: [MetricDataQuery]? = nil) {
@@ -2899,7 +2899,7 @@ extension CloudWatch {
     }
 
     /// The `MetricStat` shape.
-    public struct MetricStat: WireStructure {
+    public struct MetricStat: WireStructure, Equatable {
         public var metric: Metric
         public var period: Int
         public var stat: String
@@ -2931,7 +2931,7 @@ extension CloudWatch {
     }
 
     /// The `MetricStreamEntry` shape.
-    public struct MetricStreamEntry: WireStructure {
+    public struct MetricStreamEntry: WireStructure, Equatable {
         public var arn: String?
         public var creationDate: Date?
         public var lastUpdateDate: Date?
@@ -2975,7 +2975,7 @@ extension CloudWatch {
     }
 
     /// The `MetricStreamFilter` shape.
-    public struct MetricStreamFilter: WireStructure {
+    public struct MetricStreamFilter: WireStructure, Equatable {
         public var namespace: String?
         public var metricNames: [String]?
 
@@ -2999,7 +2999,7 @@ extension CloudWatch {
     }
 
     /// The `MetricStreamStatisticsConfiguration` shape.
-    public struct MetricStreamStatisticsConfiguration: WireStructure {
+    public struct MetricStreamStatisticsConfiguration: WireStructure, Equatable {
         public var includeMetrics: [MetricStreamStatisticsMetric]
         public var additionalStatistics: [String]
 
@@ -3023,7 +3023,7 @@ extension CloudWatch {
     }
 
     /// The `MetricStreamStatisticsMetric` shape.
-    public struct MetricStreamStatisticsMetric: WireStructure {
+    public struct MetricStreamStatisticsMetric: WireStructure, Equatable {
         public var namespace: String
         public var metricName: String
 
@@ -3047,7 +3047,7 @@ extension CloudWatch {
     }
 
     /// The `MissingRequiredParameterException` shape.
-    public struct MissingRequiredParameterException: WireStructure {
+    public struct MissingRequiredParameterException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -3067,7 +3067,7 @@ extension CloudWatch {
     }
 
     /// The `MuteTargets` shape.
-    public struct MuteTargets: WireStructure {
+    public struct MuteTargets: WireStructure, Equatable {
         public var alarmNames: [String]
 
         public init(alarmNames: [String]) {
@@ -3087,7 +3087,7 @@ extension CloudWatch {
     }
 
     /// The `PartialFailure` shape.
-    public struct PartialFailure: WireStructure {
+    public struct PartialFailure: WireStructure, Equatable {
         public var failureResource: String?
         public var exceptionType: String?
         public var failureCode: String?
@@ -3119,7 +3119,7 @@ extension CloudWatch {
     }
 
     /// The `PutAlarmMuteRuleInput` shape.
-    public struct PutAlarmMuteRuleInput: WireStructure {
+    public struct PutAlarmMuteRuleInput: WireStructure, Equatable {
         public var name: String
         public var description: String?
         public var rule: Rule
@@ -3163,7 +3163,7 @@ extension CloudWatch {
     }
 
     /// The `PutAnomalyDetectorInput` shape.
-    public struct PutAnomalyDetectorInput: WireStructure {
+    public struct PutAnomalyDetectorInput: WireStructure, Equatable {
         public var namespace: String?
         public var metricName: String?
         public var dimensions: [Dimension]?
@@ -3211,7 +3211,7 @@ extension CloudWatch {
     }
 
     /// The `PutAnomalyDetectorOutput` shape.
-    public struct PutAnomalyDetectorOutput: WireStructure {
+    public struct PutAnomalyDetectorOutput: WireStructure, Equatable {
 
         public init() {
         }
@@ -3225,7 +3225,7 @@ extension CloudWatch {
     }
 
     /// The `PutCompositeAlarmInput` shape.
-    public struct PutCompositeAlarmInput: WireStructure {
+    public struct PutCompositeAlarmInput: WireStructure, Equatable {
         public var actionsEnabled: Bool?
         public var alarmActions: [String]?
         public var alarmDescription: String?
@@ -3285,7 +3285,7 @@ extension CloudWatch {
     }
 
     /// The `PutDashboardInput` shape.
-    public struct PutDashboardInput: WireStructure {
+    public struct PutDashboardInput: WireStructure, Equatable {
         public var dashboardName: String
         public var dashboardBody: String
         public var tags: [Tag]?
@@ -3313,7 +3313,7 @@ extension CloudWatch {
     }
 
     /// The `PutDashboardOutput` shape.
-    public struct PutDashboardOutput: WireStructure {
+    public struct PutDashboardOutput: WireStructure, Equatable {
         public var dashboardValidationMessages: [DashboardValidationMessage]?
 
         public init(dashboardValidationMessages: [DashboardValidationMessage]? = nil) {
@@ -3333,7 +3333,7 @@ extension CloudWatch {
     }
 
     /// The `PutInsightRuleInput` shape.
-    public struct PutInsightRuleInput: WireStructure {
+    public struct PutInsightRuleInput: WireStructure, Equatable {
         public var ruleName: String
         public var ruleState: String?
         public var ruleDefinition: String
@@ -3369,7 +3369,7 @@ extension CloudWatch {
     }
 
     /// The `PutInsightRuleOutput` shape.
-    public struct PutInsightRuleOutput: WireStructure {
+    public struct PutInsightRuleOutput: WireStructure, Equatable {
 
         public init() {
         }
@@ -3383,7 +3383,7 @@ extension CloudWatch {
     }
 
     /// The `PutManagedInsightRulesInput` shape.
-    public struct PutManagedInsightRulesInput: WireStructure {
+    public struct PutManagedInsightRulesInput: WireStructure, Equatable {
         public var managedRules: [ManagedRule]
 
         public init(managedRules: [ManagedRule]) {
@@ -3403,7 +3403,7 @@ extension CloudWatch {
     }
 
     /// The `PutManagedInsightRulesOutput` shape.
-    public struct PutManagedInsightRulesOutput: WireStructure {
+    public struct PutManagedInsightRulesOutput: WireStructure, Equatable {
         public var failures: [PartialFailure]?
 
         public init(failures: [PartialFailure]? = nil) {
@@ -3423,7 +3423,7 @@ extension CloudWatch {
     }
 
     /// The `PutMetricAlarmInput` shape.
-    public struct PutMetricAlarmInput: WireStructure {
+    public struct PutMetricAlarmInput: WireStructure, Equatable {
         public var alarmName: String
         public var alarmDescription: String?
         public var actionsEnabled: Bool?
@@ -3535,7 +3535,7 @@ extension CloudWatch {
     }
 
     /// The `PutMetricDataInput` shape.
-    public struct PutMetricDataInput: WireStructure {
+    public struct PutMetricDataInput: WireStructure, Equatable {
         public var namespace: String
         public var metricData: [MetricDatum]?
         public var entityMetricData: [EntityMetricData]?
@@ -3567,7 +3567,7 @@ extension CloudWatch {
     }
 
     /// The `PutMetricStreamInput` shape.
-    public struct PutMetricStreamInput: WireStructure {
+    public struct PutMetricStreamInput: WireStructure, Equatable {
         public var name: String
         public var includeFilters: [MetricStreamFilter]?
         public var excludeFilters: [MetricStreamFilter]?
@@ -3619,7 +3619,7 @@ extension CloudWatch {
     }
 
     /// The `PutMetricStreamOutput` shape.
-    public struct PutMetricStreamOutput: WireStructure {
+    public struct PutMetricStreamOutput: WireStructure, Equatable {
         public var arn: String?
 
         public init(arn: String? = nil) {
@@ -3639,7 +3639,7 @@ extension CloudWatch {
     }
 
     /// The `Range` shape.
-    public struct RangeShape: WireStructure {
+    public struct RangeShape: WireStructure, Equatable {
         public var startTime: Date
         public var endTime: Date
 
@@ -3663,7 +3663,7 @@ extension CloudWatch {
     }
 
     /// The `ResourceNotFound` shape.
-    public struct ResourceNotFound: WireStructure {
+    public struct ResourceNotFound: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -3683,7 +3683,7 @@ extension CloudWatch {
     }
 
     /// The `ResourceNotFoundException` shape.
-    public struct ResourceNotFoundException: WireStructure {
+    public struct ResourceNotFoundException: WireStructure, Equatable {
         public var resourceType: String?
         public var resourceId: String?
 
@@ -3707,7 +3707,7 @@ extension CloudWatch {
     }
 
     /// The `Rule` shape.
-    public struct Rule: WireStructure {
+    public struct Rule: WireStructure, Equatable {
         public var schedule: Schedule
 
         public init(schedule: Schedule) {
@@ -3727,7 +3727,7 @@ extension CloudWatch {
     }
 
     /// The `Schedule` shape.
-    public struct Schedule: WireStructure {
+    public struct Schedule: WireStructure, Equatable {
         public var expression: String
         public var duration: String
         public var timezone: String?
@@ -3755,7 +3755,7 @@ extension CloudWatch {
     }
 
     /// The `SetAlarmStateInput` shape.
-    public struct SetAlarmStateInput: WireStructure {
+    public struct SetAlarmStateInput: WireStructure, Equatable {
         public var alarmName: String
         public var stateValue: String
         public var stateReason: String
@@ -3787,7 +3787,7 @@ extension CloudWatch {
     }
 
     /// The `SingleMetricAnomalyDetector` shape.
-    public struct SingleMetricAnomalyDetector: WireStructure {
+    public struct SingleMetricAnomalyDetector: WireStructure, Equatable {
         public var accountId: String?
         public var namespace: String?
         public var metricName: String?
@@ -3823,7 +3823,7 @@ extension CloudWatch {
     }
 
     /// The `StartMetricStreamsInput` shape.
-    public struct StartMetricStreamsInput: WireStructure {
+    public struct StartMetricStreamsInput: WireStructure, Equatable {
         public var names: [String]
 
         public init(names: [String]) {
@@ -3843,7 +3843,7 @@ extension CloudWatch {
     }
 
     /// The `StartMetricStreamsOutput` shape.
-    public struct StartMetricStreamsOutput: WireStructure {
+    public struct StartMetricStreamsOutput: WireStructure, Equatable {
 
         public init() {
         }
@@ -3857,7 +3857,7 @@ extension CloudWatch {
     }
 
     /// The `StartOTelEnrichmentInput` shape.
-    public struct StartOTelEnrichmentInput: WireStructure {
+    public struct StartOTelEnrichmentInput: WireStructure, Equatable {
 
         public init() {
         }
@@ -3871,7 +3871,7 @@ extension CloudWatch {
     }
 
     /// The `StartOTelEnrichmentOutput` shape.
-    public struct StartOTelEnrichmentOutput: WireStructure {
+    public struct StartOTelEnrichmentOutput: WireStructure, Equatable {
 
         public init() {
         }
@@ -3885,7 +3885,7 @@ extension CloudWatch {
     }
 
     /// The `StatisticSet` shape.
-    public struct StatisticSet: WireStructure {
+    public struct StatisticSet: WireStructure, Equatable {
         public var sampleCount: Double
         public var sum: Double
         public var minimum: Double
@@ -3917,7 +3917,7 @@ extension CloudWatch {
     }
 
     /// The `StopMetricStreamsInput` shape.
-    public struct StopMetricStreamsInput: WireStructure {
+    public struct StopMetricStreamsInput: WireStructure, Equatable {
         public var names: [String]
 
         public init(names: [String]) {
@@ -3937,7 +3937,7 @@ extension CloudWatch {
     }
 
     /// The `StopMetricStreamsOutput` shape.
-    public struct StopMetricStreamsOutput: WireStructure {
+    public struct StopMetricStreamsOutput: WireStructure, Equatable {
 
         public init() {
         }
@@ -3951,7 +3951,7 @@ extension CloudWatch {
     }
 
     /// The `StopOTelEnrichmentInput` shape.
-    public struct StopOTelEnrichmentInput: WireStructure {
+    public struct StopOTelEnrichmentInput: WireStructure, Equatable {
 
         public init() {
         }
@@ -3965,7 +3965,7 @@ extension CloudWatch {
     }
 
     /// The `StopOTelEnrichmentOutput` shape.
-    public struct StopOTelEnrichmentOutput: WireStructure {
+    public struct StopOTelEnrichmentOutput: WireStructure, Equatable {
 
         public init() {
         }
@@ -3979,7 +3979,7 @@ extension CloudWatch {
     }
 
     /// The `Tag` shape.
-    public struct Tag: WireStructure {
+    public struct Tag: WireStructure, Equatable {
         public var key: String
         public var value: String
 
@@ -4003,7 +4003,7 @@ extension CloudWatch {
     }
 
     /// The `TagResourceInput` shape.
-    public struct TagResourceInput: WireStructure {
+    public struct TagResourceInput: WireStructure, Equatable {
         public var resourceARN: String
         public var tags: [Tag]
 
@@ -4027,7 +4027,7 @@ extension CloudWatch {
     }
 
     /// The `TagResourceOutput` shape.
-    public struct TagResourceOutput: WireStructure {
+    public struct TagResourceOutput: WireStructure, Equatable {
 
         public init() {
         }
@@ -4041,7 +4041,7 @@ extension CloudWatch {
     }
 
     /// The `UntagResourceInput` shape.
-    public struct UntagResourceInput: WireStructure {
+    public struct UntagResourceInput: WireStructure, Equatable {
         public var resourceARN: String
         public var tagKeys: [String]
 
@@ -4065,7 +4065,7 @@ extension CloudWatch {
     }
 
     /// The `UntagResourceOutput` shape.
-    public struct UntagResourceOutput: WireStructure {
+    public struct UntagResourceOutput: WireStructure, Equatable {
 
         public init() {
         }

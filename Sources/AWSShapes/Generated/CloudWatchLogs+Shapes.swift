@@ -10,7 +10,7 @@ public enum CloudWatchLogs {}
 extension CloudWatchLogs {
 
     /// The `AccessDeniedException` shape.
-    public struct AccessDeniedException: WireStructure {
+    public struct AccessDeniedException: WireStructure, Equatable {
 
         public init() {
         }
@@ -24,7 +24,7 @@ extension CloudWatchLogs {
     }
 
     /// The `AccountPolicy` shape.
-    public struct AccountPolicy: WireStructure {
+    public struct AccountPolicy: WireStructure, Equatable {
         public var policyName: String?
         public var policyDocument: String?
         public var lastUpdatedTime: Int?
@@ -68,7 +68,7 @@ extension CloudWatchLogs {
     }
 
     /// The `AddKeyEntry` shape.
-    public struct AddKeyEntry: WireStructure {
+    public struct AddKeyEntry: WireStructure, Equatable {
         public var key: String
         public var value: String
         public var overwriteIfExists: Bool?
@@ -96,7 +96,7 @@ extension CloudWatchLogs {
     }
 
     /// The `AddKeys` shape.
-    public struct AddKeys: WireStructure {
+    public struct AddKeys: WireStructure, Equatable {
         public var entries: [AddKeyEntry]
 
         public init(entries: [AddKeyEntry]) {
@@ -116,7 +116,7 @@ extension CloudWatchLogs {
     }
 
     /// The `AggregateLogGroupSummary` shape.
-    public struct AggregateLogGroupSummary: WireStructure {
+    public struct AggregateLogGroupSummary: WireStructure, Equatable {
         public var logGroupCount: Int?
         public var groupingIdentifiers: [GroupingIdentifier]?
 
@@ -140,7 +140,7 @@ extension CloudWatchLogs {
     }
 
     /// The `Anomaly` shape.
-    public struct Anomaly: WireStructure {
+    public struct Anomaly: WireStructure, Equatable {
         public var anomalyId: String
         public var patternId: String
         public var anomalyDetectorArn: String
@@ -232,7 +232,7 @@ extension CloudWatchLogs {
     }
 
     /// The `AnomalyDetector` shape.
-    public struct AnomalyDetector: WireStructure {
+    public struct AnomalyDetector: WireStructure, Equatable {
         public var anomalyDetectorArn: String?
         public var detectorName: String?
         public var logGroupArnList: [String]?
@@ -288,7 +288,7 @@ extension CloudWatchLogs {
     }
 
     /// The `AssociateKmsKeyRequest` shape.
-    public struct AssociateKmsKeyRequest: WireStructure {
+    public struct AssociateKmsKeyRequest: WireStructure, Equatable {
         public var logGroupName: String?
         public var kmsKeyId: String
         public var resourceIdentifier: String?
@@ -316,7 +316,7 @@ extension CloudWatchLogs {
     }
 
     /// The `AssociateSourceToS3TableIntegrationRequest` shape.
-    public struct AssociateSourceToS3TableIntegrationRequest: WireStructure {
+    public struct AssociateSourceToS3TableIntegrationRequest: WireStructure, Equatable {
         public var integrationArn: String
         public var dataSource: DataSource
 
@@ -340,7 +340,7 @@ extension CloudWatchLogs {
     }
 
     /// The `AssociateSourceToS3TableIntegrationResponse` shape.
-    public struct AssociateSourceToS3TableIntegrationResponse: WireStructure {
+    public struct AssociateSourceToS3TableIntegrationResponse: WireStructure, Equatable {
         public var identifier: String?
 
         public init(identifier: String? = nil) {
@@ -360,7 +360,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CSV` shape.
-    public struct CSV: WireStructure {
+    public struct CSV: WireStructure, Equatable {
         public var quoteCharacter: String?
         public var delimiter: String?
         public var columns: [String]?
@@ -396,7 +396,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CancelExportTaskRequest` shape.
-    public struct CancelExportTaskRequest: WireStructure {
+    public struct CancelExportTaskRequest: WireStructure, Equatable {
         public var taskId: String
 
         public init(taskId: String) {
@@ -416,7 +416,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CancelImportTaskRequest` shape.
-    public struct CancelImportTaskRequest: WireStructure {
+    public struct CancelImportTaskRequest: WireStructure, Equatable {
         public var importId: String
 
         public init(importId: String) {
@@ -436,7 +436,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CancelImportTaskResponse` shape.
-    public struct CancelImportTaskResponse: WireStructure {
+    public struct CancelImportTaskResponse: WireStructure, Equatable {
         public var importId: String?
         public var importStatistics: ImportStatistics?
         public var importStatus: String?
@@ -472,7 +472,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ConfigurationTemplate` shape.
-    public struct ConfigurationTemplate: WireStructure {
+    public struct ConfigurationTemplate: WireStructure, Equatable {
         public var service: String?
         public var logType: String?
         public var resourceType: String?
@@ -536,7 +536,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ConfigurationTemplateDeliveryConfigValues` shape.
-    public struct ConfigurationTemplateDeliveryConfigValues: WireStructure {
+    public struct ConfigurationTemplateDeliveryConfigValues: WireStructure, Equatable {
         public var recordFields: [String]?
         public var fieldDelimiter: String?
         public var s3DeliveryConfiguration: S3DeliveryConfiguration?
@@ -564,7 +564,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ConflictException` shape.
-    public struct ConflictException: WireStructure {
+    public struct ConflictException: WireStructure, Equatable {
 
         public init() {
         }
@@ -578,7 +578,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CopyValue` shape.
-    public struct CopyValue: WireStructure {
+    public struct CopyValue: WireStructure, Equatable {
         public var entries: [CopyValueEntry]
 
         public init(entries: [CopyValueEntry]) {
@@ -598,7 +598,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CopyValueEntry` shape.
-    public struct CopyValueEntry: WireStructure {
+    public struct CopyValueEntry: WireStructure, Equatable {
         public var source: String
         public var target: String
         public var overwriteIfExists: Bool?
@@ -626,7 +626,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateDeliveryRequest` shape.
-    public struct CreateDeliveryRequest: WireStructure {
+    public struct CreateDeliveryRequest: WireStructure, Equatable {
         public var deliverySourceName: String
         public var deliveryDestinationArn: String
         public var recordFields: [String]?
@@ -666,7 +666,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateDeliveryResponse` shape.
-    public struct CreateDeliveryResponse: WireStructure {
+    public struct CreateDeliveryResponse: WireStructure, Equatable {
         public var delivery: Delivery?
 
         public init(delivery: Delivery? = nil) {
@@ -686,7 +686,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateExportTaskRequest` shape.
-    public struct CreateExportTaskRequest: WireStructure {
+    public struct CreateExportTaskRequest: WireStructure, Equatable {
         public var taskName: String?
         public var logGroupName: String
         public var logStreamNamePrefix: String?
@@ -730,7 +730,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateExportTaskResponse` shape.
-    public struct CreateExportTaskResponse: WireStructure {
+    public struct CreateExportTaskResponse: WireStructure, Equatable {
         public var taskId: String?
 
         public init(taskId: String? = nil) {
@@ -750,7 +750,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateImportTaskRequest` shape.
-    public struct CreateImportTaskRequest: WireStructure {
+    public struct CreateImportTaskRequest: WireStructure, Equatable {
         public var importSourceArn: String
         public var importRoleArn: String
         public var importFilter: ImportFilter?
@@ -778,7 +778,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateImportTaskResponse` shape.
-    public struct CreateImportTaskResponse: WireStructure {
+    public struct CreateImportTaskResponse: WireStructure, Equatable {
         public var importId: String?
         public var importDestinationArn: String?
         public var creationTime: Int?
@@ -806,7 +806,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateLogAnomalyDetectorRequest` shape.
-    public struct CreateLogAnomalyDetectorRequest: WireStructure {
+    public struct CreateLogAnomalyDetectorRequest: WireStructure, Equatable {
         public var logGroupArnList: [String]
         public var detectorName: String?
         public var evaluationFrequency: String?
@@ -850,7 +850,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateLogAnomalyDetectorResponse` shape.
-    public struct CreateLogAnomalyDetectorResponse: WireStructure {
+    public struct CreateLogAnomalyDetectorResponse: WireStructure, Equatable {
         public var anomalyDetectorArn: String?
 
         public init(anomalyDetectorArn: String? = nil) {
@@ -870,7 +870,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateLogGroupRequest` shape.
-    public struct CreateLogGroupRequest: WireStructure {
+    public struct CreateLogGroupRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var kmsKeyId: String?
         public var tags: [String: String]?
@@ -906,7 +906,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateLogStreamRequest` shape.
-    public struct CreateLogStreamRequest: WireStructure {
+    public struct CreateLogStreamRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var logStreamName: String
 
@@ -930,7 +930,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateLookupTableRequest` shape.
-    public struct CreateLookupTableRequest: WireStructure {
+    public struct CreateLookupTableRequest: WireStructure, Equatable {
         public var lookupTableName: String
         public var description: String?
         public var tableBody: String
@@ -966,7 +966,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateLookupTableResponse` shape.
-    public struct CreateLookupTableResponse: WireStructure {
+    public struct CreateLookupTableResponse: WireStructure, Equatable {
         public var lookupTableArn: String?
         public var createdAt: Int?
 
@@ -990,7 +990,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateScheduledQueryRequest` shape.
-    public struct CreateScheduledQueryRequest: WireStructure {
+    public struct CreateScheduledQueryRequest: WireStructure, Equatable {
         public var name: String
         public var description: String?
         public var queryLanguage: String
@@ -1062,7 +1062,7 @@ extension CloudWatchLogs {
     }
 
     /// The `CreateScheduledQueryResponse` shape.
-    public struct CreateScheduledQueryResponse: WireStructure {
+    public struct CreateScheduledQueryResponse: WireStructure, Equatable {
         public var scheduledQueryArn: String?
         public var state: String?
 
@@ -1086,7 +1086,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DataAlreadyAcceptedException` shape.
-    public struct DataAlreadyAcceptedException: WireStructure {
+    public struct DataAlreadyAcceptedException: WireStructure, Equatable {
         public var expectedSequenceToken: String?
 
         public init(expectedSequenceToken: String? = nil) {
@@ -1106,7 +1106,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DataSource` shape.
-    public struct DataSource: WireStructure {
+    public struct DataSource: WireStructure, Equatable {
         public var name: String
         public var type: String?
 
@@ -1130,7 +1130,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DataSourceFilter` shape.
-    public struct DataSourceFilter: WireStructure {
+    public struct DataSourceFilter: WireStructure, Equatable {
         public var name: String
         public var type: String?
 
@@ -1154,7 +1154,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DateTimeConverter` shape.
-    public struct DateTimeConverter: WireStructure {
+    public struct DateTimeConverter: WireStructure, Equatable {
         public var source: String
         public var target: String
         public var targetFormat: String?
@@ -1198,7 +1198,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteAccountPolicyRequest` shape.
-    public struct DeleteAccountPolicyRequest: WireStructure {
+    public struct DeleteAccountPolicyRequest: WireStructure, Equatable {
         public var policyName: String
         public var policyType: String
 
@@ -1222,7 +1222,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteDataProtectionPolicyRequest` shape.
-    public struct DeleteDataProtectionPolicyRequest: WireStructure {
+    public struct DeleteDataProtectionPolicyRequest: WireStructure, Equatable {
         public var logGroupIdentifier: String
 
         public init(logGroupIdentifier: String) {
@@ -1242,7 +1242,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteDeliveryDestinationPolicyRequest` shape.
-    public struct DeleteDeliveryDestinationPolicyRequest: WireStructure {
+    public struct DeleteDeliveryDestinationPolicyRequest: WireStructure, Equatable {
         public var deliveryDestinationName: String
 
         public init(deliveryDestinationName: String) {
@@ -1262,7 +1262,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteDeliveryDestinationRequest` shape.
-    public struct DeleteDeliveryDestinationRequest: WireStructure {
+    public struct DeleteDeliveryDestinationRequest: WireStructure, Equatable {
         public var name: String
 
         public init(name: String) {
@@ -1282,7 +1282,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteDeliveryRequest` shape.
-    public struct DeleteDeliveryRequest: WireStructure {
+    public struct DeleteDeliveryRequest: WireStructure, Equatable {
         public var id: String
 
         public init(id: String) {
@@ -1302,7 +1302,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteDeliverySourceRequest` shape.
-    public struct DeleteDeliverySourceRequest: WireStructure {
+    public struct DeleteDeliverySourceRequest: WireStructure, Equatable {
         public var name: String
 
         public init(name: String) {
@@ -1322,7 +1322,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteDestinationRequest` shape.
-    public struct DeleteDestinationRequest: WireStructure {
+    public struct DeleteDestinationRequest: WireStructure, Equatable {
         public var destinationName: String
 
         public init(destinationName: String) {
@@ -1342,7 +1342,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteIndexPolicyRequest` shape.
-    public struct DeleteIndexPolicyRequest: WireStructure {
+    public struct DeleteIndexPolicyRequest: WireStructure, Equatable {
         public var logGroupIdentifier: String
 
         public init(logGroupIdentifier: String) {
@@ -1362,7 +1362,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteIndexPolicyResponse` shape.
-    public struct DeleteIndexPolicyResponse: WireStructure {
+    public struct DeleteIndexPolicyResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -1376,7 +1376,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteIntegrationRequest` shape.
-    public struct DeleteIntegrationRequest: WireStructure {
+    public struct DeleteIntegrationRequest: WireStructure, Equatable {
         public var integrationName: String
         public var force: Bool?
 
@@ -1400,7 +1400,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteIntegrationResponse` shape.
-    public struct DeleteIntegrationResponse: WireStructure {
+    public struct DeleteIntegrationResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -1414,7 +1414,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteKeys` shape.
-    public struct DeleteKeys: WireStructure {
+    public struct DeleteKeys: WireStructure, Equatable {
         public var withKeys: [String]
 
         public init(withKeys: [String]) {
@@ -1434,7 +1434,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteLogAnomalyDetectorRequest` shape.
-    public struct DeleteLogAnomalyDetectorRequest: WireStructure {
+    public struct DeleteLogAnomalyDetectorRequest: WireStructure, Equatable {
         public var anomalyDetectorArn: String
 
         public init(anomalyDetectorArn: String) {
@@ -1454,7 +1454,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteLogGroupRequest` shape.
-    public struct DeleteLogGroupRequest: WireStructure {
+    public struct DeleteLogGroupRequest: WireStructure, Equatable {
         public var logGroupName: String
 
         public init(logGroupName: String) {
@@ -1474,7 +1474,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteLogStreamRequest` shape.
-    public struct DeleteLogStreamRequest: WireStructure {
+    public struct DeleteLogStreamRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var logStreamName: String
 
@@ -1498,7 +1498,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteLookupTableRequest` shape.
-    public struct DeleteLookupTableRequest: WireStructure {
+    public struct DeleteLookupTableRequest: WireStructure, Equatable {
         public var lookupTableArn: String
 
         public init(lookupTableArn: String) {
@@ -1518,7 +1518,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteMetricFilterRequest` shape.
-    public struct DeleteMetricFilterRequest: WireStructure {
+    public struct DeleteMetricFilterRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var filterName: String
 
@@ -1542,7 +1542,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteQueryDefinitionRequest` shape.
-    public struct DeleteQueryDefinitionRequest: WireStructure {
+    public struct DeleteQueryDefinitionRequest: WireStructure, Equatable {
         public var queryDefinitionId: String
 
         public init(queryDefinitionId: String) {
@@ -1562,7 +1562,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteQueryDefinitionResponse` shape.
-    public struct DeleteQueryDefinitionResponse: WireStructure {
+    public struct DeleteQueryDefinitionResponse: WireStructure, Equatable {
         public var success: Bool?
 
         public init(success: Bool? = nil) {
@@ -1582,7 +1582,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteResourcePolicyRequest` shape.
-    public struct DeleteResourcePolicyRequest: WireStructure {
+    public struct DeleteResourcePolicyRequest: WireStructure, Equatable {
         public var policyName: String?
         public var resourceArn: String?
         public var expectedRevisionId: String?
@@ -1610,7 +1610,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteRetentionPolicyRequest` shape.
-    public struct DeleteRetentionPolicyRequest: WireStructure {
+    public struct DeleteRetentionPolicyRequest: WireStructure, Equatable {
         public var logGroupName: String
 
         public init(logGroupName: String) {
@@ -1630,7 +1630,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteScheduledQueryRequest` shape.
-    public struct DeleteScheduledQueryRequest: WireStructure {
+    public struct DeleteScheduledQueryRequest: WireStructure, Equatable {
         public var identifier: String
 
         public init(identifier: String) {
@@ -1650,7 +1650,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteScheduledQueryResponse` shape.
-    public struct DeleteScheduledQueryResponse: WireStructure {
+    public struct DeleteScheduledQueryResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -1664,7 +1664,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteSubscriptionFilterRequest` shape.
-    public struct DeleteSubscriptionFilterRequest: WireStructure {
+    public struct DeleteSubscriptionFilterRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var filterName: String
 
@@ -1688,7 +1688,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeleteTransformerRequest` shape.
-    public struct DeleteTransformerRequest: WireStructure {
+    public struct DeleteTransformerRequest: WireStructure, Equatable {
         public var logGroupIdentifier: String
 
         public init(logGroupIdentifier: String) {
@@ -1708,7 +1708,7 @@ extension CloudWatchLogs {
     }
 
     /// The `Delivery` shape.
-    public struct Delivery: WireStructure {
+    public struct Delivery: WireStructure, Equatable {
         public var id: String?
         public var arn: String?
         public var deliverySourceName: String?
@@ -1760,7 +1760,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeliveryDestination` shape.
-    public struct DeliveryDestination: WireStructure {
+    public struct DeliveryDestination: WireStructure, Equatable {
         public var name: String?
         public var arn: String?
         public var deliveryDestinationType: String?
@@ -1800,7 +1800,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeliveryDestinationConfiguration` shape.
-    public struct DeliveryDestinationConfiguration: WireStructure {
+    public struct DeliveryDestinationConfiguration: WireStructure, Equatable {
         public var destinationResourceArn: String
 
         public init(destinationResourceArn: String) {
@@ -1820,7 +1820,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeliverySource` shape.
-    public struct DeliverySource: WireStructure {
+    public struct DeliverySource: WireStructure, Equatable {
         public var name: String?
         public var arn: String?
         public var resourceArns: [String]?
@@ -1872,7 +1872,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DeliverySourceConfigurationSchema` shape.
-    public struct DeliverySourceConfigurationSchema: WireStructure {
+    public struct DeliverySourceConfigurationSchema: WireStructure, Equatable {
         public var keyName: String
         public var valueType: String
         public var defaultValue: String
@@ -1912,7 +1912,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeAccountPoliciesRequest` shape.
-    public struct DescribeAccountPoliciesRequest: WireStructure {
+    public struct DescribeAccountPoliciesRequest: WireStructure, Equatable {
         public var policyType: String
         public var policyName: String?
         public var accountIdentifiers: [String]?
@@ -1944,7 +1944,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeAccountPoliciesResponse` shape.
-    public struct DescribeAccountPoliciesResponse: WireStructure {
+    public struct DescribeAccountPoliciesResponse: WireStructure, Equatable {
         public var accountPolicies: [AccountPolicy]?
         public var nextToken: String?
 
@@ -1968,7 +1968,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeConfigurationTemplatesRequest` shape.
-    public struct DescribeConfigurationTemplatesRequest: WireStructure {
+    public struct DescribeConfigurationTemplatesRequest: WireStructure, Equatable {
         public var service: String?
         public var logTypes: [String]?
         public var resourceTypes: [String]?
@@ -2008,7 +2008,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeConfigurationTemplatesResponse` shape.
-    public struct DescribeConfigurationTemplatesResponse: WireStructure {
+    public struct DescribeConfigurationTemplatesResponse: WireStructure, Equatable {
         public var configurationTemplates: [ConfigurationTemplate]?
         public var nextToken: String?
 
@@ -2032,7 +2032,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeDeliveriesRequest` shape.
-    public struct DescribeDeliveriesRequest: WireStructure {
+    public struct DescribeDeliveriesRequest: WireStructure, Equatable {
         public var nextToken: String?
         public var limit: Int?
 
@@ -2056,7 +2056,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeDeliveriesResponse` shape.
-    public struct DescribeDeliveriesResponse: WireStructure {
+    public struct DescribeDeliveriesResponse: WireStructure, Equatable {
         public var deliveries: [Delivery]?
         public var nextToken: String?
 
@@ -2080,7 +2080,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeDeliveryDestinationsRequest` shape.
-    public struct DescribeDeliveryDestinationsRequest: WireStructure {
+    public struct DescribeDeliveryDestinationsRequest: WireStructure, Equatable {
         public var nextToken: String?
         public var limit: Int?
 
@@ -2104,7 +2104,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeDeliveryDestinationsResponse` shape.
-    public struct DescribeDeliveryDestinationsResponse: WireStructure {
+    public struct DescribeDeliveryDestinationsResponse: WireStructure, Equatable {
         public var deliveryDestinations: [DeliveryDestination]?
         public var nextToken: String?
 
@@ -2128,7 +2128,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeDeliverySourcesRequest` shape.
-    public struct DescribeDeliverySourcesRequest: WireStructure {
+    public struct DescribeDeliverySourcesRequest: WireStructure, Equatable {
         public var nextToken: String?
         public var limit: Int?
 
@@ -2152,7 +2152,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeDeliverySourcesResponse` shape.
-    public struct DescribeDeliverySourcesResponse: WireStructure {
+    public struct DescribeDeliverySourcesResponse: WireStructure, Equatable {
         public var deliverySources: [DeliverySource]?
         public var nextToken: String?
 
@@ -2176,7 +2176,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeDestinationsRequest` shape.
-    public struct DescribeDestinationsRequest: WireStructure {
+    public struct DescribeDestinationsRequest: WireStructure, Equatable {
         public var destinationNamePrefix: String?
         public var nextToken: String?
         public var limit: Int?
@@ -2204,7 +2204,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeDestinationsResponse` shape.
-    public struct DescribeDestinationsResponse: WireStructure {
+    public struct DescribeDestinationsResponse: WireStructure, Equatable {
         public var destinations: [Destination]?
         public var nextToken: String?
 
@@ -2228,7 +2228,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeExportTasksRequest` shape.
-    public struct DescribeExportTasksRequest: WireStructure {
+    public struct DescribeExportTasksRequest: WireStructure, Equatable {
         public var taskId: String?
         public var statusCode: String?
         public var nextToken: String?
@@ -2260,7 +2260,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeExportTasksResponse` shape.
-    public struct DescribeExportTasksResponse: WireStructure {
+    public struct DescribeExportTasksResponse: WireStructure, Equatable {
         public var exportTasks: [ExportTask]?
         public var nextToken: String?
 
@@ -2284,7 +2284,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeFieldIndexesRequest` shape.
-    public struct DescribeFieldIndexesRequest: WireStructure {
+    public struct DescribeFieldIndexesRequest: WireStructure, Equatable {
         public var logGroupIdentifiers: [String]
         public var nextToken: String?
 
@@ -2308,7 +2308,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeFieldIndexesResponse` shape.
-    public struct DescribeFieldIndexesResponse: WireStructure {
+    public struct DescribeFieldIndexesResponse: WireStructure, Equatable {
         public var fieldIndexes: [FieldIndex]?
         public var nextToken: String?
 
@@ -2332,7 +2332,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeImportTaskBatchesRequest` shape.
-    public struct DescribeImportTaskBatchesRequest: WireStructure {
+    public struct DescribeImportTaskBatchesRequest: WireStructure, Equatable {
         public var importId: String
         public var batchImportStatus: [String]?
         public var limit: Int?
@@ -2364,7 +2364,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeImportTaskBatchesResponse` shape.
-    public struct DescribeImportTaskBatchesResponse: WireStructure {
+    public struct DescribeImportTaskBatchesResponse: WireStructure, Equatable {
         public var importSourceArn: String?
         public var importId: String?
         public var importBatches: [ImportBatch]?
@@ -2396,7 +2396,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeImportTasksRequest` shape.
-    public struct DescribeImportTasksRequest: WireStructure {
+    public struct DescribeImportTasksRequest: WireStructure, Equatable {
         public var importId: String?
         public var importStatus: String?
         public var importSourceArn: String?
@@ -2432,7 +2432,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeImportTasksResponse` shape.
-    public struct DescribeImportTasksResponse: WireStructure {
+    public struct DescribeImportTasksResponse: WireStructure, Equatable {
         public var imports: [Import]?
         public var nextToken: String?
 
@@ -2456,7 +2456,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeIndexPoliciesRequest` shape.
-    public struct DescribeIndexPoliciesRequest: WireStructure {
+    public struct DescribeIndexPoliciesRequest: WireStructure, Equatable {
         public var logGroupIdentifiers: [String]
         public var nextToken: String?
 
@@ -2480,7 +2480,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeIndexPoliciesResponse` shape.
-    public struct DescribeIndexPoliciesResponse: WireStructure {
+    public struct DescribeIndexPoliciesResponse: WireStructure, Equatable {
         public var indexPolicies: [IndexPolicy]?
         public var nextToken: String?
 
@@ -2504,7 +2504,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeLogGroupsRequest` shape.
-    public struct DescribeLogGroupsRequest: WireStructure {
+    public struct DescribeLogGroupsRequest: WireStructure, Equatable {
         public var accountIdentifiers: [String]?
         public var logGroupNamePrefix: String?
         public var logGroupNamePattern: String?
@@ -2552,7 +2552,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeLogGroupsResponse` shape.
-    public struct DescribeLogGroupsResponse: WireStructure {
+    public struct DescribeLogGroupsResponse: WireStructure, Equatable {
         public var logGroups: [LogGroup]?
         public var nextToken: String?
 
@@ -2576,7 +2576,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeLogStreamsRequest` shape.
-    public struct DescribeLogStreamsRequest: WireStructure {
+    public struct DescribeLogStreamsRequest: WireStructure, Equatable {
         public var logGroupName: String?
         public var logGroupIdentifier: String?
         public var logStreamNamePrefix: String?
@@ -2620,7 +2620,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeLogStreamsResponse` shape.
-    public struct DescribeLogStreamsResponse: WireStructure {
+    public struct DescribeLogStreamsResponse: WireStructure, Equatable {
         public var logStreams: [LogStream]?
         public var nextToken: String?
 
@@ -2644,7 +2644,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeLookupTablesRequest` shape.
-    public struct DescribeLookupTablesRequest: WireStructure {
+    public struct DescribeLookupTablesRequest: WireStructure, Equatable {
         public var lookupTableNamePrefix: String?
         public var maxResults: Int?
         public var nextToken: String?
@@ -2672,7 +2672,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeLookupTablesResponse` shape.
-    public struct DescribeLookupTablesResponse: WireStructure {
+    public struct DescribeLookupTablesResponse: WireStructure, Equatable {
         public var lookupTables: [LookupTable]?
         public var nextToken: String?
 
@@ -2696,7 +2696,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeMetricFiltersRequest` shape.
-    public struct DescribeMetricFiltersRequest: WireStructure {
+    public struct DescribeMetricFiltersRequest: WireStructure, Equatable {
         public var logGroupName: String?
         public var filterNamePrefix: String?
         public var nextToken: String?
@@ -2736,7 +2736,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeMetricFiltersResponse` shape.
-    public struct DescribeMetricFiltersResponse: WireStructure {
+    public struct DescribeMetricFiltersResponse: WireStructure, Equatable {
         public var metricFilters: [MetricFilter]?
         public var nextToken: String?
 
@@ -2760,7 +2760,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeQueriesRequest` shape.
-    public struct DescribeQueriesRequest: WireStructure {
+    public struct DescribeQueriesRequest: WireStructure, Equatable {
         public var logGroupName: String?
         public var status: String?
         public var maxResults: Int?
@@ -2796,7 +2796,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeQueriesResponse` shape.
-    public struct DescribeQueriesResponse: WireStructure {
+    public struct DescribeQueriesResponse: WireStructure, Equatable {
         public var queries: [QueryInfo]?
         public var nextToken: String?
 
@@ -2820,7 +2820,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeQueryDefinitionsRequest` shape.
-    public struct DescribeQueryDefinitionsRequest: WireStructure {
+    public struct DescribeQueryDefinitionsRequest: WireStructure, Equatable {
         public var queryLanguage: String?
         public var queryDefinitionNamePrefix: String?
         public var maxResults: Int?
@@ -2852,7 +2852,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeQueryDefinitionsResponse` shape.
-    public struct DescribeQueryDefinitionsResponse: WireStructure {
+    public struct DescribeQueryDefinitionsResponse: WireStructure, Equatable {
         public var queryDefinitions: [QueryDefinition]?
         public var nextToken: String?
 
@@ -2876,7 +2876,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeResourcePoliciesRequest` shape.
-    public struct DescribeResourcePoliciesRequest: WireStructure {
+    public struct DescribeResourcePoliciesRequest: WireStructure, Equatable {
         public var nextToken: String?
         public var limit: Int?
         public var resourceArn: String?
@@ -2908,7 +2908,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeResourcePoliciesResponse` shape.
-    public struct DescribeResourcePoliciesResponse: WireStructure {
+    public struct DescribeResourcePoliciesResponse: WireStructure, Equatable {
         public var resourcePolicies: [ResourcePolicy]?
         public var nextToken: String?
 
@@ -2932,7 +2932,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeSubscriptionFiltersRequest` shape.
-    public struct DescribeSubscriptionFiltersRequest: WireStructure {
+    public struct DescribeSubscriptionFiltersRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var filterNamePrefix: String?
         public var nextToken: String?
@@ -2964,7 +2964,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DescribeSubscriptionFiltersResponse` shape.
-    public struct DescribeSubscriptionFiltersResponse: WireStructure {
+    public struct DescribeSubscriptionFiltersResponse: WireStructure, Equatable {
         public var subscriptionFilters: [SubscriptionFilter]?
         public var nextToken: String?
 
@@ -2988,7 +2988,7 @@ extension CloudWatchLogs {
     }
 
     /// The `Destination` shape.
-    public struct Destination: WireStructure {
+    public struct Destination: WireStructure, Equatable {
         public var destinationName: String?
         public var targetArn: String?
         public var roleArn: String?
@@ -3028,7 +3028,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DestinationConfiguration` shape.
-    public struct DestinationConfiguration: WireStructure {
+    public struct DestinationConfiguration: WireStructure, Equatable {
         public var s3Configuration: S3Configuration
 
         public init(s3Configuration: S3Configuration) {
@@ -3048,7 +3048,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DisassociateKmsKeyRequest` shape.
-    public struct DisassociateKmsKeyRequest: WireStructure {
+    public struct DisassociateKmsKeyRequest: WireStructure, Equatable {
         public var logGroupName: String?
         public var resourceIdentifier: String?
 
@@ -3072,7 +3072,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DisassociateSourceFromS3TableIntegrationRequest` shape.
-    public struct DisassociateSourceFromS3TableIntegrationRequest: WireStructure {
+    public struct DisassociateSourceFromS3TableIntegrationRequest: WireStructure, Equatable {
         public var identifier: String
 
         public init(identifier: String) {
@@ -3092,7 +3092,7 @@ extension CloudWatchLogs {
     }
 
     /// The `DisassociateSourceFromS3TableIntegrationResponse` shape.
-    public struct DisassociateSourceFromS3TableIntegrationResponse: WireStructure {
+    public struct DisassociateSourceFromS3TableIntegrationResponse: WireStructure, Equatable {
         public var identifier: String?
 
         public init(identifier: String? = nil) {
@@ -3112,7 +3112,7 @@ extension CloudWatchLogs {
     }
 
     /// The `Entity` shape.
-    public struct Entity: WireStructure {
+    public struct Entity: WireStructure, Equatable {
         public var keyAttributes: [String: String]?
         public var attributes: [String: String]?
 
@@ -3136,7 +3136,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ExportTask` shape.
-    public struct ExportTask: WireStructure {
+    public struct ExportTask: WireStructure, Equatable {
         public var taskId: String?
         public var taskName: String?
         public var logGroupName: String?
@@ -3188,7 +3188,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ExportTaskExecutionInfo` shape.
-    public struct ExportTaskExecutionInfo: WireStructure {
+    public struct ExportTaskExecutionInfo: WireStructure, Equatable {
         public var creationTime: Int?
         public var completionTime: Int?
 
@@ -3212,7 +3212,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ExportTaskStatus` shape.
-    public struct ExportTaskStatus: WireStructure {
+    public struct ExportTaskStatus: WireStructure, Equatable {
         public var code: String?
         public var message: String?
 
@@ -3236,7 +3236,7 @@ extension CloudWatchLogs {
     }
 
     /// The `FieldIndex` shape.
-    public struct FieldIndex: WireStructure {
+    public struct FieldIndex: WireStructure, Equatable {
         public var logGroupIdentifier: String?
         public var fieldIndexName: String?
         public var lastScanTime: Int?
@@ -3276,7 +3276,7 @@ extension CloudWatchLogs {
     }
 
     /// The `FieldsData` shape.
-    public struct FieldsData: WireStructure {
+    public struct FieldsData: WireStructure, Equatable {
         public var data: Blob?
 
         public init(data: Blob? = nil) {
@@ -3296,7 +3296,7 @@ extension CloudWatchLogs {
     }
 
     /// The `FilterLogEventsRequest` shape.
-    public struct FilterLogEventsRequest: WireStructure {
+    public struct FilterLogEventsRequest: WireStructure, Equatable {
         public var logGroupName: String?
         public var logGroupIdentifier: String?
         public var logStreamNames: [String]?
@@ -3356,7 +3356,7 @@ extension CloudWatchLogs {
     }
 
     /// The `FilterLogEventsResponse` shape.
-    public struct FilterLogEventsResponse: WireStructure {
+    public struct FilterLogEventsResponse: WireStructure, Equatable {
         public var events: [FilteredLogEvent]?
         public var searchedLogStreams: [SearchedLogStream]?
         public var nextToken: String?
@@ -3384,7 +3384,7 @@ extension CloudWatchLogs {
     }
 
     /// The `FilteredLogEvent` shape.
-    public struct FilteredLogEvent: WireStructure {
+    public struct FilteredLogEvent: WireStructure, Equatable {
         public var logStreamName: String?
         public var timestamp: Int?
         public var message: String?
@@ -3420,7 +3420,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetDataProtectionPolicyRequest` shape.
-    public struct GetDataProtectionPolicyRequest: WireStructure {
+    public struct GetDataProtectionPolicyRequest: WireStructure, Equatable {
         public var logGroupIdentifier: String
 
         public init(logGroupIdentifier: String) {
@@ -3440,7 +3440,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetDataProtectionPolicyResponse` shape.
-    public struct GetDataProtectionPolicyResponse: WireStructure {
+    public struct GetDataProtectionPolicyResponse: WireStructure, Equatable {
         public var logGroupIdentifier: String?
         public var policyDocument: String?
         public var lastUpdatedTime: Int?
@@ -3468,7 +3468,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetDeliveryDestinationPolicyRequest` shape.
-    public struct GetDeliveryDestinationPolicyRequest: WireStructure {
+    public struct GetDeliveryDestinationPolicyRequest: WireStructure, Equatable {
         public var deliveryDestinationName: String
 
         public init(deliveryDestinationName: String) {
@@ -3488,7 +3488,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetDeliveryDestinationPolicyResponse` shape.
-    public struct GetDeliveryDestinationPolicyResponse: WireStructure {
+    public struct GetDeliveryDestinationPolicyResponse: WireStructure, Equatable {
         public var policy: Policy?
 
         public init(policy: Policy? = nil) {
@@ -3508,7 +3508,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetDeliveryDestinationRequest` shape.
-    public struct GetDeliveryDestinationRequest: WireStructure {
+    public struct GetDeliveryDestinationRequest: WireStructure, Equatable {
         public var name: String
 
         public init(name: String) {
@@ -3528,7 +3528,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetDeliveryDestinationResponse` shape.
-    public struct GetDeliveryDestinationResponse: WireStructure {
+    public struct GetDeliveryDestinationResponse: WireStructure, Equatable {
         public var deliveryDestination: DeliveryDestination?
 
         public init(deliveryDestination: DeliveryDestination? = nil) {
@@ -3548,7 +3548,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetDeliveryRequest` shape.
-    public struct GetDeliveryRequest: WireStructure {
+    public struct GetDeliveryRequest: WireStructure, Equatable {
         public var id: String
 
         public init(id: String) {
@@ -3568,7 +3568,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetDeliveryResponse` shape.
-    public struct GetDeliveryResponse: WireStructure {
+    public struct GetDeliveryResponse: WireStructure, Equatable {
         public var delivery: Delivery?
 
         public init(delivery: Delivery? = nil) {
@@ -3588,7 +3588,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetDeliverySourceRequest` shape.
-    public struct GetDeliverySourceRequest: WireStructure {
+    public struct GetDeliverySourceRequest: WireStructure, Equatable {
         public var name: String
 
         public init(name: String) {
@@ -3608,7 +3608,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetDeliverySourceResponse` shape.
-    public struct GetDeliverySourceResponse: WireStructure {
+    public struct GetDeliverySourceResponse: WireStructure, Equatable {
         public var deliverySource: DeliverySource?
 
         public init(deliverySource: DeliverySource? = nil) {
@@ -3628,7 +3628,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetIntegrationRequest` shape.
-    public struct GetIntegrationRequest: WireStructure {
+    public struct GetIntegrationRequest: WireStructure, Equatable {
         public var integrationName: String
 
         public init(integrationName: String) {
@@ -3648,7 +3648,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetIntegrationResponse` shape.
-    public struct GetIntegrationResponse: WireStructure {
+    public struct GetIntegrationResponse: WireStructure, Equatable {
         public var integrationName: String?
         public var integrationType: String?
         public var integrationStatus: String?
@@ -3680,7 +3680,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogAnomalyDetectorRequest` shape.
-    public struct GetLogAnomalyDetectorRequest: WireStructure {
+    public struct GetLogAnomalyDetectorRequest: WireStructure, Equatable {
         public var anomalyDetectorArn: String
 
         public init(anomalyDetectorArn: String) {
@@ -3700,7 +3700,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogAnomalyDetectorResponse` shape.
-    public struct GetLogAnomalyDetectorResponse: WireStructure {
+    public struct GetLogAnomalyDetectorResponse: WireStructure, Equatable {
         public var detectorName: String?
         public var logGroupArnList: [String]?
         public var evaluationFrequency: String?
@@ -3752,7 +3752,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogEventsRequest` shape.
-    public struct GetLogEventsRequest: WireStructure {
+    public struct GetLogEventsRequest: WireStructure, Equatable {
         public var logGroupName: String?
         public var logGroupIdentifier: String?
         public var logStreamName: String
@@ -3804,7 +3804,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogEventsResponse` shape.
-    public struct GetLogEventsResponse: WireStructure {
+    public struct GetLogEventsResponse: WireStructure, Equatable {
         public var events: [OutputLogEvent]?
         public var nextForwardToken: String?
         public var nextBackwardToken: String?
@@ -3832,7 +3832,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogFieldsRequest` shape.
-    public struct GetLogFieldsRequest: WireStructure {
+    public struct GetLogFieldsRequest: WireStructure, Equatable {
         public var dataSourceName: String
         public var dataSourceType: String
 
@@ -3856,7 +3856,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogFieldsResponse` shape.
-    public struct GetLogFieldsResponse: WireStructure {
+    public struct GetLogFieldsResponse: WireStructure, Equatable {
         public var logFields: [LogFieldsListItem]?
 
         public init(logFields: [LogFieldsListItem]? = nil) {
@@ -3876,7 +3876,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogGroupFieldsRequest` shape.
-    public struct GetLogGroupFieldsRequest: WireStructure {
+    public struct GetLogGroupFieldsRequest: WireStructure, Equatable {
         public var logGroupName: String?
         public var time: Int?
         public var logGroupIdentifier: String?
@@ -3904,7 +3904,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogGroupFieldsResponse` shape.
-    public struct GetLogGroupFieldsResponse: WireStructure {
+    public struct GetLogGroupFieldsResponse: WireStructure, Equatable {
         public var logGroupFields: [LogGroupField]?
 
         public init(logGroupFields: [LogGroupField]? = nil) {
@@ -3924,7 +3924,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogObjectRequest` shape.
-    public struct GetLogObjectRequest: WireStructure {
+    public struct GetLogObjectRequest: WireStructure, Equatable {
         public var unmask: Bool?
         public var logObjectPointer: String
 
@@ -3948,7 +3948,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogObjectResponse` shape.
-    public struct GetLogObjectResponse: WireStructure {
+    public struct GetLogObjectResponse: WireStructure, Equatable {
         public var fieldStream: GetLogObjectResponseStream?
 
         public init(fieldStream: GetLogObjectResponseStream? = nil) {
@@ -3968,7 +3968,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogObjectResponseStream` shape.
-    public struct GetLogObjectResponseStream: WireStructure {
+    public struct GetLogObjectResponseStream: WireStructure, Equatable {
         public var fields: FieldsData?
         public var internalStreamingException: InternalStreamingException?
 
@@ -3992,7 +3992,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogRecordRequest` shape.
-    public struct GetLogRecordRequest: WireStructure {
+    public struct GetLogRecordRequest: WireStructure, Equatable {
         public var logRecordPointer: String
         public var unmask: Bool?
 
@@ -4016,7 +4016,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLogRecordResponse` shape.
-    public struct GetLogRecordResponse: WireStructure {
+    public struct GetLogRecordResponse: WireStructure, Equatable {
         public var logRecord: [String: String]?
 
         public init(logRecord: [String: String]? = nil) {
@@ -4036,7 +4036,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLookupTableRequest` shape.
-    public struct GetLookupTableRequest: WireStructure {
+    public struct GetLookupTableRequest: WireStructure, Equatable {
         public var lookupTableArn: String
 
         public init(lookupTableArn: String) {
@@ -4056,7 +4056,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetLookupTableResponse` shape.
-    public struct GetLookupTableResponse: WireStructure {
+    public struct GetLookupTableResponse: WireStructure, Equatable {
         public var lookupTableArn: String?
         public var lookupTableName: String?
         public var description: String?
@@ -4100,7 +4100,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetQueryResultsRequest` shape.
-    public struct GetQueryResultsRequest: WireStructure {
+    public struct GetQueryResultsRequest: WireStructure, Equatable {
         public var queryId: String
         public var nextToken: String?
         public var maxItems: Int?
@@ -4128,7 +4128,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetQueryResultsResponse` shape.
-    public struct GetQueryResultsResponse: WireStructure {
+    public struct GetQueryResultsResponse: WireStructure, Equatable {
         public var queryLanguage: String?
         public var results: [[ResultField]]?
         public var statistics: QueryStatistics?
@@ -4168,7 +4168,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetScheduledQueryHistoryRequest` shape.
-    public struct GetScheduledQueryHistoryRequest: WireStructure {
+    public struct GetScheduledQueryHistoryRequest: WireStructure, Equatable {
         public var identifier: String
         public var startTime: Int
         public var endTime: Int
@@ -4208,7 +4208,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetScheduledQueryHistoryResponse` shape.
-    public struct GetScheduledQueryHistoryResponse: WireStructure {
+    public struct GetScheduledQueryHistoryResponse: WireStructure, Equatable {
         public var name: String?
         public var scheduledQueryArn: String?
         public var triggerHistory: [TriggerHistoryRecord]?
@@ -4240,7 +4240,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetScheduledQueryRequest` shape.
-    public struct GetScheduledQueryRequest: WireStructure {
+    public struct GetScheduledQueryRequest: WireStructure, Equatable {
         public var identifier: String
 
         public init(identifier: String) {
@@ -4260,7 +4260,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetScheduledQueryResponse` shape.
-    public struct GetScheduledQueryResponse: WireStructure {
+    public struct GetScheduledQueryResponse: WireStructure, Equatable {
         public var scheduledQueryArn: String?
         public var name: String?
         public var description: String?
@@ -4348,7 +4348,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetTransformerRequest` shape.
-    public struct GetTransformerRequest: WireStructure {
+    public struct GetTransformerRequest: WireStructure, Equatable {
         public var logGroupIdentifier: String
 
         public init(logGroupIdentifier: String) {
@@ -4368,7 +4368,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GetTransformerResponse` shape.
-    public struct GetTransformerResponse: WireStructure {
+    public struct GetTransformerResponse: WireStructure, Equatable {
         public var logGroupIdentifier: String?
         public var creationTime: Int?
         public var lastModifiedTime: Int?
@@ -4400,7 +4400,7 @@ extension CloudWatchLogs {
     }
 
     /// The `Grok` shape.
-    public struct Grok: WireStructure {
+    public struct Grok: WireStructure, Equatable {
         public var source: String?
         public var match: String
 
@@ -4424,7 +4424,7 @@ extension CloudWatchLogs {
     }
 
     /// The `GroupingIdentifier` shape.
-    public struct GroupingIdentifier: WireStructure {
+    public struct GroupingIdentifier: WireStructure, Equatable {
         public var key: String?
         public var value: String?
 
@@ -4448,7 +4448,7 @@ extension CloudWatchLogs {
     }
 
     /// The `Import` shape.
-    public struct Import: WireStructure {
+    public struct Import: WireStructure, Equatable {
         public var importId: String?
         public var importSourceArn: String?
         public var importStatus: String?
@@ -4500,7 +4500,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ImportBatch` shape.
-    public struct ImportBatch: WireStructure {
+    public struct ImportBatch: WireStructure, Equatable {
         public var batchId: String
         public var status: String
         public var errorMessage: String?
@@ -4528,7 +4528,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ImportFilter` shape.
-    public struct ImportFilter: WireStructure {
+    public struct ImportFilter: WireStructure, Equatable {
         public var startEventTime: Int?
         public var endEventTime: Int?
 
@@ -4552,7 +4552,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ImportStatistics` shape.
-    public struct ImportStatistics: WireStructure {
+    public struct ImportStatistics: WireStructure, Equatable {
         public var bytesImported: Int?
 
         public init(bytesImported: Int? = nil) {
@@ -4572,7 +4572,7 @@ extension CloudWatchLogs {
     }
 
     /// The `IndexPolicy` shape.
-    public struct IndexPolicy: WireStructure {
+    public struct IndexPolicy: WireStructure, Equatable {
         public var logGroupIdentifier: String?
         public var lastUpdateTime: Int?
         public var policyDocument: String?
@@ -4608,7 +4608,7 @@ extension CloudWatchLogs {
     }
 
     /// The `InputLogEvent` shape.
-    public struct InputLogEvent: WireStructure {
+    public struct InputLogEvent: WireStructure, Equatable {
         public var timestamp: Int
         public var message: String
 
@@ -4632,7 +4632,7 @@ extension CloudWatchLogs {
     }
 
     /// The `IntegrationDetails` shape.
-    public struct IntegrationDetails: WireStructure {
+    public struct IntegrationDetails: WireStructure, Equatable {
         public var openSearchIntegrationDetails: OpenSearchIntegrationDetails?
 
         public init(openSearchIntegrationDetails: OpenSearchIntegrationDetails? = nil) {
@@ -4652,7 +4652,7 @@ extension CloudWatchLogs {
     }
 
     /// The `IntegrationSummary` shape.
-    public struct IntegrationSummary: WireStructure {
+    public struct IntegrationSummary: WireStructure, Equatable {
         public var integrationName: String?
         public var integrationType: String?
         public var integrationStatus: String?
@@ -4680,7 +4680,7 @@ extension CloudWatchLogs {
     }
 
     /// The `InternalServerException` shape.
-    public struct InternalServerException: WireStructure {
+    public struct InternalServerException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4694,7 +4694,7 @@ extension CloudWatchLogs {
     }
 
     /// The `InternalStreamingException` shape.
-    public struct InternalStreamingException: WireStructure {
+    public struct InternalStreamingException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -4714,7 +4714,7 @@ extension CloudWatchLogs {
     }
 
     /// The `InvalidOperationException` shape.
-    public struct InvalidOperationException: WireStructure {
+    public struct InvalidOperationException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4728,7 +4728,7 @@ extension CloudWatchLogs {
     }
 
     /// The `InvalidParameterException` shape.
-    public struct InvalidParameterException: WireStructure {
+    public struct InvalidParameterException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4742,7 +4742,7 @@ extension CloudWatchLogs {
     }
 
     /// The `InvalidSequenceTokenException` shape.
-    public struct InvalidSequenceTokenException: WireStructure {
+    public struct InvalidSequenceTokenException: WireStructure, Equatable {
         public var expectedSequenceToken: String?
 
         public init(expectedSequenceToken: String? = nil) {
@@ -4762,7 +4762,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LimitExceededException` shape.
-    public struct LimitExceededException: WireStructure {
+    public struct LimitExceededException: WireStructure, Equatable {
 
         public init() {
         }
@@ -4776,7 +4776,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListAggregateLogGroupSummariesRequest` shape.
-    public struct ListAggregateLogGroupSummariesRequest: WireStructure {
+    public struct ListAggregateLogGroupSummariesRequest: WireStructure, Equatable {
         public var accountIdentifiers: [String]?
         public var includeLinkedAccounts: Bool?
         public var logGroupClass: String?
@@ -4824,7 +4824,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListAggregateLogGroupSummariesResponse` shape.
-    public struct ListAggregateLogGroupSummariesResponse: WireStructure {
+    public struct ListAggregateLogGroupSummariesResponse: WireStructure, Equatable {
         public var aggregateLogGroupSummaries: [AggregateLogGroupSummary]?
         public var nextToken: String?
 
@@ -4848,7 +4848,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListAnomaliesRequest` shape.
-    public struct ListAnomaliesRequest: WireStructure {
+    public struct ListAnomaliesRequest: WireStructure, Equatable {
         public var anomalyDetectorArn: String?
         public var suppressionState: String?
         public var limit: Int?
@@ -4880,7 +4880,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListAnomaliesResponse` shape.
-    public struct ListAnomaliesResponse: WireStructure {
+    public struct ListAnomaliesResponse: WireStructure, Equatable {
         public var anomalies: [Anomaly]?
         public var nextToken: String?
 
@@ -4904,7 +4904,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListIntegrationsRequest` shape.
-    public struct ListIntegrationsRequest: WireStructure {
+    public struct ListIntegrationsRequest: WireStructure, Equatable {
         public var integrationNamePrefix: String?
         public var integrationType: String?
         public var integrationStatus: String?
@@ -4932,7 +4932,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListIntegrationsResponse` shape.
-    public struct ListIntegrationsResponse: WireStructure {
+    public struct ListIntegrationsResponse: WireStructure, Equatable {
         public var integrationSummaries: [IntegrationSummary]?
 
         public init(integrationSummaries: [IntegrationSummary]? = nil) {
@@ -4952,7 +4952,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListLogAnomalyDetectorsRequest` shape.
-    public struct ListLogAnomalyDetectorsRequest: WireStructure {
+    public struct ListLogAnomalyDetectorsRequest: WireStructure, Equatable {
         public var filterLogGroupArn: String?
         public var limit: Int?
         public var nextToken: String?
@@ -4980,7 +4980,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListLogAnomalyDetectorsResponse` shape.
-    public struct ListLogAnomalyDetectorsResponse: WireStructure {
+    public struct ListLogAnomalyDetectorsResponse: WireStructure, Equatable {
         public var anomalyDetectors: [AnomalyDetector]?
         public var nextToken: String?
 
@@ -5004,7 +5004,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListLogGroupsForQueryRequest` shape.
-    public struct ListLogGroupsForQueryRequest: WireStructure {
+    public struct ListLogGroupsForQueryRequest: WireStructure, Equatable {
         public var queryId: String
         public var nextToken: String?
         public var maxResults: Int?
@@ -5032,7 +5032,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListLogGroupsForQueryResponse` shape.
-    public struct ListLogGroupsForQueryResponse: WireStructure {
+    public struct ListLogGroupsForQueryResponse: WireStructure, Equatable {
         public var logGroupIdentifiers: [String]?
         public var nextToken: String?
 
@@ -5056,7 +5056,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListLogGroupsRequest` shape.
-    public struct ListLogGroupsRequest: WireStructure {
+    public struct ListLogGroupsRequest: WireStructure, Equatable {
         public var logGroupNamePattern: String?
         public var logGroupClass: String?
         public var includeLinkedAccounts: Bool?
@@ -5108,7 +5108,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListLogGroupsResponse` shape.
-    public struct ListLogGroupsResponse: WireStructure {
+    public struct ListLogGroupsResponse: WireStructure, Equatable {
         public var logGroups: [LogGroupSummary]?
         public var nextToken: String?
 
@@ -5132,7 +5132,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListScheduledQueriesRequest` shape.
-    public struct ListScheduledQueriesRequest: WireStructure {
+    public struct ListScheduledQueriesRequest: WireStructure, Equatable {
         public var maxResults: Int?
         public var nextToken: String?
         public var state: String?
@@ -5160,7 +5160,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListScheduledQueriesResponse` shape.
-    public struct ListScheduledQueriesResponse: WireStructure {
+    public struct ListScheduledQueriesResponse: WireStructure, Equatable {
         public var nextToken: String?
         public var scheduledQueries: [ScheduledQuerySummary]?
 
@@ -5184,7 +5184,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListSourcesForS3TableIntegrationRequest` shape.
-    public struct ListSourcesForS3TableIntegrationRequest: WireStructure {
+    public struct ListSourcesForS3TableIntegrationRequest: WireStructure, Equatable {
         public var integrationArn: String
         public var maxResults: Int?
         public var nextToken: String?
@@ -5212,7 +5212,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListSourcesForS3TableIntegrationResponse` shape.
-    public struct ListSourcesForS3TableIntegrationResponse: WireStructure {
+    public struct ListSourcesForS3TableIntegrationResponse: WireStructure, Equatable {
         public var sources: [S3TableIntegrationSource]?
         public var nextToken: String?
 
@@ -5236,7 +5236,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListTagsForResourceRequest` shape.
-    public struct ListTagsForResourceRequest: WireStructure {
+    public struct ListTagsForResourceRequest: WireStructure, Equatable {
         public var resourceArn: String
 
         public init(resourceArn: String) {
@@ -5256,7 +5256,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListTagsForResourceResponse` shape.
-    public struct ListTagsForResourceResponse: WireStructure {
+    public struct ListTagsForResourceResponse: WireStructure, Equatable {
         public var tags: [String: String]?
 
         public init(tags: [String: String]? = nil) {
@@ -5276,7 +5276,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListTagsLogGroupRequest` shape.
-    public struct ListTagsLogGroupRequest: WireStructure {
+    public struct ListTagsLogGroupRequest: WireStructure, Equatable {
         public var logGroupName: String
 
         public init(logGroupName: String) {
@@ -5296,7 +5296,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListTagsLogGroupResponse` shape.
-    public struct ListTagsLogGroupResponse: WireStructure {
+    public struct ListTagsLogGroupResponse: WireStructure, Equatable {
         public var tags: [String: String]?
 
         public init(tags: [String: String]? = nil) {
@@ -5316,7 +5316,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ListToMap` shape.
-    public struct ListToMap: WireStructure {
+    public struct ListToMap: WireStructure, Equatable {
         public var source: String
         public var key: String
         public var valueKey: String?
@@ -5356,7 +5356,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LiveTailSessionLogEvent` shape.
-    public struct LiveTailSessionLogEvent: WireStructure {
+    public struct LiveTailSessionLogEvent: WireStructure, Equatable {
         public var logStreamName: String?
         public var logGroupIdentifier: String?
         public var message: String?
@@ -5392,7 +5392,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LiveTailSessionMetadata` shape.
-    public struct LiveTailSessionMetadata: WireStructure {
+    public struct LiveTailSessionMetadata: WireStructure, Equatable {
         public var sampled: Bool?
 
         public init(sampled: Bool? = nil) {
@@ -5412,7 +5412,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LiveTailSessionStart` shape.
-    public struct LiveTailSessionStart: WireStructure {
+    public struct LiveTailSessionStart: WireStructure, Equatable {
         public var requestId: String?
         public var sessionId: String?
         public var logGroupIdentifiers: [String]?
@@ -5452,7 +5452,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LiveTailSessionUpdate` shape.
-    public struct LiveTailSessionUpdate: WireStructure {
+    public struct LiveTailSessionUpdate: WireStructure, Equatable {
         public var sessionMetadata: LiveTailSessionMetadata?
         public var sessionResults: [LiveTailSessionLogEvent]?
 
@@ -5476,7 +5476,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LogEvent` shape.
-    public struct LogEvent: WireStructure {
+    public struct LogEvent: WireStructure, Equatable {
         public var timestamp: Int?
         public var message: String?
 
@@ -5500,7 +5500,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LogFieldType` shape.
-    public struct LogFieldType: WireStructure {
+    public struct LogFieldType: WireStructure, Equatable {
         public var type: String?
         public var element: Indirect<LogFieldType>?
         public var fields: [LogFieldsListItem]?
@@ -5528,7 +5528,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LogFieldsListItem` shape.
-    public struct LogFieldsListItem: WireStructure {
+    public struct LogFieldsListItem: WireStructure, Equatable {
         public var logFieldName: String?
         public var logFieldType: LogFieldType?
 
@@ -5552,7 +5552,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LogGroup` shape.
-    public struct LogGroup: WireStructure {
+    public struct LogGroup: WireStructure, Equatable {
         public var logGroupName: String?
         public var creationTime: Int?
         public var retentionInDays: Int?
@@ -5620,7 +5620,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LogGroupField` shape.
-    public struct LogGroupField: WireStructure {
+    public struct LogGroupField: WireStructure, Equatable {
         public var name: String?
         public var percent: Int?
 
@@ -5644,7 +5644,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LogGroupSummary` shape.
-    public struct LogGroupSummary: WireStructure {
+    public struct LogGroupSummary: WireStructure, Equatable {
         public var logGroupName: String?
         public var logGroupArn: String?
         public var logGroupClass: String?
@@ -5672,7 +5672,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LogStream` shape.
-    public struct LogStream: WireStructure {
+    public struct LogStream: WireStructure, Equatable {
         public var logStreamName: String?
         public var creationTime: Int?
         public var firstEventTimestamp: Int?
@@ -5720,7 +5720,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LookupTable` shape.
-    public struct LookupTable: WireStructure {
+    public struct LookupTable: WireStructure, Equatable {
         public var lookupTableArn: String?
         public var lookupTableName: String?
         public var description: String?
@@ -5768,7 +5768,7 @@ extension CloudWatchLogs {
     }
 
     /// The `LowerCaseString` shape.
-    public struct LowerCaseString: WireStructure {
+    public struct LowerCaseString: WireStructure, Equatable {
         public var withKeys: [String]
 
         public init(withKeys: [String]) {
@@ -5788,7 +5788,7 @@ extension CloudWatchLogs {
     }
 
     /// The `MalformedQueryException` shape.
-    public struct MalformedQueryException: WireStructure {
+    public struct MalformedQueryException: WireStructure, Equatable {
         public var queryCompileError: QueryCompileError?
 
         public init(queryCompileError: QueryCompileError? = nil) {
@@ -5808,7 +5808,7 @@ extension CloudWatchLogs {
     }
 
     /// The `MetricFilter` shape.
-    public struct MetricFilter: WireStructure {
+    public struct MetricFilter: WireStructure, Equatable {
         public var filterName: String?
         public var filterPattern: String?
         public var metricTransformations: [MetricTransformation]?
@@ -5856,7 +5856,7 @@ extension CloudWatchLogs {
     }
 
     /// The `MetricFilterMatchRecord` shape.
-    public struct MetricFilterMatchRecord: WireStructure {
+    public struct MetricFilterMatchRecord: WireStructure, Equatable {
         public var eventNumber: Int?
         public var eventMessage: String?
         public var extractedValues: [String: String]?
@@ -5884,7 +5884,7 @@ extension CloudWatchLogs {
     }
 
     /// The `MetricTransformation` shape.
-    public struct MetricTransformation: WireStructure {
+    public struct MetricTransformation: WireStructure, Equatable {
         public var metricName: String
         public var metricNamespace: String
         public var metricValue: String
@@ -5924,7 +5924,7 @@ extension CloudWatchLogs {
     }
 
     /// The `MoveKeyEntry` shape.
-    public struct MoveKeyEntry: WireStructure {
+    public struct MoveKeyEntry: WireStructure, Equatable {
         public var source: String
         public var target: String
         public var overwriteIfExists: Bool?
@@ -5952,7 +5952,7 @@ extension CloudWatchLogs {
     }
 
     /// The `MoveKeys` shape.
-    public struct MoveKeys: WireStructure {
+    public struct MoveKeys: WireStructure, Equatable {
         public var entries: [MoveKeyEntry]
 
         public init(entries: [MoveKeyEntry]) {
@@ -5972,7 +5972,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OpenSearchApplication` shape.
-    public struct OpenSearchApplication: WireStructure {
+    public struct OpenSearchApplication: WireStructure, Equatable {
         public var applicationEndpoint: String?
         public var applicationArn: String?
         public var applicationId: String?
@@ -6004,7 +6004,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OpenSearchCollection` shape.
-    public struct OpenSearchCollection: WireStructure {
+    public struct OpenSearchCollection: WireStructure, Equatable {
         public var collectionEndpoint: String?
         public var collectionArn: String?
         public var status: OpenSearchResourceStatus?
@@ -6032,7 +6032,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OpenSearchDataAccessPolicy` shape.
-    public struct OpenSearchDataAccessPolicy: WireStructure {
+    public struct OpenSearchDataAccessPolicy: WireStructure, Equatable {
         public var policyName: String?
         public var status: OpenSearchResourceStatus?
 
@@ -6056,7 +6056,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OpenSearchDataSource` shape.
-    public struct OpenSearchDataSource: WireStructure {
+    public struct OpenSearchDataSource: WireStructure, Equatable {
         public var dataSourceName: String?
         public var status: OpenSearchResourceStatus?
 
@@ -6080,7 +6080,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OpenSearchEncryptionPolicy` shape.
-    public struct OpenSearchEncryptionPolicy: WireStructure {
+    public struct OpenSearchEncryptionPolicy: WireStructure, Equatable {
         public var policyName: String?
         public var status: OpenSearchResourceStatus?
 
@@ -6104,7 +6104,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OpenSearchIntegrationDetails` shape.
-    public struct OpenSearchIntegrationDetails: WireStructure {
+    public struct OpenSearchIntegrationDetails: WireStructure, Equatable {
         public var dataSource: OpenSearchDataSource?
         public var application: OpenSearchApplication?
         public var collection: OpenSearchCollection?
@@ -6152,7 +6152,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OpenSearchLifecyclePolicy` shape.
-    public struct OpenSearchLifecyclePolicy: WireStructure {
+    public struct OpenSearchLifecyclePolicy: WireStructure, Equatable {
         public var policyName: String?
         public var status: OpenSearchResourceStatus?
 
@@ -6176,7 +6176,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OpenSearchNetworkPolicy` shape.
-    public struct OpenSearchNetworkPolicy: WireStructure {
+    public struct OpenSearchNetworkPolicy: WireStructure, Equatable {
         public var policyName: String?
         public var status: OpenSearchResourceStatus?
 
@@ -6200,7 +6200,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OpenSearchResourceConfig` shape.
-    public struct OpenSearchResourceConfig: WireStructure {
+    public struct OpenSearchResourceConfig: WireStructure, Equatable {
         public var kmsKeyArn: String?
         public var dataSourceRoleArn: String
         public var dashboardViewerPrincipals: [String]
@@ -6236,7 +6236,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OpenSearchResourceStatus` shape.
-    public struct OpenSearchResourceStatus: WireStructure {
+    public struct OpenSearchResourceStatus: WireStructure, Equatable {
         public var status: String?
         public var statusMessage: String?
 
@@ -6260,7 +6260,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OpenSearchWorkspace` shape.
-    public struct OpenSearchWorkspace: WireStructure {
+    public struct OpenSearchWorkspace: WireStructure, Equatable {
         public var workspaceId: String?
         public var status: OpenSearchResourceStatus?
 
@@ -6284,7 +6284,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OperationAbortedException` shape.
-    public struct OperationAbortedException: WireStructure {
+    public struct OperationAbortedException: WireStructure, Equatable {
 
         public init() {
         }
@@ -6298,7 +6298,7 @@ extension CloudWatchLogs {
     }
 
     /// The `OutputLogEvent` shape.
-    public struct OutputLogEvent: WireStructure {
+    public struct OutputLogEvent: WireStructure, Equatable {
         public var timestamp: Int?
         public var message: String?
         public var ingestionTime: Int?
@@ -6326,7 +6326,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ParseCloudfront` shape.
-    public struct ParseCloudfront: WireStructure {
+    public struct ParseCloudfront: WireStructure, Equatable {
         public var source: String?
 
         public init(source: String? = nil) {
@@ -6346,7 +6346,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ParseJSON` shape.
-    public struct ParseJSON: WireStructure {
+    public struct ParseJSON: WireStructure, Equatable {
         public var source: String?
         public var destination: String?
 
@@ -6370,7 +6370,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ParseKeyValue` shape.
-    public struct ParseKeyValue: WireStructure {
+    public struct ParseKeyValue: WireStructure, Equatable {
         public var source: String?
         public var destination: String?
         public var fieldDelimiter: String?
@@ -6414,7 +6414,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ParsePostgres` shape.
-    public struct ParsePostgres: WireStructure {
+    public struct ParsePostgres: WireStructure, Equatable {
         public var source: String?
 
         public init(source: String? = nil) {
@@ -6434,7 +6434,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ParseRoute53` shape.
-    public struct ParseRoute53: WireStructure {
+    public struct ParseRoute53: WireStructure, Equatable {
         public var source: String?
 
         public init(source: String? = nil) {
@@ -6454,7 +6454,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ParseToOCSF` shape.
-    public struct ParseToOCSF: WireStructure {
+    public struct ParseToOCSF: WireStructure, Equatable {
         public var source: String?
         public var eventSource: String
         public var ocsfVersion: String
@@ -6486,7 +6486,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ParseVPC` shape.
-    public struct ParseVPC: WireStructure {
+    public struct ParseVPC: WireStructure, Equatable {
         public var source: String?
 
         public init(source: String? = nil) {
@@ -6506,7 +6506,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ParseWAF` shape.
-    public struct ParseWAF: WireStructure {
+    public struct ParseWAF: WireStructure, Equatable {
         public var source: String?
 
         public init(source: String? = nil) {
@@ -6526,7 +6526,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PatternToken` shape.
-    public struct PatternToken: WireStructure {
+    public struct PatternToken: WireStructure, Equatable {
         public var dynamicTokenPosition: Int?
         public var isDynamic: Bool?
         public var tokenString: String?
@@ -6562,7 +6562,7 @@ extension CloudWatchLogs {
     }
 
     /// The `Policy` shape.
-    public struct Policy: WireStructure {
+    public struct Policy: WireStructure, Equatable {
         public var deliveryDestinationPolicy: String?
 
         public init(deliveryDestinationPolicy: String? = nil) {
@@ -6582,7 +6582,7 @@ extension CloudWatchLogs {
     }
 
     /// The `Processor` shape.
-    public struct Processor: WireStructure {
+    public struct Processor: WireStructure, Equatable {
         public var addKeys: AddKeys?
         public var copyValue: CopyValue?
         public var csv: CSV?
@@ -6690,7 +6690,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutAccountPolicyRequest` shape.
-    public struct PutAccountPolicyRequest: WireStructure {
+    public struct PutAccountPolicyRequest: WireStructure, Equatable {
         public var policyName: String
         public var policyDocument: String
         public var policyType: String
@@ -6726,7 +6726,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutAccountPolicyResponse` shape.
-    public struct PutAccountPolicyResponse: WireStructure {
+    public struct PutAccountPolicyResponse: WireStructure, Equatable {
         public var accountPolicy: AccountPolicy?
 
         public init(accountPolicy: AccountPolicy? = nil) {
@@ -6746,7 +6746,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutBearerTokenAuthenticationRequest` shape.
-    public struct PutBearerTokenAuthenticationRequest: WireStructure {
+    public struct PutBearerTokenAuthenticationRequest: WireStructure, Equatable {
         public var logGroupIdentifier: String
         public var bearerTokenAuthenticationEnabled: Bool
 
@@ -6770,7 +6770,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutDataProtectionPolicyRequest` shape.
-    public struct PutDataProtectionPolicyRequest: WireStructure {
+    public struct PutDataProtectionPolicyRequest: WireStructure, Equatable {
         public var logGroupIdentifier: String
         public var policyDocument: String
 
@@ -6794,7 +6794,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutDataProtectionPolicyResponse` shape.
-    public struct PutDataProtectionPolicyResponse: WireStructure {
+    public struct PutDataProtectionPolicyResponse: WireStructure, Equatable {
         public var logGroupIdentifier: String?
         public var policyDocument: String?
         public var lastUpdatedTime: Int?
@@ -6822,7 +6822,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutDeliveryDestinationPolicyRequest` shape.
-    public struct PutDeliveryDestinationPolicyRequest: WireStructure {
+    public struct PutDeliveryDestinationPolicyRequest: WireStructure, Equatable {
         public var deliveryDestinationName: String
         public var deliveryDestinationPolicy: String
 
@@ -6846,7 +6846,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutDeliveryDestinationPolicyResponse` shape.
-    public struct PutDeliveryDestinationPolicyResponse: WireStructure {
+    public struct PutDeliveryDestinationPolicyResponse: WireStructure, Equatable {
         public var policy: Policy?
 
         public init(policy: Policy? = nil) {
@@ -6866,7 +6866,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutDeliveryDestinationRequest` shape.
-    public struct PutDeliveryDestinationRequest: WireStructure {
+    public struct PutDeliveryDestinationRequest: WireStructure, Equatable {
         public var name: String
         public var outputFormat: String?
         public var deliveryDestinationConfiguration: DeliveryDestinationConfiguration?
@@ -6902,7 +6902,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutDeliveryDestinationResponse` shape.
-    public struct PutDeliveryDestinationResponse: WireStructure {
+    public struct PutDeliveryDestinationResponse: WireStructure, Equatable {
         public var deliveryDestination: DeliveryDestination?
 
         public init(deliveryDestination: DeliveryDestination? = nil) {
@@ -6922,7 +6922,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutDeliverySourceRequest` shape.
-    public struct PutDeliverySourceRequest: WireStructure {
+    public struct PutDeliverySourceRequest: WireStructure, Equatable {
         public var name: String
         public var resourceArn: String
         public var logType: String
@@ -6958,7 +6958,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutDeliverySourceResponse` shape.
-    public struct PutDeliverySourceResponse: WireStructure {
+    public struct PutDeliverySourceResponse: WireStructure, Equatable {
         public var deliverySource: DeliverySource?
 
         public init(deliverySource: DeliverySource? = nil) {
@@ -6978,7 +6978,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutDestinationPolicyRequest` shape.
-    public struct PutDestinationPolicyRequest: WireStructure {
+    public struct PutDestinationPolicyRequest: WireStructure, Equatable {
         public var destinationName: String
         public var accessPolicy: String
         public var forceUpdate: Bool?
@@ -7006,7 +7006,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutDestinationRequest` shape.
-    public struct PutDestinationRequest: WireStructure {
+    public struct PutDestinationRequest: WireStructure, Equatable {
         public var destinationName: String
         public var targetArn: String
         public var roleArn: String
@@ -7038,7 +7038,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutDestinationResponse` shape.
-    public struct PutDestinationResponse: WireStructure {
+    public struct PutDestinationResponse: WireStructure, Equatable {
         public var destination: Destination?
 
         public init(destination: Destination? = nil) {
@@ -7058,7 +7058,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutIndexPolicyRequest` shape.
-    public struct PutIndexPolicyRequest: WireStructure {
+    public struct PutIndexPolicyRequest: WireStructure, Equatable {
         public var logGroupIdentifier: String
         public var policyDocument: String
 
@@ -7082,7 +7082,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutIndexPolicyResponse` shape.
-    public struct PutIndexPolicyResponse: WireStructure {
+    public struct PutIndexPolicyResponse: WireStructure, Equatable {
         public var indexPolicy: IndexPolicy?
 
         public init(indexPolicy: IndexPolicy? = nil) {
@@ -7102,7 +7102,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutIntegrationRequest` shape.
-    public struct PutIntegrationRequest: WireStructure {
+    public struct PutIntegrationRequest: WireStructure, Equatable {
         public var integrationName: String
         public var resourceConfig: ResourceConfig
         public var integrationType: String
@@ -7130,7 +7130,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutIntegrationResponse` shape.
-    public struct PutIntegrationResponse: WireStructure {
+    public struct PutIntegrationResponse: WireStructure, Equatable {
         public var integrationName: String?
         public var integrationStatus: String?
 
@@ -7154,7 +7154,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutLogEventsRequest` shape.
-    public struct PutLogEventsRequest: WireStructure {
+    public struct PutLogEventsRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var logStreamName: String
         public var logEvents: [InputLogEvent]
@@ -7190,7 +7190,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutLogEventsResponse` shape.
-    public struct PutLogEventsResponse: WireStructure {
+    public struct PutLogEventsResponse: WireStructure, Equatable {
         public var nextSequenceToken: String?
         public var rejectedLogEventsInfo: RejectedLogEventsInfo?
         public var rejectedEntityInfo: RejectedEntityInfo?
@@ -7218,7 +7218,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutLogGroupDeletionProtectionRequest` shape.
-    public struct PutLogGroupDeletionProtectionRequest: WireStructure {
+    public struct PutLogGroupDeletionProtectionRequest: WireStructure, Equatable {
         public var logGroupIdentifier: String
         public var deletionProtectionEnabled: Bool
 
@@ -7242,7 +7242,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutMetricFilterRequest` shape.
-    public struct PutMetricFilterRequest: WireStructure {
+    public struct PutMetricFilterRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var filterName: String
         public var filterPattern: String
@@ -7286,7 +7286,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutQueryDefinitionRequest` shape.
-    public struct PutQueryDefinitionRequest: WireStructure {
+    public struct PutQueryDefinitionRequest: WireStructure, Equatable {
         public var queryLanguage: String?
         public var name: String
         public var queryDefinitionId: String?
@@ -7330,7 +7330,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutQueryDefinitionResponse` shape.
-    public struct PutQueryDefinitionResponse: WireStructure {
+    public struct PutQueryDefinitionResponse: WireStructure, Equatable {
         public var queryDefinitionId: String?
 
         public init(queryDefinitionId: String? = nil) {
@@ -7350,7 +7350,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutResourcePolicyRequest` shape.
-    public struct PutResourcePolicyRequest: WireStructure {
+    public struct PutResourcePolicyRequest: WireStructure, Equatable {
         public var policyName: String?
         public var policyDocument: String?
         public var resourceArn: String?
@@ -7382,7 +7382,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutResourcePolicyResponse` shape.
-    public struct PutResourcePolicyResponse: WireStructure {
+    public struct PutResourcePolicyResponse: WireStructure, Equatable {
         public var resourcePolicy: ResourcePolicy?
         public var revisionId: String?
 
@@ -7406,7 +7406,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutRetentionPolicyRequest` shape.
-    public struct PutRetentionPolicyRequest: WireStructure {
+    public struct PutRetentionPolicyRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var retentionInDays: Int
 
@@ -7430,7 +7430,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutSubscriptionFilterRequest` shape.
-    public struct PutSubscriptionFilterRequest: WireStructure {
+    public struct PutSubscriptionFilterRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var filterName: String
         public var filterPattern: String
@@ -7482,7 +7482,7 @@ extension CloudWatchLogs {
     }
 
     /// The `PutTransformerRequest` shape.
-    public struct PutTransformerRequest: WireStructure {
+    public struct PutTransformerRequest: WireStructure, Equatable {
         public var logGroupIdentifier: String
         public var transformerConfig: [Processor]
 
@@ -7506,7 +7506,7 @@ extension CloudWatchLogs {
     }
 
     /// The `QueryCompileError` shape.
-    public struct QueryCompileError: WireStructure {
+    public struct QueryCompileError: WireStructure, Equatable {
         public var location: QueryCompileErrorLocation?
         public var message: String?
 
@@ -7530,7 +7530,7 @@ extension CloudWatchLogs {
     }
 
     /// The `QueryCompileErrorLocation` shape.
-    public struct QueryCompileErrorLocation: WireStructure {
+    public struct QueryCompileErrorLocation: WireStructure, Equatable {
         public var startCharOffset: Int?
         public var endCharOffset: Int?
 
@@ -7554,7 +7554,7 @@ extension CloudWatchLogs {
     }
 
     /// The `QueryDefinition` shape.
-    public struct QueryDefinition: WireStructure {
+    public struct QueryDefinition: WireStructure, Equatable {
         public var queryLanguage: String?
         public var queryDefinitionId: String?
         public var name: String?
@@ -7598,7 +7598,7 @@ extension CloudWatchLogs {
     }
 
     /// The `QueryInfo` shape.
-    public struct QueryInfo: WireStructure {
+    public struct QueryInfo: WireStructure, Equatable {
         public var queryLanguage: String?
         public var queryId: String?
         public var queryString: String?
@@ -7650,7 +7650,7 @@ extension CloudWatchLogs {
     }
 
     /// The `QueryParameter` shape.
-    public struct QueryParameter: WireStructure {
+    public struct QueryParameter: WireStructure, Equatable {
         public var name: String
         public var defaultValue: String?
         public var description: String?
@@ -7678,7 +7678,7 @@ extension CloudWatchLogs {
     }
 
     /// The `QueryStatistics` shape.
-    public struct QueryStatistics: WireStructure {
+    public struct QueryStatistics: WireStructure, Equatable {
         public var recordsMatched: Double?
         public var recordsScanned: Double?
         public var estimatedRecordsSkipped: Double?
@@ -7718,7 +7718,7 @@ extension CloudWatchLogs {
     }
 
     /// The `RecordField` shape.
-    public struct RecordField: WireStructure {
+    public struct RecordField: WireStructure, Equatable {
         public var name: String?
         public var mandatory: Bool?
 
@@ -7742,7 +7742,7 @@ extension CloudWatchLogs {
     }
 
     /// The `RejectedEntityInfo` shape.
-    public struct RejectedEntityInfo: WireStructure {
+    public struct RejectedEntityInfo: WireStructure, Equatable {
         public var errorType: String
 
         public init(errorType: String) {
@@ -7762,7 +7762,7 @@ extension CloudWatchLogs {
     }
 
     /// The `RejectedLogEventsInfo` shape.
-    public struct RejectedLogEventsInfo: WireStructure {
+    public struct RejectedLogEventsInfo: WireStructure, Equatable {
         public var tooNewLogEventStartIndex: Int?
         public var tooOldLogEventEndIndex: Int?
         public var expiredLogEventEndIndex: Int?
@@ -7790,7 +7790,7 @@ extension CloudWatchLogs {
     }
 
     /// The `RenameKeyEntry` shape.
-    public struct RenameKeyEntry: WireStructure {
+    public struct RenameKeyEntry: WireStructure, Equatable {
         public var key: String
         public var renameTo: String
         public var overwriteIfExists: Bool?
@@ -7818,7 +7818,7 @@ extension CloudWatchLogs {
     }
 
     /// The `RenameKeys` shape.
-    public struct RenameKeys: WireStructure {
+    public struct RenameKeys: WireStructure, Equatable {
         public var entries: [RenameKeyEntry]
 
         public init(entries: [RenameKeyEntry]) {
@@ -7838,7 +7838,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ResourceAlreadyExistsException` shape.
-    public struct ResourceAlreadyExistsException: WireStructure {
+    public struct ResourceAlreadyExistsException: WireStructure, Equatable {
 
         public init() {
         }
@@ -7852,7 +7852,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ResourceConfig` shape.
-    public struct ResourceConfig: WireStructure {
+    public struct ResourceConfig: WireStructure, Equatable {
         public var openSearchResourceConfig: OpenSearchResourceConfig?
 
         public init(openSearchResourceConfig: OpenSearchResourceConfig? = nil) {
@@ -7872,7 +7872,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ResourceNotFoundException` shape.
-    public struct ResourceNotFoundException: WireStructure {
+    public struct ResourceNotFoundException: WireStructure, Equatable {
 
         public init() {
         }
@@ -7886,7 +7886,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ResourcePolicy` shape.
-    public struct ResourcePolicy: WireStructure {
+    public struct ResourcePolicy: WireStructure, Equatable {
         public var policyName: String?
         public var policyDocument: String?
         public var lastUpdatedTime: Int?
@@ -7926,7 +7926,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ResultField` shape.
-    public struct ResultField: WireStructure {
+    public struct ResultField: WireStructure, Equatable {
         public var field: String?
         public var value: String?
 
@@ -7950,7 +7950,7 @@ extension CloudWatchLogs {
     }
 
     /// The `S3Configuration` shape.
-    public struct S3Configuration: WireStructure {
+    public struct S3Configuration: WireStructure, Equatable {
         public var destinationIdentifier: String
         public var roleArn: String
         public var ownerAccountId: String?
@@ -7982,7 +7982,7 @@ extension CloudWatchLogs {
     }
 
     /// The `S3DeliveryConfiguration` shape.
-    public struct S3DeliveryConfiguration: WireStructure {
+    public struct S3DeliveryConfiguration: WireStructure, Equatable {
         public var suffixPath: String?
         public var enableHiveCompatiblePath: Bool?
 
@@ -8006,7 +8006,7 @@ extension CloudWatchLogs {
     }
 
     /// The `S3TableIntegrationSource` shape.
-    public struct S3TableIntegrationSource: WireStructure {
+    public struct S3TableIntegrationSource: WireStructure, Equatable {
         public var identifier: String?
         public var dataSource: DataSource?
         public var status: String?
@@ -8046,7 +8046,7 @@ extension CloudWatchLogs {
     }
 
     /// The `S3TablesIntegration` shape.
-    public struct S3TablesIntegration: WireStructure {
+    public struct S3TablesIntegration: WireStructure, Equatable {
         public var datasourceName: String?
         public var datasourceType: String?
 
@@ -8070,7 +8070,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ScheduledQueryDestination` shape.
-    public struct ScheduledQueryDestination: WireStructure {
+    public struct ScheduledQueryDestination: WireStructure, Equatable {
         public var destinationType: String?
         public var destinationIdentifier: String?
         public var status: String?
@@ -8106,7 +8106,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ScheduledQuerySummary` shape.
-    public struct ScheduledQuerySummary: WireStructure {
+    public struct ScheduledQuerySummary: WireStructure, Equatable {
         public var scheduledQueryArn: String?
         public var name: String?
         public var state: String?
@@ -8162,7 +8162,7 @@ extension CloudWatchLogs {
     }
 
     /// The `SearchedLogStream` shape.
-    public struct SearchedLogStream: WireStructure {
+    public struct SearchedLogStream: WireStructure, Equatable {
         public var logStreamName: String?
         public var searchedCompletely: Bool?
 
@@ -8186,7 +8186,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ServiceQuotaExceededException` shape.
-    public struct ServiceQuotaExceededException: WireStructure {
+    public struct ServiceQuotaExceededException: WireStructure, Equatable {
 
         public init() {
         }
@@ -8200,7 +8200,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ServiceUnavailableException` shape.
-    public struct ServiceUnavailableException: WireStructure {
+    public struct ServiceUnavailableException: WireStructure, Equatable {
 
         public init() {
         }
@@ -8214,7 +8214,7 @@ extension CloudWatchLogs {
     }
 
     /// The `SessionStreamingException` shape.
-    public struct SessionStreamingException: WireStructure {
+    public struct SessionStreamingException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -8234,7 +8234,7 @@ extension CloudWatchLogs {
     }
 
     /// The `SessionTimeoutException` shape.
-    public struct SessionTimeoutException: WireStructure {
+    public struct SessionTimeoutException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -8254,7 +8254,7 @@ extension CloudWatchLogs {
     }
 
     /// The `SplitString` shape.
-    public struct SplitString: WireStructure {
+    public struct SplitString: WireStructure, Equatable {
         public var entries: [SplitStringEntry]
 
         public init(entries: [SplitStringEntry]) {
@@ -8274,7 +8274,7 @@ extension CloudWatchLogs {
     }
 
     /// The `SplitStringEntry` shape.
-    public struct SplitStringEntry: WireStructure {
+    public struct SplitStringEntry: WireStructure, Equatable {
         public var source: String
         public var delimiter: String
 
@@ -8298,7 +8298,7 @@ extension CloudWatchLogs {
     }
 
     /// The `StartLiveTailRequest` shape.
-    public struct StartLiveTailRequest: WireStructure {
+    public struct StartLiveTailRequest: WireStructure, Equatable {
         public var logGroupIdentifiers: [String]
         public var logStreamNames: [String]?
         public var logStreamNamePrefixes: [String]?
@@ -8330,7 +8330,7 @@ extension CloudWatchLogs {
     }
 
     /// The `StartLiveTailResponse` shape.
-    public struct StartLiveTailResponse: WireStructure {
+    public struct StartLiveTailResponse: WireStructure, Equatable {
         public var responseStream: StartLiveTailResponseStream?
 
         public init(responseStream: StartLiveTailResponseStream? = nil) {
@@ -8350,7 +8350,7 @@ extension CloudWatchLogs {
     }
 
     /// The `StartLiveTailResponseStream` shape.
-    public struct StartLiveTailResponseStream: WireStructure {
+    public struct StartLiveTailResponseStream: WireStructure, Equatable {
         public var sessionStart: LiveTailSessionStart?
         public var sessionUpdate: LiveTailSessionUpdate?
         public var sessionTimeoutException: SessionTimeoutException?
@@ -8382,7 +8382,7 @@ extension CloudWatchLogs {
     }
 
     /// The `StartQueryRequest` shape.
-    public struct StartQueryRequest: WireStructure {
+    public struct StartQueryRequest: WireStructure, Equatable {
         public var queryLanguage: String?
         public var logGroupName: String?
         public var logGroupNames: [String]?
@@ -8430,7 +8430,7 @@ extension CloudWatchLogs {
     }
 
     /// The `StartQueryResponse` shape.
-    public struct StartQueryResponse: WireStructure {
+    public struct StartQueryResponse: WireStructure, Equatable {
         public var queryId: String?
 
         public init(queryId: String? = nil) {
@@ -8450,7 +8450,7 @@ extension CloudWatchLogs {
     }
 
     /// The `StopQueryRequest` shape.
-    public struct StopQueryRequest: WireStructure {
+    public struct StopQueryRequest: WireStructure, Equatable {
         public var queryId: String
 
         public init(queryId: String) {
@@ -8470,7 +8470,7 @@ extension CloudWatchLogs {
     }
 
     /// The `StopQueryResponse` shape.
-    public struct StopQueryResponse: WireStructure {
+    public struct StopQueryResponse: WireStructure, Equatable {
         public var success: Bool?
 
         public init(success: Bool? = nil) {
@@ -8490,7 +8490,7 @@ extension CloudWatchLogs {
     }
 
     /// The `SubscriptionFilter` shape.
-    public struct SubscriptionFilter: WireStructure {
+    public struct SubscriptionFilter: WireStructure, Equatable {
         public var filterName: String?
         public var logGroupName: String?
         public var filterPattern: String?
@@ -8546,7 +8546,7 @@ extension CloudWatchLogs {
     }
 
     /// The `SubstituteString` shape.
-    public struct SubstituteString: WireStructure {
+    public struct SubstituteString: WireStructure, Equatable {
         public var entries: [SubstituteStringEntry]
 
         public init(entries: [SubstituteStringEntry]) {
@@ -8566,7 +8566,7 @@ extension CloudWatchLogs {
     }
 
     /// The `SubstituteStringEntry` shape.
-    public struct SubstituteStringEntry: WireStructure {
+    public struct SubstituteStringEntry: WireStructure, Equatable {
         public var source: String
         public var from: String
         public var to: String
@@ -8594,7 +8594,7 @@ extension CloudWatchLogs {
     }
 
     /// The `SuppressionPeriod` shape.
-    public struct SuppressionPeriod: WireStructure {
+    public struct SuppressionPeriod: WireStructure, Equatable {
         public var value: Int?
         public var suppressionUnit: String?
 
@@ -8618,7 +8618,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TagFilter` shape.
-    public struct TagFilter: WireStructure {
+    public struct TagFilter: WireStructure, Equatable {
         public var key: String
         public var values: [String]?
 
@@ -8642,7 +8642,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TagLogGroupRequest` shape.
-    public struct TagLogGroupRequest: WireStructure {
+    public struct TagLogGroupRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var tags: [String: String]
 
@@ -8666,7 +8666,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TagResourceRequest` shape.
-    public struct TagResourceRequest: WireStructure {
+    public struct TagResourceRequest: WireStructure, Equatable {
         public var resourceArn: String
         public var tags: [String: String]
 
@@ -8690,7 +8690,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TestMetricFilterRequest` shape.
-    public struct TestMetricFilterRequest: WireStructure {
+    public struct TestMetricFilterRequest: WireStructure, Equatable {
         public var filterPattern: String
         public var logEventMessages: [String]
 
@@ -8714,7 +8714,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TestMetricFilterResponse` shape.
-    public struct TestMetricFilterResponse: WireStructure {
+    public struct TestMetricFilterResponse: WireStructure, Equatable {
         public var matches: [MetricFilterMatchRecord]?
 
         public init(matches: [MetricFilterMatchRecord]? = nil) {
@@ -8734,7 +8734,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TestTransformerRequest` shape.
-    public struct TestTransformerRequest: WireStructure {
+    public struct TestTransformerRequest: WireStructure, Equatable {
         public var transformerConfig: [Processor]
         public var logEventMessages: [String]
 
@@ -8758,7 +8758,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TestTransformerResponse` shape.
-    public struct TestTransformerResponse: WireStructure {
+    public struct TestTransformerResponse: WireStructure, Equatable {
         public var transformedLogs: [TransformedLogRecord]?
 
         public init(transformedLogs: [TransformedLogRecord]? = nil) {
@@ -8778,7 +8778,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ThrottlingException` shape.
-    public struct ThrottlingException: WireStructure {
+    public struct ThrottlingException: WireStructure, Equatable {
 
         public init() {
         }
@@ -8792,7 +8792,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TooManyTagsException` shape.
-    public struct TooManyTagsException: WireStructure {
+    public struct TooManyTagsException: WireStructure, Equatable {
         public var message: String?
         public var resourceName: String?
 
@@ -8816,7 +8816,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TransformedLogRecord` shape.
-    public struct TransformedLogRecord: WireStructure {
+    public struct TransformedLogRecord: WireStructure, Equatable {
         public var eventNumber: Int?
         public var eventMessage: String?
         public var transformedEventMessage: String?
@@ -8844,7 +8844,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TriggerHistoryRecord` shape.
-    public struct TriggerHistoryRecord: WireStructure {
+    public struct TriggerHistoryRecord: WireStructure, Equatable {
         public var queryId: String?
         public var executionStatus: String?
         public var triggeredTimestamp: Int?
@@ -8880,7 +8880,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TrimString` shape.
-    public struct TrimString: WireStructure {
+    public struct TrimString: WireStructure, Equatable {
         public var withKeys: [String]
 
         public init(withKeys: [String]) {
@@ -8900,7 +8900,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TypeConverter` shape.
-    public struct TypeConverter: WireStructure {
+    public struct TypeConverter: WireStructure, Equatable {
         public var entries: [TypeConverterEntry]
 
         public init(entries: [TypeConverterEntry]) {
@@ -8920,7 +8920,7 @@ extension CloudWatchLogs {
     }
 
     /// The `TypeConverterEntry` shape.
-    public struct TypeConverterEntry: WireStructure {
+    public struct TypeConverterEntry: WireStructure, Equatable {
         public var key: String
         public var type: String
 
@@ -8944,7 +8944,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UnrecognizedClientException` shape.
-    public struct UnrecognizedClientException: WireStructure {
+    public struct UnrecognizedClientException: WireStructure, Equatable {
 
         public init() {
         }
@@ -8958,7 +8958,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UntagLogGroupRequest` shape.
-    public struct UntagLogGroupRequest: WireStructure {
+    public struct UntagLogGroupRequest: WireStructure, Equatable {
         public var logGroupName: String
         public var tags: [String]
 
@@ -8982,7 +8982,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UntagResourceRequest` shape.
-    public struct UntagResourceRequest: WireStructure {
+    public struct UntagResourceRequest: WireStructure, Equatable {
         public var resourceArn: String
         public var tagKeys: [String]
 
@@ -9006,7 +9006,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UpdateAnomalyRequest` shape.
-    public struct UpdateAnomalyRequest: WireStructure {
+    public struct UpdateAnomalyRequest: WireStructure, Equatable {
         public var anomalyId: String?
         public var patternId: String?
         public var anomalyDetectorArn: String
@@ -9046,7 +9046,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UpdateDeliveryConfigurationRequest` shape.
-    public struct UpdateDeliveryConfigurationRequest: WireStructure {
+    public struct UpdateDeliveryConfigurationRequest: WireStructure, Equatable {
         public var id: String
         public var recordFields: [String]?
         public var fieldDelimiter: String?
@@ -9078,7 +9078,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UpdateDeliveryConfigurationResponse` shape.
-    public struct UpdateDeliveryConfigurationResponse: WireStructure {
+    public struct UpdateDeliveryConfigurationResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -9092,7 +9092,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UpdateLogAnomalyDetectorRequest` shape.
-    public struct UpdateLogAnomalyDetectorRequest: WireStructure {
+    public struct UpdateLogAnomalyDetectorRequest: WireStructure, Equatable {
         public var anomalyDetectorArn: String
         public var evaluationFrequency: String?
         public var filterPattern: String?
@@ -9128,7 +9128,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UpdateLookupTableRequest` shape.
-    public struct UpdateLookupTableRequest: WireStructure {
+    public struct UpdateLookupTableRequest: WireStructure, Equatable {
         public var lookupTableArn: String
         public var description: String?
         public var tableBody: String
@@ -9160,7 +9160,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UpdateLookupTableResponse` shape.
-    public struct UpdateLookupTableResponse: WireStructure {
+    public struct UpdateLookupTableResponse: WireStructure, Equatable {
         public var lookupTableArn: String?
         public var lastUpdatedTime: Int?
 
@@ -9184,7 +9184,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UpdateScheduledQueryRequest` shape.
-    public struct UpdateScheduledQueryRequest: WireStructure {
+    public struct UpdateScheduledQueryRequest: WireStructure, Equatable {
         public var identifier: String
         public var description: String?
         public var queryLanguage: String
@@ -9252,7 +9252,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UpdateScheduledQueryResponse` shape.
-    public struct UpdateScheduledQueryResponse: WireStructure {
+    public struct UpdateScheduledQueryResponse: WireStructure, Equatable {
         public var scheduledQueryArn: String?
         public var name: String?
         public var description: String?
@@ -9340,7 +9340,7 @@ extension CloudWatchLogs {
     }
 
     /// The `UpperCaseString` shape.
-    public struct UpperCaseString: WireStructure {
+    public struct UpperCaseString: WireStructure, Equatable {
         public var withKeys: [String]
 
         public init(withKeys: [String]) {
@@ -9360,7 +9360,7 @@ extension CloudWatchLogs {
     }
 
     /// The `ValidationException` shape.
-    public struct ValidationException: WireStructure {
+    public struct ValidationException: WireStructure, Equatable {
 
         public init() {
         }

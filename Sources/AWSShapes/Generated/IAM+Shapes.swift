@@ -11,7 +11,7 @@ public enum IAM {}
 extension IAM {
 
     /// The `AccessKey` shape.
-    public struct AccessKey: WireStructure {
+    public struct AccessKey: WireStructure, Equatable {
         public var userName: String
         public var accessKeyId: String
         public var status: String
@@ -47,7 +47,7 @@ extension IAM {
     }
 
     /// The `AccessKeyMetadata` shape.
-    public struct AccessKeyMetadata: WireStructure {
+    public struct AccessKeyMetadata: WireStructure, Equatable {
         public var userName: String?
         public var accessKeyId: String?
         public var status: String?
@@ -79,7 +79,7 @@ extension IAM {
     }
 
     /// The `AttachedPermissionsBoundary` shape.
-    public struct AttachedPermissionsBoundary: WireStructure {
+    public struct AttachedPermissionsBoundary: WireStructure, Equatable {
         public var permissionsBoundaryType: String?
         public var permissionsBoundaryArn: String?
 
@@ -103,7 +103,7 @@ extension IAM {
     }
 
     /// The `ConcurrentModificationException` shape.
-    public struct ConcurrentModificationException: WireStructure {
+    public struct ConcurrentModificationException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -123,7 +123,7 @@ extension IAM {
     }
 
     /// The `CreateAccessKeyRequest` shape.
-    public struct CreateAccessKeyRequest: WireStructure {
+    public struct CreateAccessKeyRequest: WireStructure, Equatable {
         public var userName: String?
 
         public init(userName: String? = nil) {
@@ -143,7 +143,7 @@ extension IAM {
     }
 
     /// The `CreateAccessKeyResponse` shape.
-    public struct CreateAccessKeyResponse: WireStructure {
+    public struct CreateAccessKeyResponse: WireStructure, Equatable {
         public var accessKey: AccessKey
 
         public init(accessKey: AccessKey) {
@@ -163,7 +163,7 @@ extension IAM {
     }
 
     /// The `CreateRoleRequest` shape.
-    public struct CreateRoleRequest: WireStructure {
+    public struct CreateRoleRequest: WireStructure, Equatable {
         public var path: String?
         public var roleName: String
         public var assumeRolePolicyDocument: String
@@ -207,7 +207,7 @@ extension IAM {
     }
 
     /// The `CreateRoleResponse` shape.
-    public struct CreateRoleResponse: WireStructure {
+    public struct CreateRoleResponse: WireStructure, Equatable {
         public var role: Role
 
         public init(role: Role) {
@@ -227,7 +227,7 @@ extension IAM {
     }
 
     /// The `CreateUserRequest` shape.
-    public struct CreateUserRequest: WireStructure {
+    public struct CreateUserRequest: WireStructure, Equatable {
         public var path: String?
         public var userName: String
         public var permissionsBoundary: String?
@@ -259,7 +259,7 @@ extension IAM {
     }
 
     /// The `CreateUserResponse` shape.
-    public struct CreateUserResponse: WireStructure {
+    public struct CreateUserResponse: WireStructure, Equatable {
         public var user: User?
 
         public init(user: User? = nil) {
@@ -279,7 +279,7 @@ extension IAM {
     }
 
     /// The `DeleteAccessKeyRequest` shape.
-    public struct DeleteAccessKeyRequest: WireStructure {
+    public struct DeleteAccessKeyRequest: WireStructure, Equatable {
         public var userName: String?
         public var accessKeyId: String
 
@@ -303,7 +303,7 @@ extension IAM {
     }
 
     /// The `DeleteConflictException` shape.
-    public struct DeleteConflictException: WireStructure {
+    public struct DeleteConflictException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -323,7 +323,7 @@ extension IAM {
     }
 
     /// The `DeleteRoleRequest` shape.
-    public struct DeleteRoleRequest: WireStructure {
+    public struct DeleteRoleRequest: WireStructure, Equatable {
         public var roleName: String
 
         public init(roleName: String) {
@@ -343,7 +343,7 @@ extension IAM {
     }
 
     /// The `DeleteUserRequest` shape.
-    public struct DeleteUserRequest: WireStructure {
+    public struct DeleteUserRequest: WireStructure, Equatable {
         public var userName: String
 
         public init(userName: String) {
@@ -363,7 +363,7 @@ extension IAM {
     }
 
     /// The `EntityAlreadyExistsException` shape.
-    public struct EntityAlreadyExistsException: WireStructure {
+    public struct EntityAlreadyExistsException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -383,7 +383,7 @@ extension IAM {
     }
 
     /// The `GetRoleRequest` shape.
-    public struct GetRoleRequest: WireStructure {
+    public struct GetRoleRequest: WireStructure, Equatable {
         public var roleName: String
 
         public init(roleName: String) {
@@ -403,7 +403,7 @@ extension IAM {
     }
 
     /// The `GetRoleResponse` shape.
-    public struct GetRoleResponse: WireStructure {
+    public struct GetRoleResponse: WireStructure, Equatable {
         public var role: Role
 
         public init(role: Role) {
@@ -423,7 +423,7 @@ extension IAM {
     }
 
     /// The `GetUserRequest` shape.
-    public struct GetUserRequest: WireStructure {
+    public struct GetUserRequest: WireStructure, Equatable {
         public var userName: String?
 
         public init(userName: String? = nil) {
@@ -443,7 +443,7 @@ extension IAM {
     }
 
     /// The `GetUserResponse` shape.
-    public struct GetUserResponse: WireStructure {
+    public struct GetUserResponse: WireStructure, Equatable {
         public var user: User
 
         public init(user: User) {
@@ -463,7 +463,7 @@ extension IAM {
     }
 
     /// The `InvalidInputException` shape.
-    public struct InvalidInputException: WireStructure {
+    public struct InvalidInputException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -483,7 +483,7 @@ extension IAM {
     }
 
     /// The `LimitExceededException` shape.
-    public struct LimitExceededException: WireStructure {
+    public struct LimitExceededException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -503,7 +503,7 @@ extension IAM {
     }
 
     /// The `ListAccessKeysRequest` shape.
-    public struct ListAccessKeysRequest: WireStructure {
+    public struct ListAccessKeysRequest: WireStructure, Equatable {
         public var userName: String?
         public var marker: String?
         public var maxItems: Int?
@@ -531,7 +531,7 @@ extension IAM {
     }
 
     /// The `ListAccessKeysResponse` shape.
-    public struct ListAccessKeysResponse: WireStructure {
+    public struct ListAccessKeysResponse: WireStructure, Equatable {
         public var accessKeyMetadata: [AccessKeyMetadata]
         public var isTruncated: Bool?
         public var marker: String?
@@ -559,7 +559,7 @@ extension IAM {
     }
 
     /// The `ListRolesRequest` shape.
-    public struct ListRolesRequest: WireStructure {
+    public struct ListRolesRequest: WireStructure, Equatable {
         public var pathPrefix: String?
         public var marker: String?
         public var maxItems: Int?
@@ -587,7 +587,7 @@ extension IAM {
     }
 
     /// The `ListRolesResponse` shape.
-    public struct ListRolesResponse: WireStructure {
+    public struct ListRolesResponse: WireStructure, Equatable {
         public var roles: [Role]
         public var isTruncated: Bool?
         public var marker: String?
@@ -615,7 +615,7 @@ extension IAM {
     }
 
     /// The `ListUsersRequest` shape.
-    public struct ListUsersRequest: WireStructure {
+    public struct ListUsersRequest: WireStructure, Equatable {
         public var pathPrefix: String?
         public var marker: String?
         public var maxItems: Int?
@@ -643,7 +643,7 @@ extension IAM {
     }
 
     /// The `ListUsersResponse` shape.
-    public struct ListUsersResponse: WireStructure {
+    public struct ListUsersResponse: WireStructure, Equatable {
         public var users: [User]
         public var isTruncated: Bool?
         public var marker: String?
@@ -671,7 +671,7 @@ extension IAM {
     }
 
     /// The `MalformedPolicyDocumentException` shape.
-    public struct MalformedPolicyDocumentException: WireStructure {
+    public struct MalformedPolicyDocumentException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -691,7 +691,7 @@ extension IAM {
     }
 
     /// The `NoSuchEntityException` shape.
-    public struct NoSuchEntityException: WireStructure {
+    public struct NoSuchEntityException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -711,7 +711,7 @@ extension IAM {
     }
 
     /// The `Role` shape.
-    public struct Role: WireStructure {
+    public struct Role: WireStructure, Equatable {
         public var path: String
         public var roleName: String
         public var roleId: String
@@ -771,7 +771,7 @@ extension IAM {
     }
 
     /// The `RoleLastUsed` shape.
-    public struct RoleLastUsed: WireStructure {
+    public struct RoleLastUsed: WireStructure, Equatable {
         public var lastUsedDate: Date?
         public var region: String?
 
@@ -795,7 +795,7 @@ extension IAM {
     }
 
     /// The `ServiceFailureException` shape.
-    public struct ServiceFailureException: WireStructure {
+    public struct ServiceFailureException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -815,7 +815,7 @@ extension IAM {
     }
 
     /// The `Tag` shape.
-    public struct Tag: WireStructure {
+    public struct Tag: WireStructure, Equatable {
         public var key: String
         public var value: String
 
@@ -839,7 +839,7 @@ extension IAM {
     }
 
     /// The `UnmodifiableEntityException` shape.
-    public struct UnmodifiableEntityException: WireStructure {
+    public struct UnmodifiableEntityException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -859,7 +859,7 @@ extension IAM {
     }
 
     /// The `UpdateAccessKeyRequest` shape.
-    public struct UpdateAccessKeyRequest: WireStructure {
+    public struct UpdateAccessKeyRequest: WireStructure, Equatable {
         public var userName: String?
         public var accessKeyId: String
         public var status: String
@@ -887,7 +887,7 @@ extension IAM {
     }
 
     /// The `User` shape.
-    public struct User: WireStructure {
+    public struct User: WireStructure, Equatable {
         public var path: String
         public var userName: String
         public var userId: String

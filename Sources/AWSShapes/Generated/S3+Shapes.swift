@@ -11,7 +11,7 @@ public enum S3 {}
 extension S3 {
 
     /// The `AbortMultipartUploadOutput` shape.
-    public struct AbortMultipartUploadOutput: WireStructure {
+    public struct AbortMultipartUploadOutput: WireStructure, Equatable {
         public var requestCharged: String?
 
         public init(requestCharged: String? = nil) {
@@ -31,7 +31,7 @@ extension S3 {
     }
 
     /// The `AbortMultipartUploadRequest` shape.
-    public struct AbortMultipartUploadRequest: WireStructure {
+    public struct AbortMultipartUploadRequest: WireStructure, Equatable {
         public var bucket: String
         public var key: String
         public var uploadId: String
@@ -71,7 +71,7 @@ extension S3 {
     }
 
     /// The `Bucket` shape.
-    public struct Bucket: WireStructure {
+    public struct Bucket: WireStructure, Equatable {
         public var name: String?
         public var creationDate: Date?
         public var bucketRegion: String?
@@ -103,7 +103,7 @@ extension S3 {
     }
 
     /// The `BucketAlreadyExists` shape.
-    public struct BucketAlreadyExists: WireStructure {
+    public struct BucketAlreadyExists: WireStructure, Equatable {
 
         public init() {
         }
@@ -117,7 +117,7 @@ extension S3 {
     }
 
     /// The `BucketAlreadyOwnedByYou` shape.
-    public struct BucketAlreadyOwnedByYou: WireStructure {
+    public struct BucketAlreadyOwnedByYou: WireStructure, Equatable {
 
         public init() {
         }
@@ -131,7 +131,7 @@ extension S3 {
     }
 
     /// The `BucketInfo` shape.
-    public struct BucketInfo: WireStructure {
+    public struct BucketInfo: WireStructure, Equatable {
         public var dataRedundancy: String?
         public var type: String?
 
@@ -155,7 +155,7 @@ extension S3 {
     }
 
     /// The `CommonPrefix` shape.
-    public struct CommonPrefix: WireStructure {
+    public struct CommonPrefix: WireStructure, Equatable {
         public var prefix: String?
 
         public init(prefix: String? = nil) {
@@ -175,7 +175,7 @@ extension S3 {
     }
 
     /// The `CompleteMultipartUploadOutput` shape.
-    public struct CompleteMultipartUploadOutput: WireStructure {
+    public struct CompleteMultipartUploadOutput: WireStructure, Equatable {
         public var location: String?
         public var bucket: String?
         public var key: String?
@@ -275,7 +275,7 @@ extension S3 {
     }
 
     /// The `CompleteMultipartUploadRequest` shape.
-    public struct CompleteMultipartUploadRequest: WireStructure {
+    public struct CompleteMultipartUploadRequest: WireStructure, Equatable {
         public var bucket: String
         public var key: String
         public var multipartUpload: CompletedMultipartUpload?
@@ -383,7 +383,7 @@ extension S3 {
     }
 
     /// The `CompletedMultipartUpload` shape.
-    public struct CompletedMultipartUpload: WireStructure {
+    public struct CompletedMultipartUpload: WireStructure, Equatable {
         public var parts: [CompletedPart]?
 
         public init(parts: [CompletedPart]? = nil) {
@@ -403,7 +403,7 @@ extension S3 {
     }
 
     /// The `CompletedPart` shape.
-    public struct CompletedPart: WireStructure {
+    public struct CompletedPart: WireStructure, Equatable {
         public var eTag: String?
         public var checksumCRC32: String?
         public var checksumCRC32C: String?
@@ -467,7 +467,7 @@ extension S3 {
     }
 
     /// The `CopyObjectOutput` shape.
-    public struct CopyObjectOutput: WireStructure {
+    public struct CopyObjectOutput: WireStructure, Equatable {
         public var copyObjectResult: CopyObjectResult?
         public var expiration: String?
         public var copySourceVersionId: String?
@@ -527,7 +527,7 @@ extension S3 {
     }
 
     /// The `CopyObjectRequest` shape.
-    public struct CopyObjectRequest: WireStructure {
+    public struct CopyObjectRequest: WireStructure, Equatable {
         public var acl: String?
         public var bucket: String
         public var cacheControl: String?
@@ -715,7 +715,7 @@ extension S3 {
     }
 
     /// The `CopyObjectResult` shape.
-    public struct CopyObjectResult: WireStructure {
+    public struct CopyObjectResult: WireStructure, Equatable {
         public var eTag: String?
         public var lastModified: Date?
         public var checksumType: String?
@@ -783,7 +783,7 @@ extension S3 {
     }
 
     /// The `CreateBucketConfiguration` shape.
-    public struct CreateBucketConfiguration: WireStructure {
+    public struct CreateBucketConfiguration: WireStructure, Equatable {
         public var locationConstraint: String?
         public var location: LocationInfo?
         public var bucket: BucketInfo?
@@ -815,7 +815,7 @@ extension S3 {
     }
 
     /// The `CreateBucketOutput` shape.
-    public struct CreateBucketOutput: WireStructure {
+    public struct CreateBucketOutput: WireStructure, Equatable {
         public var location: String?
         public var bucketArn: String?
 
@@ -839,7 +839,7 @@ extension S3 {
     }
 
     /// The `CreateBucketRequest` shape.
-    public struct CreateBucketRequest: WireStructure {
+    public struct CreateBucketRequest: WireStructure, Equatable {
         public var acl: String?
         public var bucket: String
         public var createBucketConfiguration: CreateBucketConfiguration?
@@ -899,7 +899,7 @@ extension S3 {
     }
 
     /// The `CreateMultipartUploadOutput` shape.
-    public struct CreateMultipartUploadOutput: WireStructure {
+    public struct CreateMultipartUploadOutput: WireStructure, Equatable {
         public var abortDate: Date?
         public var abortRuleId: String?
         public var bucket: String?
@@ -971,7 +971,7 @@ extension S3 {
     }
 
     /// The `CreateMultipartUploadRequest` shape.
-    public struct CreateMultipartUploadRequest: WireStructure {
+    public struct CreateMultipartUploadRequest: WireStructure, Equatable {
         public var acl: String?
         public var bucket: String
         public var cacheControl: String?
@@ -1111,7 +1111,7 @@ extension S3 {
     }
 
     /// The `Delete` shape.
-    public struct Delete: WireStructure {
+    public struct Delete: WireStructure, Equatable {
         public var objects: [ObjectIdentifier]
         public var quiet: Bool?
 
@@ -1135,7 +1135,7 @@ extension S3 {
     }
 
     /// The `DeleteBucketPolicyRequest` shape.
-    public struct DeleteBucketPolicyRequest: WireStructure {
+    public struct DeleteBucketPolicyRequest: WireStructure, Equatable {
         public var bucket: String
         public var expectedBucketOwner: String?
 
@@ -1159,7 +1159,7 @@ extension S3 {
     }
 
     /// The `DeleteBucketRequest` shape.
-    public struct DeleteBucketRequest: WireStructure {
+    public struct DeleteBucketRequest: WireStructure, Equatable {
         public var bucket: String
         public var expectedBucketOwner: String?
 
@@ -1183,7 +1183,7 @@ extension S3 {
     }
 
     /// The `DeleteObjectOutput` shape.
-    public struct DeleteObjectOutput: WireStructure {
+    public struct DeleteObjectOutput: WireStructure, Equatable {
         public var deleteMarker: Bool?
         public var versionId: String?
         public var requestCharged: String?
@@ -1211,7 +1211,7 @@ extension S3 {
     }
 
     /// The `DeleteObjectRequest` shape.
-    public struct DeleteObjectRequest: WireStructure {
+    public struct DeleteObjectRequest: WireStructure, Equatable {
         public var bucket: String
         public var key: String
         public var mfa: String?
@@ -1267,7 +1267,7 @@ extension S3 {
     }
 
     /// The `DeleteObjectsOutput` shape.
-    public struct DeleteObjectsOutput: WireStructure {
+    public struct DeleteObjectsOutput: WireStructure, Equatable {
         public var deleted: [DeletedObject]?
         public var requestCharged: String?
         public var errors: [ErrorShape]?
@@ -1295,7 +1295,7 @@ extension S3 {
     }
 
     /// The `DeleteObjectsRequest` shape.
-    public struct DeleteObjectsRequest: WireStructure {
+    public struct DeleteObjectsRequest: WireStructure, Equatable {
         public var bucket: String
         public var delete: Delete
         public var mfa: String?
@@ -1339,7 +1339,7 @@ extension S3 {
     }
 
     /// The `DeletedObject` shape.
-    public struct DeletedObject: WireStructure {
+    public struct DeletedObject: WireStructure, Equatable {
         public var key: String?
         public var versionId: String?
         public var deleteMarker: Bool?
@@ -1371,7 +1371,7 @@ extension S3 {
     }
 
     /// The `EncryptionTypeMismatch` shape.
-    public struct EncryptionTypeMismatch: WireStructure {
+    public struct EncryptionTypeMismatch: WireStructure, Equatable {
 
         public init() {
         }
@@ -1385,7 +1385,7 @@ extension S3 {
     }
 
     /// The `Error` shape.
-    public struct ErrorShape: WireStructure {
+    public struct ErrorShape: WireStructure, Equatable {
         public var key: String?
         public var versionId: String?
         public var code: String?
@@ -1417,7 +1417,7 @@ extension S3 {
     }
 
     /// The `GetBucketLocationOutput` shape.
-    public struct GetBucketLocationOutput: WireStructure {
+    public struct GetBucketLocationOutput: WireStructure, Equatable {
         public var locationConstraint: String?
 
         public init(locationConstraint: String? = nil) {
@@ -1437,7 +1437,7 @@ extension S3 {
     }
 
     /// The `GetBucketLocationRequest` shape.
-    public struct GetBucketLocationRequest: WireStructure {
+    public struct GetBucketLocationRequest: WireStructure, Equatable {
         public var bucket: String
         public var expectedBucketOwner: String?
 
@@ -1461,7 +1461,7 @@ extension S3 {
     }
 
     /// The `GetBucketPolicyOutput` shape.
-    public struct GetBucketPolicyOutput: WireStructure {
+    public struct GetBucketPolicyOutput: WireStructure, Equatable {
         public var policy: String?
 
         public init(policy: String? = nil) {
@@ -1481,7 +1481,7 @@ extension S3 {
     }
 
     /// The `GetBucketPolicyRequest` shape.
-    public struct GetBucketPolicyRequest: WireStructure {
+    public struct GetBucketPolicyRequest: WireStructure, Equatable {
         public var bucket: String
         public var expectedBucketOwner: String?
 
@@ -1505,7 +1505,7 @@ extension S3 {
     }
 
     /// The `GetObjectOutput` shape.
-    public struct GetObjectOutput: WireStructure {
+    public struct GetObjectOutput: WireStructure, Equatable {
         public var body: Blob?
         public var deleteMarker: Bool?
         public var acceptRanges: String?
@@ -1693,7 +1693,7 @@ extension S3 {
     }
 
     /// The `GetObjectRequest` shape.
-    public struct GetObjectRequest: WireStructure {
+    public struct GetObjectRequest: WireStructure, Equatable {
         public var bucket: String
         public var ifMatch: String?
         public var ifModifiedSince: Date?
@@ -1793,7 +1793,7 @@ extension S3 {
     }
 
     /// The `HeadBucketOutput` shape.
-    public struct HeadBucketOutput: WireStructure {
+    public struct HeadBucketOutput: WireStructure, Equatable {
         public var bucketArn: String?
         public var bucketLocationType: String?
         public var bucketLocationName: String?
@@ -1829,7 +1829,7 @@ extension S3 {
     }
 
     /// The `HeadBucketRequest` shape.
-    public struct HeadBucketRequest: WireStructure {
+    public struct HeadBucketRequest: WireStructure, Equatable {
         public var bucket: String
         public var expectedBucketOwner: String?
 
@@ -1853,7 +1853,7 @@ extension S3 {
     }
 
     /// The `HeadObjectOutput` shape.
-    public struct HeadObjectOutput: WireStructure {
+    public struct HeadObjectOutput: WireStructure, Equatable {
         public var deleteMarker: Bool?
         public var acceptRanges: String?
         public var expiration: String?
@@ -2041,7 +2041,7 @@ extension S3 {
     }
 
     /// The `HeadObjectRequest` shape.
-    public struct HeadObjectRequest: WireStructure {
+    public struct HeadObjectRequest: WireStructure, Equatable {
         public var bucket: String
         public var ifMatch: String?
         public var ifModifiedSince: Date?
@@ -2141,7 +2141,7 @@ extension S3 {
     }
 
     /// The `InvalidObjectState` shape.
-    public struct InvalidObjectState: WireStructure {
+    public struct InvalidObjectState: WireStructure, Equatable {
         public var storageClass: String?
         public var accessTier: String?
 
@@ -2165,7 +2165,7 @@ extension S3 {
     }
 
     /// The `InvalidRequest` shape.
-    public struct InvalidRequest: WireStructure {
+    public struct InvalidRequest: WireStructure, Equatable {
 
         public init() {
         }
@@ -2179,7 +2179,7 @@ extension S3 {
     }
 
     /// The `InvalidWriteOffset` shape.
-    public struct InvalidWriteOffset: WireStructure {
+    public struct InvalidWriteOffset: WireStructure, Equatable {
 
         public init() {
         }
@@ -2193,7 +2193,7 @@ extension S3 {
     }
 
     /// The `ListBucketsOutput` shape.
-    public struct ListBucketsOutput: WireStructure {
+    public struct ListBucketsOutput: WireStructure, Equatable {
         public var buckets: [Bucket]?
         public var owner: Owner?
         public var continuationToken: String?
@@ -2225,7 +2225,7 @@ extension S3 {
     }
 
     /// The `ListBucketsRequest` shape.
-    public struct ListBucketsRequest: WireStructure {
+    public struct ListBucketsRequest: WireStructure, Equatable {
         public var maxBuckets: Int?
         public var continuationToken: String?
         public var prefix: String?
@@ -2257,7 +2257,7 @@ extension S3 {
     }
 
     /// The `ListObjectsOutput` shape.
-    public struct ListObjectsOutput: WireStructure {
+    public struct ListObjectsOutput: WireStructure, Equatable {
         public var isTruncated: Bool?
         public var marker: String?
         public var nextMarker: String?
@@ -2317,7 +2317,7 @@ extension S3 {
     }
 
     /// The `ListObjectsRequest` shape.
-    public struct ListObjectsRequest: WireStructure {
+    public struct ListObjectsRequest: WireStructure, Equatable {
         public var bucket: String
         public var delimiter: String?
         public var encodingType: String?
@@ -2369,7 +2369,7 @@ extension S3 {
     }
 
     /// The `ListObjectsV2Output` shape.
-    public struct ListObjectsV2Output: WireStructure {
+    public struct ListObjectsV2Output: WireStructure, Equatable {
         public var isTruncated: Bool?
         public var contents: [Object]?
         public var name: String?
@@ -2437,7 +2437,7 @@ extension S3 {
     }
 
     /// The `ListObjectsV2Request` shape.
-    public struct ListObjectsV2Request: WireStructure {
+    public struct ListObjectsV2Request: WireStructure, Equatable {
         public var bucket: String
         public var delimiter: String?
         public var encodingType: String?
@@ -2497,7 +2497,7 @@ extension S3 {
     }
 
     /// The `LocationInfo` shape.
-    public struct LocationInfo: WireStructure {
+    public struct LocationInfo: WireStructure, Equatable {
         public var type: String?
         public var name: String?
 
@@ -2521,7 +2521,7 @@ extension S3 {
     }
 
     /// The `NoSuchBucket` shape.
-    public struct NoSuchBucket: WireStructure {
+    public struct NoSuchBucket: WireStructure, Equatable {
 
         public init() {
         }
@@ -2535,7 +2535,7 @@ extension S3 {
     }
 
     /// The `NoSuchKey` shape.
-    public struct NoSuchKey: WireStructure {
+    public struct NoSuchKey: WireStructure, Equatable {
 
         public init() {
         }
@@ -2549,7 +2549,7 @@ extension S3 {
     }
 
     /// The `NoSuchUpload` shape.
-    public struct NoSuchUpload: WireStructure {
+    public struct NoSuchUpload: WireStructure, Equatable {
 
         public init() {
         }
@@ -2563,7 +2563,7 @@ extension S3 {
     }
 
     /// The `Object` shape.
-    public struct Object: WireStructure {
+    public struct Object: WireStructure, Equatable {
         public var key: String?
         public var lastModified: Date?
         public var eTag: String?
@@ -2615,7 +2615,7 @@ extension S3 {
     }
 
     /// The `ObjectIdentifier` shape.
-    public struct ObjectIdentifier: WireStructure {
+    public struct ObjectIdentifier: WireStructure, Equatable {
         public var key: String
         public var versionId: String?
         public var eTag: String?
@@ -2651,7 +2651,7 @@ extension S3 {
     }
 
     /// The `ObjectNotInActiveTierError` shape.
-    public struct ObjectNotInActiveTierError: WireStructure {
+    public struct ObjectNotInActiveTierError: WireStructure, Equatable {
 
         public init() {
         }
@@ -2665,7 +2665,7 @@ extension S3 {
     }
 
     /// The `Owner` shape.
-    public struct Owner: WireStructure {
+    public struct Owner: WireStructure, Equatable {
         public var displayName: String?
         public var id: String?
 
@@ -2689,7 +2689,7 @@ extension S3 {
     }
 
     /// The `PutBucketPolicyRequest` shape.
-    public struct PutBucketPolicyRequest: WireStructure {
+    public struct PutBucketPolicyRequest: WireStructure, Equatable {
         public var bucket: String
         public var contentMD5: String?
         public var checksumAlgorithm: String?
@@ -2729,7 +2729,7 @@ extension S3 {
     }
 
     /// The `PutObjectOutput` shape.
-    public struct PutObjectOutput: WireStructure {
+    public struct PutObjectOutput: WireStructure, Equatable {
         public var expiration: String?
         public var eTag: String?
         public var checksumCRC32: String?
@@ -2833,7 +2833,7 @@ extension S3 {
     }
 
     /// The `PutObjectRequest` shape.
-    public struct PutObjectRequest: WireStructure {
+    public struct PutObjectRequest: WireStructure, Equatable {
         public var acl: String?
         public var body: Blob?
         public var bucket: String
@@ -3033,7 +3033,7 @@ extension S3 {
     }
 
     /// The `RestoreStatus` shape.
-    public struct RestoreStatus: WireStructure {
+    public struct RestoreStatus: WireStructure, Equatable {
         public var isRestoreInProgress: Bool?
         public var restoreExpiryDate: Date?
 
@@ -3057,7 +3057,7 @@ extension S3 {
     }
 
     /// The `Tag` shape.
-    public struct Tag: WireStructure {
+    public struct Tag: WireStructure, Equatable {
         public var key: String
         public var value: String
 
@@ -3081,7 +3081,7 @@ extension S3 {
     }
 
     /// The `TooManyParts` shape.
-    public struct TooManyParts: WireStructure {
+    public struct TooManyParts: WireStructure, Equatable {
 
         public init() {
         }
@@ -3095,7 +3095,7 @@ extension S3 {
     }
 
     /// The `UploadPartOutput` shape.
-    public struct UploadPartOutput: WireStructure {
+    public struct UploadPartOutput: WireStructure, Equatable {
         public var serverSideEncryption: String?
         public var eTag: String?
         public var checksumCRC32: String?
@@ -3179,7 +3179,7 @@ extension S3 {
     }
 
     /// The `UploadPartRequest` shape.
-    public struct UploadPartRequest: WireStructure {
+    public struct UploadPartRequest: WireStructure, Equatable {
         public var body: Blob?
         public var bucket: String
         public var contentLength: Int?

@@ -10,7 +10,7 @@ public enum SNS {}
 extension SNS {
 
     /// The `AuthorizationErrorException` shape.
-    public struct AuthorizationErrorException: WireStructure {
+    public struct AuthorizationErrorException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -30,7 +30,7 @@ extension SNS {
     }
 
     /// The `ConcurrentAccessException` shape.
-    public struct ConcurrentAccessException: WireStructure {
+    public struct ConcurrentAccessException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -50,7 +50,7 @@ extension SNS {
     }
 
     /// The `ConfirmSubscriptionInput` shape.
-    public struct ConfirmSubscriptionInput: WireStructure {
+    public struct ConfirmSubscriptionInput: WireStructure, Equatable {
         public var topicArn: String
         public var token: String
         public var authenticateOnUnsubscribe: String?
@@ -78,7 +78,7 @@ extension SNS {
     }
 
     /// The `ConfirmSubscriptionResponse` shape.
-    public struct ConfirmSubscriptionResponse: WireStructure {
+    public struct ConfirmSubscriptionResponse: WireStructure, Equatable {
         public var subscriptionArn: String?
 
         public init(subscriptionArn: String? = nil) {
@@ -98,7 +98,7 @@ extension SNS {
     }
 
     /// The `CreateTopicInput` shape.
-    public struct CreateTopicInput: WireStructure {
+    public struct CreateTopicInput: WireStructure, Equatable {
         public var name: String
         public var attributes: [String: String]?
         public var tags: [Tag]?
@@ -130,7 +130,7 @@ extension SNS {
     }
 
     /// The `CreateTopicResponse` shape.
-    public struct CreateTopicResponse: WireStructure {
+    public struct CreateTopicResponse: WireStructure, Equatable {
         public var topicArn: String?
 
         public init(topicArn: String? = nil) {
@@ -150,7 +150,7 @@ extension SNS {
     }
 
     /// The `DeleteTopicInput` shape.
-    public struct DeleteTopicInput: WireStructure {
+    public struct DeleteTopicInput: WireStructure, Equatable {
         public var topicArn: String
 
         public init(topicArn: String) {
@@ -170,7 +170,7 @@ extension SNS {
     }
 
     /// The `EndpointDisabledException` shape.
-    public struct EndpointDisabledException: WireStructure {
+    public struct EndpointDisabledException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -190,7 +190,7 @@ extension SNS {
     }
 
     /// The `FilterPolicyLimitExceededException` shape.
-    public struct FilterPolicyLimitExceededException: WireStructure {
+    public struct FilterPolicyLimitExceededException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -210,7 +210,7 @@ extension SNS {
     }
 
     /// The `GetSubscriptionAttributesInput` shape.
-    public struct GetSubscriptionAttributesInput: WireStructure {
+    public struct GetSubscriptionAttributesInput: WireStructure, Equatable {
         public var subscriptionArn: String
 
         public init(subscriptionArn: String) {
@@ -230,7 +230,7 @@ extension SNS {
     }
 
     /// The `GetSubscriptionAttributesResponse` shape.
-    public struct GetSubscriptionAttributesResponse: WireStructure {
+    public struct GetSubscriptionAttributesResponse: WireStructure, Equatable {
         public var attributes: [String: String]?
 
         public init(attributes: [String: String]? = nil) {
@@ -250,7 +250,7 @@ extension SNS {
     }
 
     /// The `GetTopicAttributesInput` shape.
-    public struct GetTopicAttributesInput: WireStructure {
+    public struct GetTopicAttributesInput: WireStructure, Equatable {
         public var topicArn: String
 
         public init(topicArn: String) {
@@ -270,7 +270,7 @@ extension SNS {
     }
 
     /// The `GetTopicAttributesResponse` shape.
-    public struct GetTopicAttributesResponse: WireStructure {
+    public struct GetTopicAttributesResponse: WireStructure, Equatable {
         public var attributes: [String: String]?
 
         public init(attributes: [String: String]? = nil) {
@@ -290,7 +290,7 @@ extension SNS {
     }
 
     /// The `InternalErrorException` shape.
-    public struct InternalErrorException: WireStructure {
+    public struct InternalErrorException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -310,7 +310,7 @@ extension SNS {
     }
 
     /// The `InvalidParameterException` shape.
-    public struct InvalidParameterException: WireStructure {
+    public struct InvalidParameterException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -330,7 +330,7 @@ extension SNS {
     }
 
     /// The `InvalidParameterValueException` shape.
-    public struct InvalidParameterValueException: WireStructure {
+    public struct InvalidParameterValueException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -350,7 +350,7 @@ extension SNS {
     }
 
     /// The `InvalidSecurityException` shape.
-    public struct InvalidSecurityException: WireStructure {
+    public struct InvalidSecurityException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -370,7 +370,7 @@ extension SNS {
     }
 
     /// The `InvalidStateException` shape.
-    public struct InvalidStateException: WireStructure {
+    public struct InvalidStateException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -390,7 +390,7 @@ extension SNS {
     }
 
     /// The `KMSAccessDeniedException` shape.
-    public struct KMSAccessDeniedException: WireStructure {
+    public struct KMSAccessDeniedException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -410,7 +410,7 @@ extension SNS {
     }
 
     /// The `KMSDisabledException` shape.
-    public struct KMSDisabledException: WireStructure {
+    public struct KMSDisabledException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -430,7 +430,7 @@ extension SNS {
     }
 
     /// The `KMSInvalidStateException` shape.
-    public struct KMSInvalidStateException: WireStructure {
+    public struct KMSInvalidStateException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -450,7 +450,7 @@ extension SNS {
     }
 
     /// The `KMSNotFoundException` shape.
-    public struct KMSNotFoundException: WireStructure {
+    public struct KMSNotFoundException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -470,7 +470,7 @@ extension SNS {
     }
 
     /// The `KMSOptInRequired` shape.
-    public struct KMSOptInRequired: WireStructure {
+    public struct KMSOptInRequired: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -490,7 +490,7 @@ extension SNS {
     }
 
     /// The `KMSThrottlingException` shape.
-    public struct KMSThrottlingException: WireStructure {
+    public struct KMSThrottlingException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -510,7 +510,7 @@ extension SNS {
     }
 
     /// The `ListSubscriptionsByTopicInput` shape.
-    public struct ListSubscriptionsByTopicInput: WireStructure {
+    public struct ListSubscriptionsByTopicInput: WireStructure, Equatable {
         public var topicArn: String
         public var nextToken: String?
 
@@ -534,7 +534,7 @@ extension SNS {
     }
 
     /// The `ListSubscriptionsByTopicResponse` shape.
-    public struct ListSubscriptionsByTopicResponse: WireStructure {
+    public struct ListSubscriptionsByTopicResponse: WireStructure, Equatable {
         public var subscriptions: [Subscription]?
         public var nextToken: String?
 
@@ -558,7 +558,7 @@ extension SNS {
     }
 
     /// The `ListSubscriptionsInput` shape.
-    public struct ListSubscriptionsInput: WireStructure {
+    public struct ListSubscriptionsInput: WireStructure, Equatable {
         public var nextToken: String?
 
         public init(nextToken: String? = nil) {
@@ -578,7 +578,7 @@ extension SNS {
     }
 
     /// The `ListSubscriptionsResponse` shape.
-    public struct ListSubscriptionsResponse: WireStructure {
+    public struct ListSubscriptionsResponse: WireStructure, Equatable {
         public var subscriptions: [Subscription]?
         public var nextToken: String?
 
@@ -602,7 +602,7 @@ extension SNS {
     }
 
     /// The `ListTagsForResourceRequest` shape.
-    public struct ListTagsForResourceRequest: WireStructure {
+    public struct ListTagsForResourceRequest: WireStructure, Equatable {
         public var resourceArn: String
 
         public init(resourceArn: String) {
@@ -622,7 +622,7 @@ extension SNS {
     }
 
     /// The `ListTagsForResourceResponse` shape.
-    public struct ListTagsForResourceResponse: WireStructure {
+    public struct ListTagsForResourceResponse: WireStructure, Equatable {
         public var tags: [Tag]?
 
         public init(tags: [Tag]? = nil) {
@@ -642,7 +642,7 @@ extension SNS {
     }
 
     /// The `ListTopicsInput` shape.
-    public struct ListTopicsInput: WireStructure {
+    public struct ListTopicsInput: WireStructure, Equatable {
         public var nextToken: String?
 
         public init(nextToken: String? = nil) {
@@ -662,7 +662,7 @@ extension SNS {
     }
 
     /// The `ListTopicsResponse` shape.
-    public struct ListTopicsResponse: WireStructure {
+    public struct ListTopicsResponse: WireStructure, Equatable {
         public var topics: [Topic]?
         public var nextToken: String?
 
@@ -686,7 +686,7 @@ extension SNS {
     }
 
     /// The `MessageAttributeValue` shape.
-    public struct MessageAttributeValue: WireStructure {
+    public struct MessageAttributeValue: WireStructure, Equatable {
         public var dataType: String
         public var stringValue: String?
         public var binaryValue: Blob?
@@ -714,7 +714,7 @@ extension SNS {
     }
 
     /// The `NotFoundException` shape.
-    public struct NotFoundException: WireStructure {
+    public struct NotFoundException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -734,7 +734,7 @@ extension SNS {
     }
 
     /// The `PlatformApplicationDisabledException` shape.
-    public struct PlatformApplicationDisabledException: WireStructure {
+    public struct PlatformApplicationDisabledException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -754,7 +754,7 @@ extension SNS {
     }
 
     /// The `PublishInput` shape.
-    public struct PublishInput: WireStructure {
+    public struct PublishInput: WireStructure, Equatable {
         public var topicArn: String?
         public var targetArn: String?
         public var phoneNumber: String?
@@ -806,7 +806,7 @@ extension SNS {
     }
 
     /// The `PublishResponse` shape.
-    public struct PublishResponse: WireStructure {
+    public struct PublishResponse: WireStructure, Equatable {
         public var messageId: String?
         public var sequenceNumber: String?
 
@@ -830,7 +830,7 @@ extension SNS {
     }
 
     /// The `ReplayLimitExceededException` shape.
-    public struct ReplayLimitExceededException: WireStructure {
+    public struct ReplayLimitExceededException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -850,7 +850,7 @@ extension SNS {
     }
 
     /// The `ResourceNotFoundException` shape.
-    public struct ResourceNotFoundException: WireStructure {
+    public struct ResourceNotFoundException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -870,7 +870,7 @@ extension SNS {
     }
 
     /// The `SetTopicAttributesInput` shape.
-    public struct SetTopicAttributesInput: WireStructure {
+    public struct SetTopicAttributesInput: WireStructure, Equatable {
         public var topicArn: String
         public var attributeName: String
         public var attributeValue: String?
@@ -898,7 +898,7 @@ extension SNS {
     }
 
     /// The `StaleTagException` shape.
-    public struct StaleTagException: WireStructure {
+    public struct StaleTagException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -918,7 +918,7 @@ extension SNS {
     }
 
     /// The `SubscribeInput` shape.
-    public struct SubscribeInput: WireStructure {
+    public struct SubscribeInput: WireStructure, Equatable {
         public var topicArn: String
         public var `protocol`: String
         public var endpoint: String?
@@ -954,7 +954,7 @@ extension SNS {
     }
 
     /// The `SubscribeResponse` shape.
-    public struct SubscribeResponse: WireStructure {
+    public struct SubscribeResponse: WireStructure, Equatable {
         public var subscriptionArn: String?
 
         public init(subscriptionArn: String? = nil) {
@@ -974,7 +974,7 @@ extension SNS {
     }
 
     /// The `Subscription` shape.
-    public struct Subscription: WireStructure {
+    public struct Subscription: WireStructure, Equatable {
         public var subscriptionArn: String?
         public var owner: String?
         public var `protocol`: String?
@@ -1010,7 +1010,7 @@ extension SNS {
     }
 
     /// The `SubscriptionLimitExceededException` shape.
-    public struct SubscriptionLimitExceededException: WireStructure {
+    public struct SubscriptionLimitExceededException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -1030,7 +1030,7 @@ extension SNS {
     }
 
     /// The `Tag` shape.
-    public struct Tag: WireStructure {
+    public struct Tag: WireStructure, Equatable {
         public var key: String
         public var value: String
 
@@ -1054,7 +1054,7 @@ extension SNS {
     }
 
     /// The `TagLimitExceededException` shape.
-    public struct TagLimitExceededException: WireStructure {
+    public struct TagLimitExceededException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -1074,7 +1074,7 @@ extension SNS {
     }
 
     /// The `TagPolicyException` shape.
-    public struct TagPolicyException: WireStructure {
+    public struct TagPolicyException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -1094,7 +1094,7 @@ extension SNS {
     }
 
     /// The `TagResourceRequest` shape.
-    public struct TagResourceRequest: WireStructure {
+    public struct TagResourceRequest: WireStructure, Equatable {
         public var resourceArn: String
         public var tags: [Tag]
 
@@ -1118,7 +1118,7 @@ extension SNS {
     }
 
     /// The `TagResourceResponse` shape.
-    public struct TagResourceResponse: WireStructure {
+    public struct TagResourceResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -1132,7 +1132,7 @@ extension SNS {
     }
 
     /// The `Topic` shape.
-    public struct Topic: WireStructure {
+    public struct Topic: WireStructure, Equatable {
         public var topicArn: String?
 
         public init(topicArn: String? = nil) {
@@ -1152,7 +1152,7 @@ extension SNS {
     }
 
     /// The `TopicLimitExceededException` shape.
-    public struct TopicLimitExceededException: WireStructure {
+    public struct TopicLimitExceededException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -1172,7 +1172,7 @@ extension SNS {
     }
 
     /// The `UnsubscribeInput` shape.
-    public struct UnsubscribeInput: WireStructure {
+    public struct UnsubscribeInput: WireStructure, Equatable {
         public var subscriptionArn: String
 
         public init(subscriptionArn: String) {
@@ -1192,7 +1192,7 @@ extension SNS {
     }
 
     /// The `UntagResourceRequest` shape.
-    public struct UntagResourceRequest: WireStructure {
+    public struct UntagResourceRequest: WireStructure, Equatable {
         public var resourceArn: String
         public var tagKeys: [String]
 
@@ -1216,7 +1216,7 @@ extension SNS {
     }
 
     /// The `UntagResourceResponse` shape.
-    public struct UntagResourceResponse: WireStructure {
+    public struct UntagResourceResponse: WireStructure, Equatable {
 
         public init() {
         }
@@ -1230,7 +1230,7 @@ extension SNS {
     }
 
     /// The `ValidationException` shape.
-    public struct ValidationException: WireStructure {
+    public struct ValidationException: WireStructure, Equatable {
         public var message: String
 
         public init(message: String) {

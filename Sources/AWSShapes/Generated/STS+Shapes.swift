@@ -11,7 +11,7 @@ public enum STS {}
 extension STS {
 
     /// The `AssumeRoleRequest` shape.
-    public struct AssumeRoleRequest: WireStructure {
+    public struct AssumeRoleRequest: WireStructure, Equatable {
         public var roleArn: String
         public var roleSessionName: String
         public var policyArns: [PolicyDescriptorType]?
@@ -75,7 +75,7 @@ extension STS {
     }
 
     /// The `AssumeRoleResponse` shape.
-    public struct AssumeRoleResponse: WireStructure {
+    public struct AssumeRoleResponse: WireStructure, Equatable {
         public var credentials: Credentials?
         public var assumedRoleUser: AssumedRoleUser?
         public var packedPolicySize: Int?
@@ -107,7 +107,7 @@ extension STS {
     }
 
     /// The `AssumeRoleWithSAMLRequest` shape.
-    public struct AssumeRoleWithSAMLRequest: WireStructure {
+    public struct AssumeRoleWithSAMLRequest: WireStructure, Equatable {
         public var roleArn: String
         public var principalArn: String
         public var samlAssertion: String
@@ -147,7 +147,7 @@ extension STS {
     }
 
     /// The `AssumeRoleWithSAMLResponse` shape.
-    public struct AssumeRoleWithSAMLResponse: WireStructure {
+    public struct AssumeRoleWithSAMLResponse: WireStructure, Equatable {
         public var credentials: Credentials?
         public var assumedRoleUser: AssumedRoleUser?
         public var packedPolicySize: Int?
@@ -199,7 +199,7 @@ extension STS {
     }
 
     /// The `AssumeRoleWithWebIdentityRequest` shape.
-    public struct AssumeRoleWithWebIdentityRequest: WireStructure {
+    public struct AssumeRoleWithWebIdentityRequest: WireStructure, Equatable {
         public var roleArn: String
         public var roleSessionName: String
         public var webIdentityToken: String
@@ -243,7 +243,7 @@ extension STS {
     }
 
     /// The `AssumeRoleWithWebIdentityResponse` shape.
-    public struct AssumeRoleWithWebIdentityResponse: WireStructure {
+    public struct AssumeRoleWithWebIdentityResponse: WireStructure, Equatable {
         public var credentials: Credentials?
         public var subjectFromWebIdentityToken: String?
         public var assumedRoleUser: AssumedRoleUser?
@@ -287,7 +287,7 @@ extension STS {
     }
 
     /// The `AssumeRootRequest` shape.
-    public struct AssumeRootRequest: WireStructure {
+    public struct AssumeRootRequest: WireStructure, Equatable {
         public var targetPrincipal: String
         public var taskPolicyArn: PolicyDescriptorType
         public var durationSeconds: Int?
@@ -315,7 +315,7 @@ extension STS {
     }
 
     /// The `AssumeRootResponse` shape.
-    public struct AssumeRootResponse: WireStructure {
+    public struct AssumeRootResponse: WireStructure, Equatable {
         public var credentials: Credentials?
         public var sourceIdentity: String?
 
@@ -339,7 +339,7 @@ extension STS {
     }
 
     /// The `AssumedRoleUser` shape.
-    public struct AssumedRoleUser: WireStructure {
+    public struct AssumedRoleUser: WireStructure, Equatable {
         public var assumedRoleId: String
         public var arn: String
 
@@ -363,7 +363,7 @@ extension STS {
     }
 
     /// The `Credentials` shape.
-    public struct Credentials: WireStructure {
+    public struct Credentials: WireStructure, Equatable {
         public var accessKeyId: String
         public var secretAccessKey: String
         public var sessionToken: String
@@ -395,7 +395,7 @@ extension STS {
     }
 
     /// The `DecodeAuthorizationMessageRequest` shape.
-    public struct DecodeAuthorizationMessageRequest: WireStructure {
+    public struct DecodeAuthorizationMessageRequest: WireStructure, Equatable {
         public var encodedMessage: String
 
         public init(encodedMessage: String) {
@@ -415,7 +415,7 @@ extension STS {
     }
 
     /// The `DecodeAuthorizationMessageResponse` shape.
-    public struct DecodeAuthorizationMessageResponse: WireStructure {
+    public struct DecodeAuthorizationMessageResponse: WireStructure, Equatable {
         public var decodedMessage: String?
 
         public init(decodedMessage: String? = nil) {
@@ -435,7 +435,7 @@ extension STS {
     }
 
     /// The `ExpiredTokenException` shape.
-    public struct ExpiredTokenException: WireStructure {
+    public struct ExpiredTokenException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -455,7 +455,7 @@ extension STS {
     }
 
     /// The `ExpiredTradeInTokenException` shape.
-    public struct ExpiredTradeInTokenException: WireStructure {
+    public struct ExpiredTradeInTokenException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -475,7 +475,7 @@ extension STS {
     }
 
     /// The `FederatedUser` shape.
-    public struct FederatedUser: WireStructure {
+    public struct FederatedUser: WireStructure, Equatable {
         public var federatedUserId: String
         public var arn: String
 
@@ -499,7 +499,7 @@ extension STS {
     }
 
     /// The `GetAccessKeyInfoRequest` shape.
-    public struct GetAccessKeyInfoRequest: WireStructure {
+    public struct GetAccessKeyInfoRequest: WireStructure, Equatable {
         public var accessKeyId: String
 
         public init(accessKeyId: String) {
@@ -519,7 +519,7 @@ extension STS {
     }
 
     /// The `GetAccessKeyInfoResponse` shape.
-    public struct GetAccessKeyInfoResponse: WireStructure {
+    public struct GetAccessKeyInfoResponse: WireStructure, Equatable {
         public var account: String?
 
         public init(account: String? = nil) {
@@ -539,7 +539,7 @@ extension STS {
     }
 
     /// The `GetCallerIdentityRequest` shape.
-    public struct GetCallerIdentityRequest: WireStructure {
+    public struct GetCallerIdentityRequest: WireStructure, Equatable {
 
         public init() {
         }
@@ -553,7 +553,7 @@ extension STS {
     }
 
     /// The `GetCallerIdentityResponse` shape.
-    public struct GetCallerIdentityResponse: WireStructure {
+    public struct GetCallerIdentityResponse: WireStructure, Equatable {
         public var userId: String?
         public var account: String?
         public var arn: String?
@@ -581,7 +581,7 @@ extension STS {
     }
 
     /// The `GetDelegatedAccessTokenRequest` shape.
-    public struct GetDelegatedAccessTokenRequest: WireStructure {
+    public struct GetDelegatedAccessTokenRequest: WireStructure, Equatable {
         public var tradeInToken: String
 
         public init(tradeInToken: String) {
@@ -601,7 +601,7 @@ extension STS {
     }
 
     /// The `GetDelegatedAccessTokenResponse` shape.
-    public struct GetDelegatedAccessTokenResponse: WireStructure {
+    public struct GetDelegatedAccessTokenResponse: WireStructure, Equatable {
         public var credentials: Credentials?
         public var packedPolicySize: Int?
         public var assumedPrincipal: String?
@@ -629,7 +629,7 @@ extension STS {
     }
 
     /// The `GetFederationTokenRequest` shape.
-    public struct GetFederationTokenRequest: WireStructure {
+    public struct GetFederationTokenRequest: WireStructure, Equatable {
         public var name: String
         public var policy: String?
         public var policyArns: [PolicyDescriptorType]?
@@ -665,7 +665,7 @@ extension STS {
     }
 
     /// The `GetFederationTokenResponse` shape.
-    public struct GetFederationTokenResponse: WireStructure {
+    public struct GetFederationTokenResponse: WireStructure, Equatable {
         public var credentials: Credentials?
         public var federatedUser: FederatedUser?
         public var packedPolicySize: Int?
@@ -693,7 +693,7 @@ extension STS {
     }
 
     /// The `GetSessionTokenRequest` shape.
-    public struct GetSessionTokenRequest: WireStructure {
+    public struct GetSessionTokenRequest: WireStructure, Equatable {
         public var durationSeconds: Int?
         public var serialNumber: String?
         public var tokenCode: String?
@@ -721,7 +721,7 @@ extension STS {
     }
 
     /// The `GetSessionTokenResponse` shape.
-    public struct GetSessionTokenResponse: WireStructure {
+    public struct GetSessionTokenResponse: WireStructure, Equatable {
         public var credentials: Credentials?
 
         public init(credentials: Credentials? = nil) {
@@ -741,7 +741,7 @@ extension STS {
     }
 
     /// The `GetWebIdentityTokenRequest` shape.
-    public struct GetWebIdentityTokenRequest: WireStructure {
+    public struct GetWebIdentityTokenRequest: WireStructure, Equatable {
         public var audience: [String]
         public var durationSeconds: Int?
         public var signingAlgorithm: String
@@ -773,7 +773,7 @@ extension STS {
     }
 
     /// The `GetWebIdentityTokenResponse` shape.
-    public struct GetWebIdentityTokenResponse: WireStructure {
+    public struct GetWebIdentityTokenResponse: WireStructure, Equatable {
         public var webIdentityToken: String?
         public var expiration: Date?
 
@@ -797,7 +797,7 @@ extension STS {
     }
 
     /// The `IDPCommunicationErrorException` shape.
-    public struct IDPCommunicationErrorException: WireStructure {
+    public struct IDPCommunicationErrorException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -817,7 +817,7 @@ extension STS {
     }
 
     /// The `IDPRejectedClaimException` shape.
-    public struct IDPRejectedClaimException: WireStructure {
+    public struct IDPRejectedClaimException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -837,7 +837,7 @@ extension STS {
     }
 
     /// The `InvalidAuthorizationMessageException` shape.
-    public struct InvalidAuthorizationMessageException: WireStructure {
+    public struct InvalidAuthorizationMessageException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -857,7 +857,7 @@ extension STS {
     }
 
     /// The `InvalidIdentityTokenException` shape.
-    public struct InvalidIdentityTokenException: WireStructure {
+    public struct InvalidIdentityTokenException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -877,7 +877,7 @@ extension STS {
     }
 
     /// The `JWTPayloadSizeExceededException` shape.
-    public struct JWTPayloadSizeExceededException: WireStructure {
+    public struct JWTPayloadSizeExceededException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -897,7 +897,7 @@ extension STS {
     }
 
     /// The `MalformedPolicyDocumentException` shape.
-    public struct MalformedPolicyDocumentException: WireStructure {
+    public struct MalformedPolicyDocumentException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -917,7 +917,7 @@ extension STS {
     }
 
     /// The `OutboundWebIdentityFederationDisabledException` shape.
-    public struct OutboundWebIdentityFederationDisabledException: WireStructure {
+    public struct OutboundWebIdentityFederationDisabledException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -937,7 +937,7 @@ extension STS {
     }
 
     /// The `PackedPolicyTooLargeException` shape.
-    public struct PackedPolicyTooLargeException: WireStructure {
+    public struct PackedPolicyTooLargeException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -957,7 +957,7 @@ extension STS {
     }
 
     /// The `PolicyDescriptorType` shape.
-    public struct PolicyDescriptorType: WireStructure {
+    public struct PolicyDescriptorType: WireStructure, Equatable {
         public var arn: String?
 
         public init(arn: String? = nil) {
@@ -977,7 +977,7 @@ extension STS {
     }
 
     /// The `ProvidedContext` shape.
-    public struct ProvidedContext: WireStructure {
+    public struct ProvidedContext: WireStructure, Equatable {
         public var providerArn: String?
         public var contextAssertion: String?
 
@@ -1001,7 +1001,7 @@ extension STS {
     }
 
     /// The `RegionDisabledException` shape.
-    public struct RegionDisabledException: WireStructure {
+    public struct RegionDisabledException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -1021,7 +1021,7 @@ extension STS {
     }
 
     /// The `SessionDurationEscalationException` shape.
-    public struct SessionDurationEscalationException: WireStructure {
+    public struct SessionDurationEscalationException: WireStructure, Equatable {
         public var message: String?
 
         public init(message: String? = nil) {
@@ -1041,7 +1041,7 @@ extension STS {
     }
 
     /// The `Tag` shape.
-    public struct Tag: WireStructure {
+    public struct Tag: WireStructure, Equatable {
         public var key: String
         public var value: String
 

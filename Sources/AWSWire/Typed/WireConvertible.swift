@@ -24,7 +24,7 @@ public struct WireDecodingError: Error, Sendable, CustomStringConvertible {
 }
 
 /// An operation that has no input or no output in the model.
-public struct EmptyShape: WireStructure {
+public struct EmptyShape: WireStructure, Equatable {
     public init() {}
     public init(wire: WireValue) throws {}
     public var wireValue: WireValue { .map([:]) }
@@ -45,7 +45,8 @@ public struct Blob: Sendable, Hashable, WireConvertible {
 }
 
 /// A box for members whose structure contains itself (recursive shapes).
-public final class Indirect<Wrapped: WireConvertible>: WireConvertible {
+public final class Indirect<Wrapped: WireConvertible & Equatable>: WireConvertible, Equatable {
+    public static func == (a: Indirect, b: Indirect) -> Bool { a.value == b.value }
     public let value: Wrapped
     public init(_ value: Wrapped) { self.value = value }
     public required init(wire: WireValue) throws { value = try Wrapped(wire: wire) }
