@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// AWS-style request ids: lowercase UUIDs, as `x-amzn-RequestId` carries them.
 public enum RequestID {

@@ -123,7 +123,7 @@ public struct QueryDecoder {
         switch shape.kind {
         case .string: return .string(text)
         case .integer, .long:
-            guard let i = Int64(text.trimmingCharacters(in: .whitespaces)) else { throw invalid(text, name) }
+            guard let i = Int64(text.trimmingASCIIWhitespace()) else { throw invalid(text, name) }
             return .int(i)
         case .float, .double:
             switch text {
@@ -131,7 +131,7 @@ public struct QueryDecoder {
             case "Infinity": return .double(.infinity)
             case "-Infinity": return .double(-.infinity)
             default:
-                guard let d = Double(text.trimmingCharacters(in: .whitespaces)) else { throw invalid(text, name) }
+                guard let d = Double(text.trimmingASCIIWhitespace()) else { throw invalid(text, name) }
                 return .double(d)
             }
         case .boolean:

@@ -1,5 +1,6 @@
 public import Foundation
 import Crypto
+import TrailwatchCore
 
 /// AWS Signature Version 4, as the server checks it.
 ///
@@ -67,7 +68,7 @@ public enum SigV4 {
     }
 
     private static func parseAuthorizationHeader(_ header: String, request: SigV4Request) throws(SigV4Failure) -> SigV4Claim {
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
+        let trimmed = header.trimmingASCIIWhitespace()
         guard trimmed.hasPrefix(algorithm + " ") else {
             if trimmed.hasPrefix("AWS ") || trimmed.hasPrefix("AWS3") {
                 throw .incompleteSignature("Only AWS4-HMAC-SHA256 (Signature Version 4) is supported. Sign the request with SigV4.")
@@ -76,7 +77,7 @@ public enum SigV4 {
         }
         var fields: [String: String] = [:]
         for part in trimmed.dropFirst(algorithm.count + 1).split(separator: ",") {
-            let kv = part.trimmingCharacters(in: .whitespaces)
+            let kv = part.trimmingASCIIWhitespace()
             guard let eq = kv.firstIndex(of: "=") else {
                 throw .incompleteSignature("Authorization header requires each component to be of the form key=value. Authorization=\(header)")
             }
@@ -268,19 +269,19 @@ public enum SigV4 {
 
     /// Trims and collapses runs of spaces (SigV4 canonical header values).
     static func canonicalHeaderValue(_ value: String) -> String {
-        var out = ""
+        var out = [UInt8]()
         out.reserveCapacity(value.utf8.count)
         var lastSpace = false
-        for ch in value.trimmingCharacters(in: .whitespaces).unicodeScalars {
-            if ch == " " || ch == "\t" {
-                if !lastSpace { out.unicodeScalars.append(" ") }
+        for c in value.trimmingASCIIWhitespace().utf8 {
+            if c == 0x20 || c == 0x09 {
+                if !lastSpace { out.append(0x20) }
                 lastSpace = true
             } else {
-                out.unicodeScalars.append(ch)
+                out.append(c)
                 lastSpace = false
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses an RFC 822 HTTP date (`Sun, 30 Aug 2015 12:36:00 GMT`).

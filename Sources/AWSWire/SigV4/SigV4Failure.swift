@@ -37,12 +37,11 @@ public enum SigV4Failure: Error, Sendable, Equatable {
                 : AWSError(AWSErrorType("InvalidClientTokenId", status: 403),
                            "The security token included in the request is invalid.")
         case .signatureMismatch(let canonical, let sts):
-            let base = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details."
-            if json {
-                return AWSError(AWSErrorType("InvalidSignatureException", queryCode: "SignatureDoesNotMatch", status: 400),
-                                base + "\n\nThe Canonical String for this request should have been\n'\(canonical)'\n\nThe String-to-Sign should have been\n'\(sts)'\n")
-            }
-            return AWSError(AWSErrorType("SignatureDoesNotMatch", status: 403), base)
+            // AWS appends what it computed, for JSON and Query services alike.
+            let message = "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.\n\nThe Canonical String for this request should have been\n'\(canonical)'\n\nThe String-to-Sign should have been\n'\(sts)'\n"
+            return json
+                ? AWSError(AWSErrorType("InvalidSignatureException", queryCode: "SignatureDoesNotMatch", status: 400), message)
+                : AWSError(AWSErrorType("SignatureDoesNotMatch", status: 403), message)
         case .expired(let message):
             // AWS answers clock skew as a signature failure ("Signature expired: ...").
             return json

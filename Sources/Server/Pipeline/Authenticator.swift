@@ -31,13 +31,15 @@ public struct Authenticator: Sendable {
         var region: String
     }
 
-    /// Checks `request` for `service`; `rawBody` is the body as received (before gzip).
-    /// `requiresAuth` is false for the few operations AWS accepts unsigned.
-    func authenticate(_ request: SigV4Request, service: AWSService, rawBody: [UInt8], requiresAuth: Bool) async throws -> Authenticated {
+    /// Checks `request` for `service`; `claim` is what `SigV4.claim(of:)` read from it and
+    /// `rawBody` the body as received (before gzip). `requiresAuth` is false for the few
+    /// operations AWS accepts unsigned.
+    func authenticate(_ request: SigV4Request, claim claimResult: Result<SigV4Claim?, SigV4Failure>, service: AWSService,
+                      rawBody: [UInt8], requiresAuth: Bool) async throws -> Authenticated {
         let claim: SigV4Claim?
-        do {
-            claim = try SigV4.claim(of: request)
-        } catch {
+        switch claimResult {
+        case .success(let c): claim = c
+        case .failure(let error):
             if mode == .open { return anonymous() }
             throw error
         }

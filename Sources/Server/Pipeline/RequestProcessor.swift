@@ -39,7 +39,8 @@ public struct RequestProcessor: Sendable {
         if let admin = await adminResponse(req) { return admin }
 
         let sigRequest = SigV4Request(method: req.method, rawPath: req.rawPath, rawQuery: req.rawQuery, headers: req.headers)
-        let scopeService = (try? SigV4.claim(of: sigRequest))??.credential.service
+        let claim = Result { () throws(SigV4Failure) -> SigV4Claim? in try SigV4.claim(of: sigRequest) }
+        let scopeService = (try? claim.get())??.credential.service
         let classified = RequestClassifier.classify(req, body: req.body, scopeService: scopeService)
         guard let service = classified.service else {
             let error = AWSError(CommonErrors.unknownService,
@@ -52,7 +53,7 @@ public struct RequestProcessor: Sendable {
             let operation = try resolveOperation(classified, model: model)
             let auth: Authenticator.Authenticated
             do {
-                auth = try await authenticator.authenticate(sigRequest, service: service, rawBody: req.body,
+                auth = try await authenticator.authenticate(sigRequest, claim: claim, service: service, rawBody: req.body,
                                                             requiresAuth: operation?.requiresAuth ?? true)
             } catch let failure as SigV4Failure {
                 throw failure.awsError(for: classified.proto)

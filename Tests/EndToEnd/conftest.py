@@ -1,0 +1,149 @@
+"""End-to-end fixtures: start the real `trailwatch` binary on a free loopback port and talk to
+it with real clients (boto3, the AWS CLI), over every CloudWatch protocol.
+
+Set TRAILWATCH_BIN to test another build (default: .build/debug/trailwatch)."""
+import copy
+import gzip
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import time
+import urllib.error
+import urllib.request
+
+import boto3
+import botocore
+import botocore.session
+import pytest
+from botocore.config import Config
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BIN = pathlib.Path(os.environ.get("TRAILWATCH_BIN", ROOT / ".build" / "debug" / "trailwatch"))
+REGION = "us-east-1"
+CLOUDWATCH_PROTOCOLS = ["json", "query", "smithy-rpc-v2-cbor"]
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """A running `trailwatch serve` process on 127.0.0.1, stopped by `stop()`."""
+
+    def __init__(self, *args, env=None, port=None):
+        if not BIN.exists():
+            raise RuntimeError(f"{BIN} does not exist: run `swift build` first")
+        self.port = port or free_port()
+        self.args = ["serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
+        self.env = dict(os.environ, **(env or {}))
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.log = open(os.devnull, "w") if os.environ.get("TRAILWATCH_QUIET") else None
+        self.proc = subprocess.Popen([str(BIN), *self.args], env=self.env, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+        self.output = []
+        self.wait_ready()
+
+    def wait_ready(self, timeout=20):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError("trailwatch exited: " + self.proc.stdout.read())
+            try:
+                with urllib.request.urlopen(self.endpoint + "/_trailwatch/health", timeout=1) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, OSError):
+                time.sleep(0.05)
+        raise RuntimeError("trailwatch did not become healthy")
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        out = self.proc.stdout.read() if self.proc.stdout else ""
+        self.output.append(out)
+        return self.proc.returncode
+
+    def post(self, path, body=b"", headers=None):
+        req = urllib.request.Request(self.endpoint + path, data=body, headers=headers or {}, method="POST")
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return r.status, r.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    def client(self, service, protocol=None, key="test", secret="test", region=REGION, retries=0, **kw):
+        session = botocore.session.get_session()
+        if protocol:
+            session.get_component("data_loader").search_paths.insert(0, str(model_override(protocol)))
+        return boto3.Session(botocore_session=session).client(
+            service, endpoint_url=self.endpoint, region_name=region, aws_access_key_id=key,
+            aws_secret_access_key=secret,
+            config=Config(retries={"max_attempts": retries, "mode": "standard"} if retries else {"total_max_attempts": 1}),
+            **kw)
+
+    def cli(self, *args, env=None, check=True):
+        e = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION,
+                 AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, **(env or {}))
+        p = subprocess.run(["aws", "--endpoint-url", self.endpoint, *args], env=e, capture_output=True, text=True, timeout=60)
+        if check and p.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args)} failed ({p.returncode}): {p.stderr}")
+        return p
+
+
+_OVERRIDES = {}
+
+
+def model_override(protocol, service="cloudwatch", version="2010-08-01"):
+    """A data folder whose copy of the service model lists only `protocol`, so botocore (and the
+    AWS CLI via AWS_DATA_PATH) speaks it (DESIGN.md, "Wire protocols")."""
+    key = (protocol, service)
+    if key in _OVERRIDES:
+        return _OVERRIDES[key]
+    loader = botocore.session.get_session().get_component("data_loader")
+    model = copy.deepcopy(loader.load_service_model(service, "service-2", version))
+    model["metadata"]["protocols"] = [protocol]
+    model["metadata"]["protocol"] = protocol
+    base = pathlib.Path(os.environ.get("PYTEST_TMP", "/tmp")) / f"trailwatch-models-{os.getpid()}" / protocol
+    target = base / service / version
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "service-2.json").write_text(json.dumps(model))
+    _OVERRIDES[key] = base
+    return base
+
+
+@pytest.fixture(scope="session")
+def server():
+    s = Server("--in-memory")
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def make_server():
+    started = []
+
+    def start(*args, **kw):
+        s = Server(*args, **kw)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop(signal.SIGKILL)
+
+
+def wire_log(client):
+    """Records the requests `client` sends (method, url, headers, body)."""
+    sent = []
+    client.meta.events.register("before-send", lambda request, **_: sent.append(request))
+    return sent
