@@ -40,7 +40,9 @@ let package = Package(
         .target(
             name: "AWSShapes",
             dependencies: ["TrailwatchCore", "AWSWire"],
-            swiftSettings: strictSettings),
+            // 30,000 generated lines take 15 minutes to optimise and gain nothing measurable:
+            // hot operations decode on fast paths, not through the generated initialisers.
+            swiftSettings: strictSettings + [.unsafeFlags(["-Onone"], .when(configuration: .release))]),
         .target(
             name: "Storage",
             dependencies: ["TrailwatchCore"],

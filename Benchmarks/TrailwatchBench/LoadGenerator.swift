@@ -54,16 +54,21 @@ final class LoadGenerator: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for _ in 0..<connections {
                 tasks.addTask {
-                    let done = self.group.next().makePromise(of: Void.self)
-                    let handler = ClientHandler(state: state, next: next, done: done)
-                    let channel = try await ClientBootstrap(group: self.group)
-                        .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
-                        .channelInitializer { channel in
-                            channel.pipeline.addHTTPClientHandlers().flatMap { channel.pipeline.addHandler(handler) }
-                        }
-                        .connect(host: self.host, port: self.port).get()
-                    try await done.futureResult.get()
-                    try? await channel.close().get()
+                    // Reconnect whenever the server closes the connection (servers without
+                    // keep-alive, such as moto's), until the run is over.
+                    while true {
+                        let done = self.group.next().makePromise(of: Bool.self)
+                        let handler = ClientHandler(state: state, next: next, done: done)
+                        let channel = try await ClientBootstrap(group: self.group)
+                            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+                            .channelInitializer { channel in
+                                channel.pipeline.addHTTPClientHandlers().flatMap { channel.pipeline.addHandler(handler) }
+                            }
+                            .connect(host: self.host, port: self.port).get()
+                        let finished = try await done.futureResult.get()
+                        try? await channel.close().get()
+                        if finished { break }
+                    }
                 }
             }
             try await tasks.waitForAll()
@@ -127,12 +132,15 @@ final class ClientHandler: ChannelInboundHandler, @unchecked Sendable {
 
     let state: SharedState
     let next: @Sendable (Int) -> PreparedRequest
-    let done: EventLoopPromise<Void>
+    /// Succeeds with true when the run is over, false when the connection closed first.
+    let done: EventLoopPromise<Bool>
     var sentAt: UInt64 = 0
     var status: HTTPResponseStatus = .ok
+    var keepAlive = true
+    var completed = false
     var errorBody = ByteBuffer()
 
-    init(state: SharedState, next: @escaping @Sendable (Int) -> PreparedRequest, done: EventLoopPromise<Void>) {
+    init(state: SharedState, next: @escaping @Sendable (Int) -> PreparedRequest, done: EventLoopPromise<Bool>) {
         self.state = state
         self.next = next
         self.done = done
@@ -144,7 +152,7 @@ final class ClientHandler: ChannelInboundHandler, @unchecked Sendable {
 
     func sendNext(context: ChannelHandlerContext) {
         guard let n = state.claim() else {
-            done.succeed()
+            finish(true)
             return
         }
         let r = next(n)
@@ -163,6 +171,7 @@ final class ClientHandler: ChannelInboundHandler, @unchecked Sendable {
         switch unwrapInboundIn(data) {
         case .head(let head):
             status = head.status
+            keepAlive = head.isKeepAlive
             errorBody.clear()
         case .body(var buffer):
             if status.code >= 300, errorBody.readableBytes < 2048 { errorBody.writeBuffer(&buffer) }
@@ -170,16 +179,31 @@ final class ClientHandler: ChannelInboundHandler, @unchecked Sendable {
             let micros = UInt32(min(UInt64(UInt32.max), (DispatchTime.now().uptimeNanoseconds - sentAt) / 1000))
             let ok = status.code < 300
             state.record(micros: micros, ok: ok, error: ok ? nil : "HTTP \(status.code): \(errorBody.getString(at: errorBody.readerIndex, length: errorBody.readableBytes) ?? "")")
-            sendNext(context: context)
+            if keepAlive {
+                sendNext(context: context)
+            } else {
+                finish(false)
+                context.close(promise: nil)
+            }
         }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        done.fail(error)
+        if !completed {
+            completed = true
+            done.fail(error)
+        }
         context.close(promise: nil)
     }
 
+    /// Completes `done` once (a closing channel can report more than one ending).
+    func finish(_ runOver: Bool) {
+        guard !completed else { return }
+        completed = true
+        done.succeed(runOver)
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
-        done.succeed()
+        finish(false)
     }
 }

@@ -3,11 +3,20 @@ import GRDB
 public import Storage
 public import TrailwatchCore
 
-/// `ResourceStore` and `TagStore` on the embedded database.
+/// `ResourceStore` and `TagStore` on the embedded database. Resources are read from an
+/// in-memory mirror (see `ResourceMirror`); every write commits to SQLite first.
 public struct SQLiteResourceStore: ResourceStore, TagStore, StateReset {
     let db: SQLiteDatabase
+    private let mirror = ResourceMirror()
 
-    public init(_ db: SQLiteDatabase) { self.db = db }
+    /// Opens the store and loads every resource into memory.
+    public init(_ db: SQLiteDatabase) throws {
+        self.db = db
+        let rows = try db.dbWriter.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM resources").map(Self.record)
+        }
+        mirror.load(rows)
+    }
 
     private static func record(_ row: Row) -> ResourceRecord {
         ResourceRecord(
@@ -17,22 +26,19 @@ public struct SQLiteResourceStore: ResourceStore, TagStore, StateReset {
     }
 
     public func get(kind: String, scope: ResourceScope, name: String) async throws -> ResourceRecord? {
-        try await db.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE kind = ? AND account = ? AND region = ? AND name = ?",
-                             arguments: [kind, scope.accountId, scope.region, name]).map(Self.record)
-        }
+        mirror.get(kind: kind, scope: scope, name: name)
     }
 
     @discardableResult
     public func put(_ record: ResourceRecord, ifAbsent: Bool) async throws -> Bool {
-        try await db.write { db in
+        let stored = try await db.write { db -> ResourceRecord? in
             if ifAbsent {
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO resources (kind, account, region, name, body, created, updated)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
                     """, arguments: [record.kind, record.scope.accountId, record.scope.region, record.name,
                                      Data(record.body), record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970])
-                return db.changesCount > 0
+                return db.changesCount > 0 ? record : nil
             }
             try db.execute(sql: """
                 INSERT INTO resources (kind, account, region, name, body, created, updated)
@@ -40,12 +46,16 @@ public struct SQLiteResourceStore: ResourceStore, TagStore, StateReset {
                 ON CONFLICT (kind, account, region, name) DO UPDATE SET body = excluded.body, updated = excluded.updated
                 """, arguments: [record.kind, record.scope.accountId, record.scope.region, record.name,
                                  Data(record.body), record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970])
-            return true
+            return try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE kind = ? AND account = ? AND region = ? AND name = ?",
+                                    arguments: [record.kind, record.scope.accountId, record.scope.region, record.name]).map(Self.record)
         }
+        guard let stored else { return false }
+        mirror.upsert(stored)
+        return true
     }
 
     public func delete(kind: String, scope: ResourceScope, names: [String], allOrNothing: Bool) async throws -> ResourceDeletion {
-        try await db.write { db in
+        let result = try await db.write { db in
             var existing: [String] = []
             var missing: [String] = []
             for name in names {
@@ -60,33 +70,16 @@ public struct SQLiteResourceStore: ResourceStore, TagStore, StateReset {
             }
             return ResourceDeletion(deleted: existing, missing: missing)
         }
+        mirror.remove(kind: kind, scope: scope, names: result.deleted)
+        return result
     }
 
     public func list(kind: String, scope: ResourceScope, prefix: String?, after: String?, limit: Int) async throws -> [ResourceRecord] {
-        try await db.read { db in
-            var sql = "SELECT * FROM resources WHERE kind = ? AND account = ? AND region = ?"
-            var args: [any DatabaseValueConvertible] = [kind, scope.accountId, scope.region]
-            if let prefix, !prefix.isEmpty {
-                // Byte-wise prefix range: name >= prefix AND name < prefix + U+10FFFF.
-                sql += " AND name >= ? AND name < ?"
-                args.append(prefix)
-                args.append(prefix + "\u{10FFFF}")
-            }
-            if let after {
-                sql += " AND name > ?"
-                args.append(after)
-            }
-            sql += " ORDER BY name LIMIT ?"
-            args.append(limit)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.record)
-        }
+        mirror.list(kind: kind, scope: scope, prefix: prefix, after: after, limit: limit)
     }
 
     public func all(kind: String) async throws -> [ResourceRecord] {
-        try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM resources WHERE kind = ? ORDER BY account, region, name",
-                             arguments: [kind]).map(Self.record)
-        }
+        mirror.all(kind: kind)
     }
 
     // MARK: TagStore
@@ -124,5 +117,8 @@ public struct SQLiteResourceStore: ResourceStore, TagStore, StateReset {
         }
     }
 
-    public func reset() async throws { try await db.wipe() }
+    public func reset() async throws {
+        try await db.wipe()
+        mirror.clear()
+    }
 }

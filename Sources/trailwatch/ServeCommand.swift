@@ -72,7 +72,7 @@ enum TrailwatchServer {
             ? .memory
             : .file(URL(fileURLWithPath: settings.dataDir).appendingPathComponent("trailwatch.sqlite"))
         let database = try SQLiteDatabase(location: location)
-        let store = SQLiteResourceStore(database)
+        let store = try SQLiteResourceStore(database)
 
         var roots = settings.credentials.map {
             Credential.root(accessKeyId: $0.accessKeyId, secretAccessKey: $0.secretAccessKey, accountId: $0.accountId ?? settings.accountId)

@@ -58,7 +58,7 @@ struct DashboardServiceTests {
                           receivedAt: Date(timeIntervalSince1970: 1_700_000_000))
 
     init() throws {
-        store = SQLiteResourceStore(try SQLiteDatabase(location: .memory))
+        store = try SQLiteResourceStore(try SQLiteDatabase(location: .memory))
         service = DashboardService(resources: store, tags: store, clock: ManualClock(Date(timeIntervalSince1970: 1_700_000_000)))
     }
 

@@ -14,7 +14,7 @@ struct Harness {
     let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
 
     init(mode: AuthMode = .strict, reset: Bool = true) throws {
-        let store = SQLiteResourceStore(try SQLiteDatabase(location: .memory))
+        let store = try SQLiteResourceStore(try SQLiteDatabase(location: .memory))
         let auth = Authenticator(mode: mode, resolver: ConfiguredCredentials([.root(accessKeyId: "test", secretAccessKey: "test", accountId: "000000000000")]),
                                  defaultAccountId: "000000000000", clock: clock)
         processor = RequestProcessor(routes: .standard(Services(resources: store, tags: store, clock: clock)),

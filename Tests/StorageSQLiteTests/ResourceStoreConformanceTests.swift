@@ -34,7 +34,7 @@ struct ResourceStoreConformanceTests {
 
     @Test("put then get; replacing keeps createdAt", arguments: StoreLocation.allCases)
     func putGet(_ location: StoreLocation) async throws {
-        let store = SQLiteResourceStore(try location.open().0)
+        let store = try SQLiteResourceStore(try location.open().0)
         #expect(try await store.get(kind: "k", scope: scope, name: "a") == nil)
         try await store.put(record("a", "1"), ifAbsent: false)
         try await store.put(record("a", "2", at: t0.addingTimeInterval(5)), ifAbsent: false)
@@ -48,7 +48,7 @@ struct ResourceStoreConformanceTests {
 
     @Test("scopes and kinds are separate", arguments: StoreLocation.allCases)
     func isolation(_ location: StoreLocation) async throws {
-        let store = SQLiteResourceStore(try location.open().0)
+        let store = try SQLiteResourceStore(try location.open().0)
         try await store.put(record("a"), ifAbsent: false)
         #expect(try await store.get(kind: "k", scope: ResourceScope(accountId: "111111111111", region: "us-east-1"), name: "a") == nil)
         #expect(try await store.get(kind: "other", scope: scope, name: "a") == nil)
@@ -56,7 +56,7 @@ struct ResourceStoreConformanceTests {
 
     @Test("list orders by name, pages with after, filters by prefix", arguments: StoreLocation.allCases)
     func list(_ location: StoreLocation) async throws {
-        let store = SQLiteResourceStore(try location.open().0)
+        let store = try SQLiteResourceStore(try location.open().0)
         for n in ["b", "a", "ab", "B", "abc", "c"] { try await store.put(record(n), ifAbsent: false) }
         #expect(try await store.list(kind: "k", scope: scope, prefix: nil, after: nil, limit: 10).map(\.name) == ["B", "a", "ab", "abc", "b", "c"])
         #expect(try await store.list(kind: "k", scope: scope, prefix: "ab", after: nil, limit: 10).map(\.name) == ["ab", "abc"])
@@ -66,7 +66,7 @@ struct ResourceStoreConformanceTests {
 
     @Test("delete all-or-nothing leaves everything when a name is missing", arguments: StoreLocation.allCases)
     func deleteAtomic(_ location: StoreLocation) async throws {
-        let store = SQLiteResourceStore(try location.open().0)
+        let store = try SQLiteResourceStore(try location.open().0)
         try await store.put(record("a"), ifAbsent: false)
         try await store.put(record("b"), ifAbsent: false)
         let refused = try await store.delete(kind: "k", scope: scope, names: ["a", "zz"], allOrNothing: true)
@@ -79,7 +79,7 @@ struct ResourceStoreConformanceTests {
 
     @Test("tags merge, remove and come back sorted", arguments: StoreLocation.allCases)
     func tags(_ location: StoreLocation) async throws {
-        let store = SQLiteResourceStore(try location.open().0)
+        let store = try SQLiteResourceStore(try location.open().0)
         try await store.setTags(arn: "arn:x", [(key: "b", value: "1"), (key: "a", value: "2")])
         try await store.setTags(arn: "arn:x", [(key: "b", value: "3")])
         #expect(try await store.tags(arn: "arn:x").map { "\($0.key)=\($0.value)" } == ["a=2", "b=3"])
@@ -91,7 +91,7 @@ struct ResourceStoreConformanceTests {
 
     @Test("reset wipes every table", arguments: StoreLocation.allCases)
     func reset(_ location: StoreLocation) async throws {
-        let store = SQLiteResourceStore(try location.open().0)
+        let store = try SQLiteResourceStore(try location.open().0)
         try await store.put(record("a"), ifAbsent: false)
         try await store.setTags(arn: "arn:x", [(key: "a", value: "1")])
         try await store.reset()
@@ -107,9 +107,9 @@ struct SQLiteDatabaseTests {
         let (db, dir) = try StoreLocation.file.open()
         let url = dir!.appendingPathComponent("db.sqlite")
         let scope = ResourceScope(accountId: "111111111111", region: "")
-        try await SQLiteResourceStore(db).put(ResourceRecord(kind: "k", scope: scope, name: "kept", body: [1, 2, 3],
+        try await (try SQLiteResourceStore(db)).put(ResourceRecord(kind: "k", scope: scope, name: "kept", body: [1, 2, 3],
                                                              createdAt: Date(), updatedAt: Date()), ifAbsent: false)
-        let reopened = SQLiteResourceStore(try SQLiteDatabase(location: .file(url)))
+        let reopened = try SQLiteResourceStore(try SQLiteDatabase(location: .file(url)))
         #expect(try await reopened.get(kind: "k", scope: scope, name: "kept")?.body == [1, 2, 3])
     }
 

@@ -1,5 +1,6 @@
 public import Foundation
 import Crypto
+import Synchronization
 import TrailwatchCore
 
 /// AWS Signature Version 4, as the server checks it.
@@ -73,20 +74,40 @@ public enum SigV4 {
             if trimmed.hasPrefix("AWS ") || trimmed.hasPrefix("AWS3") {
                 throw .incompleteSignature("Only AWS4-HMAC-SHA256 (Signature Version 4) is supported. Sign the request with SigV4.")
             }
-            throw .incompleteSignature("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=\(header)")
+            throw .incompleteSignature("Unsupported AWS 'algorithm': '\(trimmed.prefix { $0 != " " })'")
         }
-        var fields: [String: String] = [:]
-        for part in trimmed.dropFirst(algorithm.count + 1).split(separator: ",") {
-            let kv = part.trimmingASCIIWhitespace()
-            guard let eq = kv.firstIndex(of: "=") else {
-                throw .incompleteSignature("Authorization header requires each component to be of the form key=value. Authorization=\(header)")
+        // `Credential=..., SignedHeaders=..., Signature=...`, scanned on UTF-8 (this runs on
+        // every request; String splitting showed up in profiles).
+        var credential: String?, signedHeaders: String?, signature: String?
+        let bytes = Array(trimmed.utf8)
+        var i = algorithm.utf8.count + 1
+        while i < bytes.count {
+            while i < bytes.count, bytes[i] == 0x20 || bytes[i] == UInt8(ascii: ",") { i += 1 }
+            let keyStart = i
+            while i < bytes.count, bytes[i] != UInt8(ascii: "=") && bytes[i] != UInt8(ascii: ",") { i += 1 }
+            guard i < bytes.count, bytes[i] == UInt8(ascii: "=") else {
+                if keyStart < i {
+                    let token = String(decoding: bytes[keyStart..<i], as: UTF8.self).trimmingASCIIWhitespace()
+                    throw .incompleteSignature("'\(token)' not a valid key=value pair (missing equal-sign) in Authorization header: '\(header)'")
+                }
+                break
             }
-            fields[String(kv[..<eq])] = String(kv[kv.index(after: eq)...])
+            let key = String(decoding: bytes[keyStart..<i], as: UTF8.self).trimmingASCIIWhitespace()
+            i += 1
+            let valueStart = i
+            while i < bytes.count, bytes[i] != UInt8(ascii: ",") { i += 1 }
+            let value = String(decoding: bytes[valueStart..<i], as: UTF8.self).trimmingASCIIWhitespace()
+            switch key {
+            case "Credential": credential = value
+            case "SignedHeaders": signedHeaders = value
+            case "Signature": signature = value
+            default: break
+            }
         }
         var problems: [String] = []
-        for name in ["Credential", "Signature", "SignedHeaders"] where fields[name] == nil {
-            problems.append("Authorization header requires '\(name)' parameter.")
-        }
+        if credential == nil { problems.append("Authorization header requires 'Credential' parameter.") }
+        if signature == nil { problems.append("Authorization header requires 'Signature' parameter.") }
+        if signedHeaders == nil { problems.append("Authorization header requires 'SignedHeaders' parameter.") }
         let date = request.header("x-amz-date") ?? request.header("date")
         if date == nil {
             problems.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
@@ -94,13 +115,13 @@ public enum SigV4 {
         if !problems.isEmpty {
             throw .incompleteSignature(problems.joined(separator: " ") + " Authorization=\(header)")
         }
-        guard let scope = CredentialScope(fields["Credential"]!) else {
-            throw .incompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '\(fields["Credential"]!)'")
+        guard let scope = CredentialScope(credential!) else {
+            throw .incompleteSignature("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '\(credential!)'")
         }
         return SigV4Claim(
             credential: scope,
-            signedHeaders: fields["SignedHeaders"]!.split(separator: ";").map { $0.lowercased() },
-            signature: fields["Signature"]!,
+            signedHeaders: signedHeaders!.split(separator: ";").map { $0.lowercased() },
+            signature: signature!,
             amzDate: date!,
             expires: nil,
             presigned: false,
@@ -210,14 +231,25 @@ public enum SigV4 {
         return hex(Array(mac))
     }
 
-    /// The derived signing key.
+    /// The derived signing key; the last few are cached (one key serves a credential for a
+    /// whole day, and deriving it costs four HMACs).
     static func signingKey(secret: String, date: String, region: String, service: String) -> SymmetricKey {
+        let cacheKey = "\(secret)\u{0}\(date)\u{0}\(region)\u{0}\(service)"
+        if let cached = signingKeys.withLock({ $0[cacheKey] }) { return cached.key }
         func h(_ key: SymmetricKey, _ data: String) -> SymmetricKey {
             SymmetricKey(data: Array(HMAC<SHA256>.authenticationCode(for: Array(data.utf8), using: key)))
         }
         let kSecret = SymmetricKey(data: Array(("AWS4" + secret).utf8))
-        return h(h(h(h(kSecret, date), region), service), "aws4_request")
+        let key = h(h(h(h(kSecret, date), region), service), "aws4_request")
+        signingKeys.withLock { cache in
+            if cache.count >= 256 { cache.removeAll() }
+            cache[cacheKey] = CachedKey(key: key)
+        }
+        return key
     }
+
+    private struct CachedKey: @unchecked Sendable { let key: SymmetricKey }
+    private static let signingKeys = Mutex<[String: CachedKey]>([:])
 
     /// Lower-case hex SHA-256 of `bytes`.
     public static func hexSHA256(_ bytes: some Collection<UInt8>) -> String {

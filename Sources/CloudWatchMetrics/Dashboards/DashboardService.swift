@@ -24,11 +24,6 @@ public struct DashboardService: Sendable {
         self.clock = clock
     }
 
-    /// The stored form of a dashboard.
-    struct StoredDashboard: Codable {
-        var body: String
-    }
-
     static func arn(account: String, name: String) -> String {
         "arn:aws:cloudwatch::\(account):dashboard/\(name)"
     }
@@ -46,9 +41,9 @@ public struct DashboardService: Sendable {
             break
         }
         let now = clock.now()
-        let body = try JSONEncoder().encode(StoredDashboard(body: input.dashboardBody))
+        // The stored document is the dashboard body itself.
         try await resources.put(ResourceRecord(kind: Self.kind, scope: ctx.globalScope, name: input.dashboardName,
-                                               body: Array(body), createdAt: now, updatedAt: now), ifAbsent: false)
+                                               body: Array(input.dashboardBody.utf8), createdAt: now, updatedAt: now), ifAbsent: false)
         if let newTags = input.tags, !newTags.isEmpty {
             try await tags.setTags(arn: Self.arn(account: ctx.identity.accountId, name: input.dashboardName),
                                    newTags.map { (key: $0.key, value: $0.value) })
@@ -60,10 +55,9 @@ public struct DashboardService: Sendable {
         guard let record = try await resources.get(kind: Self.kind, scope: ctx.globalScope, name: input.dashboardName) else {
             throw AWSError(CloudWatch.Errors.dashboardNotFoundError, "Dashboard \(input.dashboardName) does not exist")
         }
-        let stored = try JSONDecoder().decode(StoredDashboard.self, from: Data(record.body))
         return CloudWatch.GetDashboardOutput(
             dashboardArn: Self.arn(account: ctx.identity.accountId, name: record.name),
-            dashboardBody: stored.body, dashboardName: record.name)
+            dashboardBody: String(decoding: record.body, as: UTF8.self), dashboardName: record.name)
     }
 
     public func listDashboards(_ input: CloudWatch.ListDashboardsInput, _ ctx: CallContext) async throws -> CloudWatch.ListDashboardsOutput {
@@ -82,10 +76,9 @@ public struct DashboardService: Sendable {
         let page = records.prefix(Self.pageSize)
         var entries: [CloudWatch.DashboardEntry] = []
         for record in page {
-            let stored = try JSONDecoder().decode(StoredDashboard.self, from: Data(record.body))
             entries.append(CloudWatch.DashboardEntry(
                 dashboardName: record.name, dashboardArn: Self.arn(account: ctx.identity.accountId, name: record.name),
-                lastModified: record.updatedAt, size: stored.body.utf8.count))
+                lastModified: record.updatedAt, size: record.body.count))
         }
         let next = records.count > Self.pageSize ? page.last.map { PageToken.encode($0.name, kind: "dashboards") } : nil
         return CloudWatch.ListDashboardsOutput(dashboardEntries: entries, nextToken: next)
