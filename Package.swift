@@ -61,7 +61,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "CloudWatchMetrics",
-            dependencies: ["TrailwatchCore", "AWSShapes", "Storage"],
+            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage"],
             swiftSettings: strictSettings),
         .target(
             name: "Server",

@@ -80,3 +80,14 @@ public protocol TagStore: Sendable {
 public protocol StateReset: Sendable {
     func reset() async throws
 }
+
+/// Resets several stores in turn.
+public struct CompositeReset: StateReset {
+    let parts: [any StateReset]
+
+    public init(_ parts: [any StateReset]) { self.parts = parts }
+
+    public func reset() async throws {
+        for p in parts { try await p.reset() }
+    }
+}

@@ -19,7 +19,12 @@ import Synchronization
 public final class GroupCommitWriter: Sendable {
     private struct Job: Sendable {
         let run: @Sendable (Database) throws -> Void
+        /// Runs on the writer queue after the job's transaction committed, before any later
+        /// transaction starts: in-memory state follows the database in commit order.
+        let afterCommit: (@Sendable () -> Void)?
         let finish: @Sendable ((any Error)?) -> Void
+        /// Runs in a transaction of its own.
+        let exclusive: Bool
     }
 
     private struct State {
@@ -39,14 +44,28 @@ public final class GroupCommitWriter: Sendable {
     }
 
     /// Runs `work` inside a shared transaction and returns its result after the commit.
-    public func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    ///
+    /// - Parameters:
+    ///   - exclusive: run in a transaction no other job shares (checkpoints that must see
+    ///     every earlier job's `afterCommit` and none of a later one).
+    ///   - afterCommit: called with `work`'s result on the writer queue once the transaction
+    ///     has committed and before the next one begins; not called when the job fails.
+    public func write<T: Sendable>(exclusive: Bool = false, _ work: @escaping @Sendable (Database) throws -> T,
+                                   afterCommit: (@Sendable (T) -> Void)? = nil) async throws -> T {
         let box = ResultBox<T>()
+        var hook: (@Sendable () -> Void)?
+        if let afterCommit {
+            hook = { afterCommit(box.peek()) }
+        }
+        let commitHook = hook
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
                 run: { db in box.set(try work(db)) },
+                afterCommit: commitHook,
                 finish: { error in
                     if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: box.take()) }
-                })
+                },
+                exclusive: exclusive)
             let start = state.withLock { s -> Bool in
                 s.pending.append(job)
                 if s.draining { return false }
@@ -64,7 +83,12 @@ public final class GroupCommitWriter: Sendable {
                     s.draining = false
                     return []
                 }
-                let n = min(s.pending.count, maxBatch)
+                // An exclusive job goes alone; others stop a batch before one.
+                if s.pending[0].exclusive {
+                    return [s.pending.removeFirst()]
+                }
+                var n = 0
+                while n < min(s.pending.count, maxBatch), !s.pending[n].exclusive { n += 1 }
                 let b = Array(s.pending.prefix(n))
                 s.pending.removeFirst(n)
                 return b
@@ -101,6 +125,7 @@ public final class GroupCommitWriter: Sendable {
             for job in batch { job.finish(error) }
             return
         }
+        for (i, job) in batch.enumerated() where outcomes[i] == nil { job.afterCommit?() }
         for (i, job) in batch.enumerated() { job.finish(outcomes[i]) }
     }
 }
@@ -111,5 +136,6 @@ private final class ResultBox<T>: @unchecked Sendable {
     // resume orders the two.
     private var value: T?
     func set(_ v: T) { value = v }
+    func peek() -> T { value! }
     func take() -> T { value! }
 }

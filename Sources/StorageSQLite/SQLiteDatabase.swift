@@ -100,5 +100,32 @@ extension SQLiteDatabase {
                 ) WITHOUT ROWID;
                 """)
         },
+        Migration("v2-metrics") { db in
+            try db.execute(sql: """
+                CREATE TABLE metric_series (
+                    id INTEGER PRIMARY KEY,
+                    account TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    namespace TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    dims BLOB NOT NULL,
+                    unit TEXT NOT NULL,
+                    last_ts INTEGER NOT NULL,
+                    last_received INTEGER NOT NULL
+                );
+                CREATE TABLE metric_wal (seq INTEGER PRIMARY KEY AUTOINCREMENT, body BLOB NOT NULL);
+                CREATE TABLE metric_head (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+                CREATE TABLE metric_chunks (
+                    series INTEGER NOT NULL,
+                    resolution INTEGER NOT NULL,
+                    window_start INTEGER NOT NULL,
+                    part INTEGER NOT NULL,
+                    window_end INTEGER NOT NULL,
+                    body BLOB NOT NULL,
+                    PRIMARY KEY (series, resolution, window_start, part)
+                ) WITHOUT ROWID;
+                CREATE INDEX metric_chunks_age ON metric_chunks (resolution, window_end);
+                """)
+        },
     ]
 }

@@ -11,14 +11,18 @@ import TrailwatchCore
 /// Drives the whole request path without sockets.
 struct Harness {
     let processor: RequestProcessor
-    let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
+    let clock: ManualClock
 
     init(mode: AuthMode = .strict, reset: Bool = true) throws {
-        let store = try SQLiteResourceStore(try SQLiteDatabase(location: .memory))
+        let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
+        self.clock = clock
+        let db = try SQLiteDatabase(location: .memory)
+        let store = try SQLiteResourceStore(db)
+        let metrics = try SQLiteMetricStore(db, clock: clock)
         let auth = Authenticator(mode: mode, resolver: ConfiguredCredentials([.root(accessKeyId: "test", secretAccessKey: "test", accountId: "000000000000")]),
                                  defaultAccountId: "000000000000", clock: clock)
-        processor = RequestProcessor(routes: .standard(Services(resources: store, tags: store, clock: clock)),
-                                     authenticator: auth, clock: clock, resetter: reset ? store : nil,
+        processor = RequestProcessor(routes: .standard(Services(resources: store, tags: store, metrics: metrics, clock: clock)),
+                                     authenticator: auth, clock: clock, resetter: reset ? CompositeReset([metrics, store]) : nil,
                                      logger: Logger(label: "test"))
     }
 

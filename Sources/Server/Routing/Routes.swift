@@ -7,10 +7,12 @@ public import TrailwatchCore
 /// The services a server answers with, wired to their stores.
 public struct Services: Sendable {
     public let dashboards: DashboardService
+    public let metrics: MetricsService
     public let sts: STSService
 
-    public init(resources: any ResourceStore, tags: any TagStore, clock: any WallClock) {
+    public init(resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, clock: any WallClock) {
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
+        self.metrics = MetricsService(store: metrics, clock: clock)
         sts = STSService()
     }
 }
@@ -26,6 +28,11 @@ extension RouteTable {
         t.on(CloudWatch.API.getDashboard, s.dashboards.getDashboard)
         t.on(CloudWatch.API.listDashboards, s.dashboards.listDashboards)
         t.on(CloudWatch.API.deleteDashboards, s.dashboards.deleteDashboards)
+
+        // CloudWatch: metrics
+        t.on(CloudWatch.API.putMetricData, s.metrics.putMetricData)
+        t.on(CloudWatch.API.getMetricStatistics, s.metrics.getMetricStatistics)
+        t.on(CloudWatch.API.listMetrics, s.metrics.listMetrics)
 
         // STS
         t.on(STS.API.getCallerIdentity, s.sts.getCallerIdentity)

@@ -1,0 +1,187 @@
+public import AWSShapes
+public import Foundation
+public import Storage
+public import TrailwatchCore
+
+/// Turns PutMetricData input into samples, refusing it whole with AWS's error when any datum
+/// breaks a rule (so an invalid request stores nothing).
+///
+/// Parameter paths in messages use the Query form AWS uses for every protocol
+/// (`MetricData.member.3.Dimensions.member.1.Value`).
+public struct MetricDataValidation: Sendable {
+    /// Datums per request (MetricData and EntityMetricData together).
+    public static let maxDatums = 1000
+    public static let maxValues = 150
+    public static let maxDimensions = 30
+    /// Values must lie within ±2^360.
+    public static let maxMagnitude = Double(sign: .plus, exponent: 360, significand: 1)
+    /// Timestamps from two weeks back to two hours ahead.
+    public static let maxAge: TimeInterval = 14 * 86400
+    public static let maxLead: TimeInterval = 2 * 3600
+
+    public static let units: Set<String> = [
+        "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
+        "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second",
+        "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second", "Bits/Second",
+        "Kilobits/Second", "Megabits/Second", "Gigabits/Second", "Terabits/Second", "Count/Second", "None",
+    ]
+
+    public init() {}
+
+    static func invalid(_ message: String) -> AWSError {
+        AWSError(CloudWatch.Errors.invalidParameterValueException, message)
+    }
+
+    static func combination(_ message: String) -> AWSError {
+        AWSError(CloudWatch.Errors.invalidParameterCombinationException, message)
+    }
+
+    /// The samples of `input`, stamped with `now` when a datum has no timestamp.
+    public func samples(_ input: CloudWatch.PutMetricDataInput, scope: ResourceScope, now: Date) throws -> [MetricSample] {
+        let namespace = input.namespace
+        if namespace.hasPrefix("AWS/") {
+            throw Self.invalid("The value \(namespace) for parameter Namespace is invalid.")
+        }
+        try Self.checkText(namespace, parameter: "Namespace")
+        var datums: [(CloudWatch.MetricDatum, String)] = []
+        for (i, d) in (input.metricData ?? []).enumerated() { datums.append((d, "MetricData.member.\(i + 1)")) }
+        for (e, entity) in (input.entityMetricData ?? []).enumerated() {
+            for (i, d) in (entity.metricData ?? []).enumerated() {
+                datums.append((d, "EntityMetricData.member.\(e + 1).MetricData.member.\(i + 1)"))
+            }
+        }
+        if datums.isEmpty {
+            throw AWSError(CloudWatch.Errors.missingRequiredParameterException, "The parameter MetricData is required.")
+        }
+        if datums.count > Self.maxDatums {
+            throw Self.invalid("The collection MetricData must not have a size greater than \(Self.maxDatums).")
+        }
+        if (input.entityMetricData?.count ?? 0) > 2 {
+            throw Self.invalid("The collection EntityMetricData must not have a size greater than 2.")
+        }
+        var out: [MetricSample] = []
+        out.reserveCapacity(datums.count)
+        for (d, path) in datums {
+            out.append(try sample(d, path: path, namespace: namespace, scope: scope, now: now))
+        }
+        return out
+    }
+
+    func sample(_ d: CloudWatch.MetricDatum, path: String, namespace: String, scope: ResourceScope, now: Date) throws -> MetricSample {
+        try Self.checkText(d.metricName, parameter: "\(path).MetricName")
+        let dims = d.dimensions ?? []
+        if dims.count > Self.maxDimensions {
+            throw Self.invalid("The collection \(path).Dimensions must not have a size greater than \(Self.maxDimensions).")
+        }
+        var seen = Set<String>()
+        for (j, dim) in dims.enumerated() {
+            let p = "\(path).Dimensions.member.\(j + 1)"
+            try Self.checkText(dim.name, parameter: "\(p).Name")
+            try Self.checkText(dim.value, parameter: "\(p).Value")
+            if dim.value.utf16.count > 1024 { throw Self.invalid("The parameter \(p).Value must be shorter than 1025 characters.") }
+            if !seen.insert(dim.name).inserted {
+                throw Self.invalid("The collection \(path).Dimensions must not contain duplicate dimension names: \(dim.name).")
+            }
+        }
+        let unit = d.unit ?? "None"
+        if !Self.units.contains(unit) {
+            throw Self.invalid("The value \(unit) for parameter \(path).Unit is invalid.")
+        }
+        var highResolution = false
+        if let r = d.storageResolution {
+            guard r == 1 || r == 60 else { throw Self.invalid("The value \(r) for parameter \(path).StorageResolution is invalid.") }
+            highResolution = r == 1
+        }
+        let timestamp = d.timestamp ?? now
+        if timestamp < now.addingTimeInterval(-Self.maxAge) {
+            throw Self.invalid("The parameter \(path).Timestamp must specify a time within the past two weeks.")
+        }
+        if timestamp > now.addingTimeInterval(Self.maxLead) {
+            throw Self.invalid("The parameter \(path).Timestamp must specify a time no more than two hours in the future.")
+        }
+        let cell = try self.cell(d, path: path)
+        return MetricSample(
+            key: SeriesKey(scope: scope,
+                           metric: MetricIdentity(namespace: namespace, metricName: d.metricName,
+                                                  dimensions: dims.map { MetricDimension(name: $0.name, value: $0.value) }),
+                           unit: unit),
+            timestamp: Int64(timestamp.timeIntervalSince1970.rounded(.down)),
+            highResolution: highResolution, cell: cell)
+    }
+
+    func cell(_ d: CloudWatch.MetricDatum, path: String) throws -> MetricCell {
+        let forms = [d.value != nil ? "Value" : nil, d.statisticValues != nil ? "StatisticValues" : nil, d.values != nil ? "Values" : nil].compactMap { $0 }
+        if forms.count > 1 {
+            throw Self.combination("The parameters \(path).\(forms[0]) and \(path).\(forms[1]) are mutually exclusive and you have specified both.")
+        }
+        if d.counts != nil && d.values == nil {
+            throw Self.combination("The parameter \(path).Counts must be specified with \(path).Values.")
+        }
+        if let v = d.value {
+            try Self.checkValue(v, parameter: "\(path).Value")
+            return MetricCell(value: v)
+        }
+        if let s = d.statisticValues {
+            for (name, v) in [("SampleCount", s.sampleCount), ("Sum", s.sum), ("Minimum", s.minimum), ("Maximum", s.maximum)] {
+                try Self.checkValue(v, parameter: "\(path).StatisticValues.\(name)")
+            }
+            if s.sampleCount <= 0 {
+                throw Self.invalid("The parameter \(path).StatisticValues.SampleCount must be greater than 0.")
+            }
+            if s.minimum > s.maximum {
+                throw Self.invalid("The parameter \(path).StatisticValues.Maximum must be greater than or equal to \(path).StatisticValues.Minimum.")
+            }
+            return MetricCell(statisticSet: s.sampleCount, sum: s.sum, min: s.minimum, max: s.maximum)
+        }
+        if let values = d.values {
+            if values.count > Self.maxValues {
+                throw Self.invalid("The collection \(path).Values must not have a size greater than \(Self.maxValues).")
+            }
+            if values.isEmpty {
+                throw AWSError(CloudWatch.Errors.missingRequiredParameterException, "The parameter \(path).Values is required.")
+            }
+            for (k, v) in values.enumerated() { try Self.checkValue(v, parameter: "\(path).Values.member.\(k + 1)") }
+            var counts = [Double](repeating: 1, count: values.count)
+            if let c = d.counts {
+                guard c.count == values.count else {
+                    throw Self.invalid("The parameters \(path).Values and \(path).Counts must be of the same size.")
+                }
+                for (k, n) in c.enumerated() {
+                    try Self.checkValue(n, parameter: "\(path).Counts.member.\(k + 1)")
+                    if n < 0 { throw Self.invalid("The value \(Self.format(n)) for parameter \(path).Counts.member.\(k + 1) is invalid.") }
+                }
+                counts = c
+            }
+            let cell = MetricCell(values: values, counts: counts)
+            if cell.count == 0 {
+                throw Self.invalid("The parameter \(path).Counts must contain at least one count greater than 0.")
+            }
+            return cell
+        }
+        throw AWSError(CloudWatch.Errors.missingRequiredParameterException,
+                       "The parameter \(path).Value, \(path).StatisticValues or \(path).Values is required.")
+    }
+
+    static func checkValue(_ v: Double, parameter: String) throws {
+        guard v.isFinite, abs(v) <= maxMagnitude else {
+            throw invalid("The value \(format(v)) for parameter \(parameter) is invalid.")
+        }
+        // CloudWatch also refuses magnitudes too small to keep (below 2^-260), except zero.
+        if v != 0 && abs(v) < Double(sign: .plus, exponent: -260, significand: 1) {
+            throw invalid("The value \(format(v)) for parameter \(parameter) is invalid.")
+        }
+    }
+
+    /// Names and values may hold any characters but control characters.
+    static func checkText(_ s: String, parameter: String) throws {
+        if s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            throw invalid("The value for parameter \(parameter) contains invalid characters.")
+        }
+    }
+
+    static func format(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v.isInfinite { return v > 0 ? "Infinity" : "-Infinity" }
+        return "\(v)"
+    }
+}

@@ -1,0 +1,166 @@
+import Foundation
+import GRDB
+import Storage
+import Synchronization
+import TrailwatchCore
+
+extension SQLiteMetricStore {
+    /// Seals the head's closed hour windows into chunks, snapshots the open cells and truncates
+    /// the WAL, in one exclusive commit. Returns how many windows were sealed.
+    @discardableResult
+    public func checkpoint() async throws -> Int {
+        let cutoff = Int64(clock.now().timeIntervalSince1970) - MetricStoreLayout.sealGrace
+        do {
+            return try await db.writer.write(exclusive: true, { [self] db -> [SealedWindow] in
+                // Exclusive: every earlier commit's samples are in the head, no later one's.
+                let (sealed, snapshot, applied, touched) = state.withLock { s in
+                    s.checkpointing = true
+                    let sealed = s.head.sealable(cutoff: cutoff)
+                    var rest = s.head
+                    rest.remove(sealed)
+                    return (sealed, HeadSnapshot.encode(rest), s.head.appliedSeq, s.head.touched)
+                }
+                for w in sealed {
+                    try Self.insertPart(db, series: w.series, resolution: w.resolution, windowStart: w.windowStart,
+                                        windowLength: MetricStoreLayout.headWindow, cells: w.cells)
+                }
+                try db.execute(sql: "INSERT INTO metric_head (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                               arguments: [Data(snapshot)])
+                try db.execute(sql: "DELETE FROM metric_wal WHERE seq <= ?", arguments: [applied])
+                let update = try db.cachedStatement(sql: "UPDATE metric_series SET last_ts = max(last_ts, ?), last_received = max(last_received, ?) WHERE id = ?")
+                for (id, t) in touched { try update.execute(arguments: [t.lastTimestamp, t.lastReceived, Int64(id)]) }
+                return sealed
+            }, afterCommit: { [self] sealed in
+                state.withLock { s in
+                    s.head.remove(sealed)
+                    s.head.touched = [:]
+                    s.epoch += 1
+                    s.checkpointing = false
+                }
+            }).count
+        } catch {
+            state.withLock { s in
+                s.checkpointing = false
+                s.epoch += 1
+            }
+            throw error
+        }
+    }
+
+    /// Compacts, rolls up and expires chunks by the store's clock. Bounded work per call:
+    /// call it periodically. Returns the number of chunks rewritten or deleted.
+    @discardableResult
+    public func maintain(limit: Int = 2000) async throws -> Int {
+        let now = Int64(clock.now().timeIntervalSince1970)
+        return try await db.writer.write { db -> Int in
+            var work = 0
+            // 1-second cells: kept 3 hours (their samples are also in minute cells).
+            try db.execute(sql: "DELETE FROM metric_chunks WHERE resolution = 1 AND window_end <= ?",
+                           arguments: [now - MetricResolution.oneSecond.retention])
+            work += db.changesCount
+            // Hourly cells: kept 455 days.
+            try db.execute(sql: "DELETE FROM metric_chunks WHERE resolution = 3600 AND window_end <= ?",
+                           arguments: [now - MetricResolution.oneHour.retention])
+            work += db.changesCount
+            // Roll minute cells older than 15 days up to 5 minutes, and those older than 63 days to an hour.
+            work += try Self.rollUp(db, from: 60, to: 300, olderThan: now - MetricResolution.oneMinute.retention, limit: limit)
+            work += try Self.rollUp(db, from: 300, to: 3600, olderThan: now - MetricResolution.fiveMinutes.retention, limit: limit)
+            // Compact closed days of minute cells, and closed hours of second cells, into one chunk each.
+            work += try Self.compact(db, resolution: 60, window: MetricStoreLayout.dayWindow,
+                                     closedBefore: now - MetricStoreLayout.sealGrace, limit: limit)
+            work += try Self.compact(db, resolution: 1, window: MetricStoreLayout.headWindow,
+                                     closedBefore: now - MetricStoreLayout.sealGrace, limit: limit)
+            return work
+        }
+    }
+
+    // MARK: Chunk rows
+
+    /// Adds `cells` as a new part of the window (parts are merged by `compact`).
+    static func insertPart(_ db: Database, series: UInt32, resolution: Int, windowStart: Int64, windowLength: Int64,
+                           cells: [(bucket: Int64, cell: MetricCell)]) throws {
+        let part = try Int.fetchOne(db, sql: """
+            SELECT COALESCE(MAX(part), -1) + 1 FROM metric_chunks WHERE series = ? AND resolution = ? AND window_start = ?
+            """, arguments: [Int64(series), resolution, windowStart]) ?? 0
+        let body = CellBlock.encode(cells, windowStart: windowStart, resolution: Int64(resolution))
+        try db.execute(sql: """
+            INSERT INTO metric_chunks (series, resolution, window_start, part, window_end, body) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [Int64(series), resolution, windowStart, part, windowStart + windowLength, Data(body)])
+    }
+
+    /// A stored chunk's key and cells.
+    private struct Chunk {
+        let series: UInt32
+        let windowStart: Int64
+        let part: Int
+        let cells: [(bucket: Int64, cell: MetricCell)]
+    }
+
+    private static func chunks(_ db: Database, resolution: Int, where clause: String, arguments: StatementArguments) throws -> [Chunk] {
+        try Row.fetchAll(db, sql: "SELECT series, window_start, part, body FROM metric_chunks WHERE resolution = ? AND \(clause)",
+                         arguments: [resolution] + arguments).map { row in
+            let start: Int64 = row["window_start"]
+            return Chunk(series: UInt32(row["series"] as Int64), windowStart: start, part: row["part"],
+                         cells: try CellBlock.decode([UInt8](row["body"] as Data), windowStart: start, resolution: Int64(resolution)))
+        }
+    }
+
+    private static func delete(_ db: Database, resolution: Int, _ chunk: Chunk) throws {
+        try db.execute(sql: "DELETE FROM metric_chunks WHERE series = ? AND resolution = ? AND window_start = ? AND part = ?",
+                       arguments: [Int64(chunk.series), resolution, chunk.windowStart, chunk.part])
+    }
+
+    /// Merges every chunk of each closed `window` into one chunk (part 0, starting at the window).
+    static func compact(_ db: Database, resolution: Int, window: Int64, closedBefore: Int64, limit: Int) throws -> Int {
+        // Candidate windows: more than one row, or one row not spanning the whole window.
+        let candidates = try Row.fetchAll(db, sql: """
+            SELECT series, (window_start - (window_start % ?)) AS w, COUNT(*) AS n, MIN(window_start) AS first
+            FROM metric_chunks WHERE resolution = ? AND window_end <= ?
+            GROUP BY series, w HAVING n > 1 OR first != w LIMIT ?
+            """, arguments: [window, resolution, closedBefore, limit])
+        var work = 0
+        for row in candidates {
+            let series = UInt32(row["series"] as Int64)
+            let w: Int64 = row["w"]
+            let parts = try chunks(db, resolution: resolution, where: "series = ? AND window_start >= ? AND window_start < ?",
+                                   arguments: [Int64(series), w, w + window])
+            let merged = SQLiteMetricStore.merge(parts.flatMap(\.cells))
+            for p in parts { try delete(db, resolution: resolution, p) }
+            try db.execute(sql: """
+                INSERT INTO metric_chunks (series, resolution, window_start, part, window_end, body) VALUES (?, ?, ?, 0, ?, ?)
+                """, arguments: [Int64(series), resolution, w, w + window,
+                                 Data(CellBlock.encode(merged, windowStart: w, resolution: Int64(resolution)))])
+            work += parts.count
+        }
+        return work
+    }
+
+    /// Re-buckets chunks of `from` that ended before `olderThan` into `to` cells (one day per
+    /// chunk) and deletes them.
+    static func rollUp(_ db: Database, from: Int, to: Int, olderThan: Int64, limit: Int) throws -> Int {
+        let old = try Row.fetchAll(db, sql: """
+            SELECT series, window_start, part, body FROM metric_chunks WHERE resolution = ? AND window_end <= ? LIMIT ?
+            """, arguments: [from, olderThan, limit])
+        var work = 0
+        for row in old {
+            let series = UInt32(row["series"] as Int64)
+            let start: Int64 = row["window_start"]
+            let cells = try CellBlock.decode([UInt8](row["body"] as Data), windowStart: start, resolution: Int64(from))
+            var coarse: [Int64: MetricCell] = [:]
+            for c in cells {
+                let b = floorDiv(c.bucket, Int64(to)) * Int64(to)
+                if coarse[b] == nil { coarse[b] = c.cell } else { coarse[b]!.merge(c.cell) }
+            }
+            let day = floorDiv(start, MetricStoreLayout.dayWindow) * MetricStoreLayout.dayWindow
+            try insertPart(db, series: series, resolution: to, windowStart: day, windowLength: MetricStoreLayout.dayWindow,
+                           cells: coarse.map { (bucket: $0.key, cell: $0.value) }.sorted { $0.bucket < $1.bucket })
+            try db.execute(sql: "DELETE FROM metric_chunks WHERE series = ? AND resolution = ? AND window_start = ? AND part = ?",
+                           arguments: [Int64(series), from, start, row["part"] as Int])
+            work += 1
+        }
+        if work > 0 {
+            _ = try compact(db, resolution: to, window: MetricStoreLayout.dayWindow, closedBefore: olderThan + MetricStoreLayout.dayWindow, limit: limit)
+        }
+        return work
+    }
+}

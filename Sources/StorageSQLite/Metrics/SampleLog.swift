@@ -1,0 +1,90 @@
+import Storage
+
+/// The write-ahead record of one `append`: the samples, by series id, exactly as merged into
+/// the head. Replayed into the head at start for every record newer than the last checkpoint.
+///
+/// ```
+/// receivedAt (signed) · count · per sample: series id · timestamp (signed) · flags byte
+///   flags bit 0: high resolution; bit 1: single value (then one double), else
+///   count, sum, min, max doubles, bit 2: distribution known, bit 3: sketch follows
+/// ```
+enum SampleLog {
+    struct Entry: Sendable {
+        var series: UInt32
+        var timestamp: Int64
+        var highResolution: Bool
+        var cell: MetricCell
+    }
+
+    static func encode(_ entries: [Entry], receivedAt: Int64) -> [UInt8] {
+        var w = ByteWriter(capacity: 16 + entries.count * 14)
+        w.signed(receivedAt)
+        w.varint(UInt64(entries.count))
+        for e in entries {
+            w.varint(UInt64(e.series))
+            w.signed(e.timestamp)
+            let c = e.cell
+            let single = c.count == 1 && c.sketch == nil && c.min == c.max && c.sum == c.min && c.distributionKnown
+            var flags: UInt8 = e.highResolution ? 1 : 0
+            if single {
+                flags |= 2
+                w.byte(flags)
+                w.double(c.min)
+                continue
+            }
+            if c.distributionKnown { flags |= 4 }
+            if c.sketch != nil { flags |= 8 }
+            w.byte(flags)
+            w.double(c.count)
+            w.double(c.sum)
+            w.double(c.min)
+            w.double(c.max)
+            if let s = c.sketch { SketchCodec.encode(s, into: &w) }
+        }
+        return w.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> (receivedAt: Int64, entries: [Entry]) {
+        var r = ByteReader(bytes)
+        let receivedAt = try r.signed()
+        let n = Int(try r.varint())
+        var out = [Entry]()
+        out.reserveCapacity(n)
+        for _ in 0..<n {
+            let series = UInt32(truncatingIfNeeded: try r.varint())
+            let ts = try r.signed()
+            let flags = try r.byte()
+            let cell: MetricCell
+            if flags & 2 != 0 {
+                cell = MetricCell(value: try r.double())
+            } else {
+                let count = try r.double(), sum = try r.double(), min = try r.double(), max = try r.double()
+                let sketch = flags & 8 != 0 ? try SketchCodec.decode(from: &r) : nil
+                cell = MetricCell(count: count, sum: sum, min: min, max: max, sketch: sketch, distributionKnown: flags & 4 != 0)
+            }
+            out.append(Entry(series: series, timestamp: ts, highResolution: flags & 1 != 0, cell: cell))
+        }
+        return (receivedAt, out)
+    }
+}
+
+/// The series table's encoding of dimensions: count, then name and value strings.
+enum DimensionCodec {
+    static func encode(_ dims: [MetricDimension]) -> [UInt8] {
+        var w = ByteWriter()
+        w.varint(UInt64(dims.count))
+        for d in dims {
+            w.string(d.name)
+            w.string(d.value)
+        }
+        return w.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> [MetricDimension] {
+        var r = ByteReader(bytes)
+        let n = Int(try r.varint())
+        var out: [MetricDimension] = []
+        for _ in 0..<n { out.append(MetricDimension(name: try r.string(), value: try r.string())) }
+        return out
+    }
+}
