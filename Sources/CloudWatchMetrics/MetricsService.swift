@@ -35,6 +35,10 @@ public struct MetricsService: Sendable {
         try Self.checkPeriod(period, parameter: "Period")
         let start = PeriodAggregation.roundedStart(Int64(input.startTime.timeIntervalSince1970.rounded(.down)), now: now, period: period)
         let end = Int64(input.endTime.timeIntervalSince1970.rounded(.down))
+        let rawStart = Int64(input.startTime.timeIntervalSince1970.rounded(.down))
+        if rawStart == end {
+            throw AWSError(CloudWatch.Errors.invalidParameterValueException, "The parameter StartTime must not equal parameter EndTime.")
+        }
         guard start < end else {
             throw AWSError(CloudWatch.Errors.invalidParameterValueException, "The parameter StartTime must be less than the parameter EndTime.")
         }
@@ -78,36 +82,32 @@ public struct MetricsService: Sendable {
 
     /// The statistics asked for, refused as AWS refuses them.
     static func parseStatistics(basic: [String]?, extended: [String]?) throws -> [Statistic] {
+        // AWS documents "one or the other" but answers both together.
         if basic == nil && extended == nil {
-            throw AWSError(CloudWatch.Errors.missingRequiredParameterException, "Must specify either Statistics or ExtendedStatistics.")
-        }
-        if basic != nil && extended != nil {
-            throw AWSError(CloudWatch.Errors.invalidParameterCombinationException,
-                           "The parameters Statistics and ExtendedStatistics are mutually exclusive and you have specified both.")
+            throw AWSError(CloudWatch.Errors.invalidParameterCombinationException, "Must specify either Statistics or ExtendedStatistics")
         }
         var out: [Statistic] = []
         for (i, name) in (basic ?? []).enumerated() {
             guard let s = Statistic(name), s.isBasic else {
                 throw AWSError(CloudWatch.Errors.invalidParameterValueException,
-                               "The value \(name) for parameter Statistics.member.\(i + 1) is invalid.")
+                               "The parameter Statistics.member.\(i + 1) must be a value in the set [SampleCount, Average, Sum, Minimum, Maximum].")
             }
             out.append(s)
         }
         for (i, name) in (extended ?? []).enumerated() {
             guard let s = Statistic(name), !s.isBasic else {
                 throw AWSError(CloudWatch.Errors.invalidParameterValueException,
-                               "The value \(name) for parameter ExtendedStatistics.member.\(i + 1) is invalid.")
+                               "The value \(name) for parameter ExtendedStatistics.member.\(i + 1) is not a valid statistic.")
             }
             out.append(s)
         }
         return out
     }
 
-    /// Periods are 1, 5, 10, 30 or a multiple of 60 seconds.
+    /// Periods are 1, 5, 10, 20, 30 or a multiple of 60 seconds.
     static func checkPeriod(_ period: Int64, parameter: String) throws {
-        guard period > 0, period % 60 == 0 || [1, 5, 10, 30].contains(period) else {
-            throw AWSError(CloudWatch.Errors.invalidParameterValueException,
-                           "The parameter \(parameter) must be 1, 5, 10, 30, or a multiple of 60.")
+        guard period > 0, period % 60 == 0 || [1, 5, 10, 20, 30].contains(period) else {
+            throw AWSError(CloudWatch.Errors.invalidParameterValueException, "The parameter \(parameter) must be a multiple of 60.")
         }
     }
 

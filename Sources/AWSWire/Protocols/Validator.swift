@@ -13,13 +13,21 @@ public struct Validator {
 
     /// One failed constraint.
     public struct Violation: Sendable, Equatable {
+        /// Which constraint failed (CloudWatch words some of them its own way).
+        public enum Kind: Sendable, Equatable {
+            case missing
+            case enumValue([String])
+            case tooLong(Int)
+            case tooManyItems(Int)
+            case other
+        }
         /// The coral text: `Value 'x' at 'metricData.1.member.unit' failed to satisfy ...`.
         public var text: String
-        /// True for a missing required member.
-        public var missing: Bool
-        /// The member's Query path (`MetricData.member.1.Unit`), as CloudWatch's
-        /// `MissingParameter` messages name it.
+        public var kind: Kind
+        /// The member's Query path (`MetricData.member.1.Unit`), as CloudWatch's messages name it.
         public var queryPath: String
+
+        public var missing: Bool { kind == .missing }
     }
 
     /// All violations in `value` (of shape `shapeIndex`), in document order.
@@ -29,8 +37,10 @@ public struct Validator {
         return out
     }
 
-    /// The AWS error for `violations` on `service`: CloudWatch answers a missing member with
-    /// `MissingParameter` ("The parameter Namespace is required."), everything else with the
+    /// The AWS error for `violations` on `service`. CloudWatch words its own families, each
+    /// message on a line: `MissingParameter` ("The parameter Namespace is required."), and
+    /// `InvalidParameterValue` for enum, length and collection-size failures ("The parameter
+    /// MetricData.member.1.Unit must be a value in the set [ ... ]."); everything else gets the
     /// coral text ("2 validation errors detected: ...; ...") under the service's code.
     public static func error(for violations: [Violation], service: AWSService, code: AWSErrorType) -> AWSError {
         if service == .cloudWatch {
@@ -38,6 +48,18 @@ public struct Validator {
             if !missing.isEmpty {
                 return AWSError(AWSErrorType("MissingRequiredParameterException", queryCode: "MissingParameter"),
                                 missing.map { "The parameter \($0.queryPath) is required." }.joined(separator: "\n"))
+            }
+            let worded = violations.compactMap { v -> String? in
+                switch v.kind {
+                case .enumValue(let allowed): return "The parameter \(v.queryPath) must be a value in the set [ \(allowed.joined(separator: ", ")) ]."
+                case .tooLong(let max): return "The parameter \(v.queryPath) must be shorter than \(max + 1) characters."
+                case .tooManyItems(let max): return "The collection \(v.queryPath) must not have a size greater than \(max)."
+                default: return nil
+                }
+            }
+            if !worded.isEmpty {
+                return AWSError(AWSErrorType("InvalidParameterValueException", queryCode: "InvalidParameterValue"),
+                                worded.joined(separator: "\n"))
             }
         }
         let n = violations.count
@@ -54,37 +76,39 @@ public struct Validator {
                 guard let v = fields[member.name], v != .null else {
                     if member.required, !shape.isUnion {
                         out.append(Violation(text: "Value null at '\(memberPath)' failed to satisfy constraint: Member must not be null",
-                                             missing: true, queryPath: memberQueryPath))
+                                             kind: .missing, queryPath: memberQueryPath))
                     }
                     continue
                 }
                 check(v, member.shape, path: memberPath, queryPath: memberQueryPath, into: &out)
             }
         case (.list, .list(let items)):
-            checkLength(Double(items.count), shape, value, path, &out)
+            checkLength(Double(items.count), shape, value, path, queryPath, collection: true, &out)
             for (i, item) in items.enumerated() where item != .null {
                 check(item, shape.element, path: "\(path).\(i + 1).member", queryPath: "\(queryPath).member.\(i + 1)", into: &out)
             }
         case (.map, .map(let entries)):
-            checkLength(Double(entries.count), shape, value, path, &out)
+            checkLength(Double(entries.count), shape, value, path, queryPath, collection: true, &out)
             for (k, item) in entries {
                 check(.string(k), shape.key, path: "\(path).key", queryPath: queryPath, into: &out)
                 check(item, shape.element, path: "\(path).\(k)", queryPath: queryPath, into: &out)
             }
         case (.string, .string(let s)):
-            checkLength(Double(s.utf16.count), shape, value, path, &out)
+            checkLength(Double(s.utf16.count), shape, value, path, queryPath, collection: false, &out)
             if let allowed = shape.enumValues, !allowed.contains(s) {
-                out.append(Violation(text: "Value '\(s)' at '\(path)' failed to satisfy constraint: Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]", missing: false, queryPath: ""))
+                out.append(Violation(text: "Value '\(s)' at '\(path)' failed to satisfy constraint: Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]",
+                                     kind: .enumValue(allowed), queryPath: queryPath))
             }
             if let pattern = shape.pattern, !PatternCache.shared.matches(pattern, s) {
-                out.append(Violation(text: "Value '\(s)' at '\(path)' failed to satisfy constraint: Member must satisfy regular expression pattern: \(pattern)", missing: false, queryPath: ""))
+                out.append(Violation(text: "Value '\(s)' at '\(path)' failed to satisfy constraint: Member must satisfy regular expression pattern: \(pattern)",
+                                     kind: .other, queryPath: queryPath))
             }
         case (.blob, .blob(let b)):
-            checkLength(Double(b.count), shape, value, path, &out)
+            checkLength(Double(b.count), shape, value, path, queryPath, collection: false, &out)
         case (.integer, .int(let i)), (.long, .int(let i)):
-            checkRange(Double(i), shape, String(i), path, &out)
+            checkRange(Double(i), shape, String(i), path, queryPath, &out)
         case (.float, .double(let d)), (.double, .double(let d)):
-            if d.isFinite { checkRange(d, shape, String(d), path, &out) }
+            if d.isFinite { checkRange(d, shape, String(d), path, queryPath, &out) }
         default:
             break
         }
@@ -104,21 +128,26 @@ public struct Validator {
         }
     }
 
-    private func checkLength(_ n: Double, _ shape: Shape, _ value: WireValue, _ path: String, _ out: inout [Violation]) {
+    private func checkLength(_ n: Double, _ shape: Shape, _ value: WireValue, _ path: String, _ queryPath: String,
+                             collection: Bool, _ out: inout [Violation]) {
         if let min = shape.min, n < min {
-            out.append(Violation(text: "Value '\(describe(value))' at '\(path)' failed to satisfy constraint: Member must have length greater than or equal to \(Int(min))", missing: false, queryPath: ""))
+            out.append(Violation(text: "Value '\(describe(value))' at '\(path)' failed to satisfy constraint: Member must have length greater than or equal to \(Int(min))",
+                                 kind: .other, queryPath: queryPath))
         }
         if let max = shape.max, n > max {
-            out.append(Violation(text: "Value '\(describe(value))' at '\(path)' failed to satisfy constraint: Member must have length less than or equal to \(Int(max))", missing: false, queryPath: ""))
+            out.append(Violation(text: "Value '\(describe(value))' at '\(path)' failed to satisfy constraint: Member must have length less than or equal to \(Int(max))",
+                                 kind: collection ? .tooManyItems(Int(max)) : .tooLong(Int(max)), queryPath: queryPath))
         }
     }
 
-    private func checkRange(_ n: Double, _ shape: Shape, _ text: String, _ path: String, _ out: inout [Violation]) {
+    private func checkRange(_ n: Double, _ shape: Shape, _ text: String, _ path: String, _ queryPath: String, _ out: inout [Violation]) {
         if let min = shape.min, n < min {
-            out.append(Violation(text: "Value '\(text)' at '\(path)' failed to satisfy constraint: Member must have value greater than or equal to \(format(min))", missing: false, queryPath: ""))
+            out.append(Violation(text: "Value '\(text)' at '\(path)' failed to satisfy constraint: Member must have value greater than or equal to \(format(min))",
+                                 kind: .other, queryPath: queryPath))
         }
         if let max = shape.max, n > max {
-            out.append(Violation(text: "Value '\(text)' at '\(path)' failed to satisfy constraint: Member must have value less than or equal to \(format(max))", missing: false, queryPath: ""))
+            out.append(Violation(text: "Value '\(text)' at '\(path)' failed to satisfy constraint: Member must have value less than or equal to \(format(max))",
+                                 kind: .other, queryPath: queryPath))
         }
     }
 

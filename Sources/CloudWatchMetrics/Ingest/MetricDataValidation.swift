@@ -19,7 +19,10 @@ public struct MetricDataValidation: Sendable {
     public static let maxAge: TimeInterval = 14 * 86400
     public static let maxLead: TimeInterval = 2 * 3600
 
-    public static let units: Set<String> = [
+    public static let units = Set(unitOrder)
+
+    /// StandardUnit, in the order AWS lists it in messages.
+    public static let unitOrder: [String] = [
         "Seconds", "Microseconds", "Milliseconds", "Bytes", "Kilobytes", "Megabytes", "Gigabytes", "Terabytes",
         "Bits", "Kilobits", "Megabits", "Gigabits", "Terabits", "Percent", "Count", "Bytes/Second",
         "Kilobytes/Second", "Megabytes/Second", "Gigabytes/Second", "Terabytes/Second", "Bits/Second",
@@ -59,10 +62,19 @@ public struct MetricDataValidation: Sendable {
         if (input.entityMetricData?.count ?? 0) > 2 {
             throw Self.invalid("The collection EntityMetricData must not have a size greater than 2.")
         }
+        // AWS reports every datum's problem at once, one per line, under the first one's code.
         var out: [MetricSample] = []
         out.reserveCapacity(datums.count)
+        var problems: [AWSError] = []
         for (d, path) in datums {
-            out.append(try sample(d, path: path, namespace: namespace, scope: scope, now: now))
+            do {
+                out.append(try sample(d, path: path, namespace: namespace, scope: scope, now: now))
+            } catch let e as AWSError {
+                problems.append(e)
+            }
+        }
+        if let first = problems.first {
+            throw AWSError(first.type, problems.filter { $0.type == first.type }.map(\.message).joined(separator: "\n"))
         }
         return out
     }
@@ -76,28 +88,32 @@ public struct MetricDataValidation: Sendable {
         var seen = Set<String>()
         for (j, dim) in dims.enumerated() {
             let p = "\(path).Dimensions.member.\(j + 1)"
-            try Self.checkText(dim.name, parameter: "\(p).Name")
-            try Self.checkText(dim.value, parameter: "\(p).Value")
-            if dim.value.utf16.count > 1024 { throw Self.invalid("The parameter \(p).Value must be shorter than 1025 characters.") }
+            for (field, text) in [("Name", dim.name), ("Value", dim.value)] {
+                if !text.unicodeScalars.allSatisfy(\.isASCII) {
+                    throw Self.invalid("The value for parameter \(p).\(field) contains non-ASCII characters.")
+                }
+                try Self.checkText(text, parameter: "\(p).\(field)")
+                if text.allSatisfy({ $0 == " " }) {
+                    throw AWSError(CloudWatch.Errors.missingRequiredParameterException, "The parameter \(p).\(field) is required.")
+                }
+            }
             if !seen.insert(dim.name).inserted {
-                throw Self.invalid("The collection \(path).Dimensions must not contain duplicate dimension names: \(dim.name).")
+                throw Self.invalid("No Metric may specify the same dimension twice.")
             }
         }
         let unit = d.unit ?? "None"
         if !Self.units.contains(unit) {
-            throw Self.invalid("The value \(unit) for parameter \(path).Unit is invalid.")
+            throw Self.invalid("The parameter \(path).Unit must be a value in the set [ \(Self.unitOrder.joined(separator: ", ")) ].")
         }
         var highResolution = false
         if let r = d.storageResolution {
-            guard r == 1 || r == 60 else { throw Self.invalid("The value \(r) for parameter \(path).StorageResolution is invalid.") }
+            guard r == 1 || r == 60 else { throw Self.invalid("The parameter \(path).StorageResolution must be a value in the set [ 1, 60 ].") }
             highResolution = r == 1
         }
+        // AWS words a timestamp too far ahead the same way as one too old.
         let timestamp = d.timestamp ?? now
-        if timestamp < now.addingTimeInterval(-Self.maxAge) {
+        if timestamp < now.addingTimeInterval(-Self.maxAge) || timestamp > now.addingTimeInterval(Self.maxLead) {
             throw Self.invalid("The parameter \(path).Timestamp must specify a time within the past two weeks.")
-        }
-        if timestamp > now.addingTimeInterval(Self.maxLead) {
-            throw Self.invalid("The parameter \(path).Timestamp must specify a time no more than two hours in the future.")
         }
         let cell = try self.cell(d, path: path)
         return MetricSample(
@@ -110,9 +126,9 @@ public struct MetricDataValidation: Sendable {
     }
 
     func cell(_ d: CloudWatch.MetricDatum, path: String) throws -> MetricCell {
-        let forms = [d.value != nil ? "Value" : nil, d.statisticValues != nil ? "StatisticValues" : nil, d.values != nil ? "Values" : nil].compactMap { $0 }
-        if forms.count > 1 {
-            throw Self.combination("The parameters \(path).\(forms[0]) and \(path).\(forms[1]) are mutually exclusive and you have specified both.")
+        // Value excludes the other two; AWS accepts Values with StatisticValues (Values wins).
+        if d.value != nil, let other = d.values != nil ? "Values" : (d.statisticValues != nil ? "StatisticValues" : nil) {
+            throw Self.combination("The parameters \(path).Value and \(path).\(other) are mutually exclusive and you have specified both.")
         }
         if d.counts != nil && d.values == nil {
             throw Self.combination("The parameter \(path).Counts must be specified with \(path).Values.")
@@ -121,7 +137,7 @@ public struct MetricDataValidation: Sendable {
             try Self.checkValue(v, parameter: "\(path).Value")
             return MetricCell(value: v)
         }
-        if let s = d.statisticValues {
+        if let s = d.statisticValues, d.values == nil {
             for (name, v) in [("SampleCount", s.sampleCount), ("Sum", s.sum), ("Minimum", s.minimum), ("Maximum", s.maximum)] {
                 try Self.checkValue(v, parameter: "\(path).StatisticValues.\(name)")
             }
@@ -129,7 +145,7 @@ public struct MetricDataValidation: Sendable {
                 throw Self.invalid("The parameter \(path).StatisticValues.SampleCount must be greater than 0.")
             }
             if s.minimum > s.maximum {
-                throw Self.invalid("The parameter \(path).StatisticValues.Maximum must be greater than or equal to \(path).StatisticValues.Minimum.")
+                throw Self.invalid("The parameter \(path).StatisticValues.Maximum must be greater than \(path).StatisticValues.Minimum.")
             }
             return MetricCell(statisticSet: s.sampleCount, sum: s.sum, min: s.minimum, max: s.maximum)
         }
@@ -158,16 +174,15 @@ public struct MetricDataValidation: Sendable {
             }
             return cell
         }
-        throw AWSError(CloudWatch.Errors.missingRequiredParameterException,
-                       "The parameter \(path).Value, \(path).StatisticValues or \(path).Values is required.")
+        throw Self.combination("At least one of the parameters \(path).Value and \(path).StatisticValues must be specified.")
     }
 
     static func checkValue(_ v: Double, parameter: String) throws {
         guard v.isFinite, abs(v) <= maxMagnitude else {
             throw invalid("The value \(format(v)) for parameter \(parameter) is invalid.")
         }
-        // CloudWatch also refuses magnitudes too small to keep (below 2^-260), except zero.
-        if v != 0 && abs(v) < Double(sign: .plus, exponent: -260, significand: 1) {
+        // CloudWatch also refuses magnitudes too small to keep (below 2^-360), except zero.
+        if v != 0 && abs(v) < Double(sign: .plus, exponent: -360, significand: 1) {
             throw invalid("The value \(format(v)) for parameter \(parameter) is invalid.")
         }
     }

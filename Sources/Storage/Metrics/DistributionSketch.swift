@@ -9,7 +9,14 @@ import Foundation
 /// magnitude in a second store; values closer to zero than `minIndexable` are counted as zero.
 /// Each store keeps at most `maxBuckets` buckets, collapsing the ones nearest zero when it
 /// would grow past that (so the bound holds for all but the smallest magnitudes).
+///
+/// While a sketch has seen at most `maxExact` distinct values it keeps them exactly (sorted,
+/// with their counts), so small cells answer exact percentiles; past that it switches to the
+/// buckets for good.
 public struct DistributionSketch: Sendable, Equatable {
+    /// Distinct values kept exactly before switching to buckets.
+    public static let maxExact = 256
+
     /// α: the relative error of every quantile.
     public static let relativeAccuracy = 0.01
     public static let gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy)
@@ -72,11 +79,19 @@ public struct DistributionSketch: Sendable, Equatable {
     public var positive = Store()
     public var negative = Store()
     public var zeroCount: Double = 0
+    /// Exact mode: the distinct values seen, ascending, and their counts (nil once bucketed).
+    public var exactValues: [Double]? = []
+    public var exactCounts: [Double] = []
 
     public init() {}
 
+    /// True while every value is kept exactly.
+    public var isExact: Bool { exactValues != nil }
+
     /// The total of all counts.
-    public var count: Double { positive.total + negative.total + zeroCount }
+    public var count: Double {
+        isExact ? exactCounts.reduce(0, +) : positive.total + negative.total + zeroCount
+    }
 
     /// The bucket index of magnitude `v` (> minIndexable).
     @inline(__always) static func index(_ v: Double) -> Int32 {
@@ -91,6 +106,39 @@ public struct DistributionSketch: Sendable, Equatable {
     /// Counts `value` `count` times.
     public mutating func add(_ value: Double, count: Double = 1) {
         guard count > 0 else { return }
+        if var values = exactValues {
+            var lo = 0, hi = values.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if values[mid] < value { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < values.count, values[lo] == value {
+                exactCounts[lo] += count
+                return
+            }
+            if values.count < Self.maxExact {
+                exactValues = nil  // release the array before mutating it in place
+                values.insert(value, at: lo)
+                exactValues = values
+                exactCounts.insert(count, at: lo)
+                return
+            }
+            exactValues = values
+            switchToBuckets()
+        }
+        addToBuckets(value, count: count)
+    }
+
+    /// Moves the exact values into buckets.
+    private mutating func switchToBuckets() {
+        guard let values = exactValues else { return }
+        let counts = exactCounts
+        exactValues = nil
+        exactCounts = []
+        for (v, c) in zip(values, counts) { addToBuckets(v, count: c) }
+    }
+
+    private mutating func addToBuckets(_ value: Double, count: Double) {
         if value > Self.minIndexable {
             positive.add(index: Self.index(value), count: count)
         } else if value < -Self.minIndexable {
@@ -102,13 +150,20 @@ public struct DistributionSketch: Sendable, Equatable {
 
     /// Adds every count of `other`.
     public mutating func merge(_ other: DistributionSketch) {
+        if let values = other.exactValues {
+            for (v, c) in zip(values, other.exactCounts) { add(v, count: c) }
+            return
+        }
+        switchToBuckets()
         positive.merge(other.positive)
         negative.merge(other.negative)
         zeroCount += other.zeroCount
     }
 
-    /// The buckets in ascending value order: (value, count).
+    /// The samples in ascending value order as (value, count): exact values, or buckets read
+    /// back as their representative values.
     public func ascendingBuckets() -> [(value: Double, count: Double)] {
+        if let values = exactValues { return Array(zip(values, exactCounts)) }
         var out: [(Double, Double)] = []
         out.reserveCapacity(positive.counts.count + negative.counts.count + 1)
         for (i, c) in negative.counts.enumerated().reversed() where c > 0 {

@@ -115,10 +115,19 @@ enum CellBlock {
     }
 }
 
-/// Sketch encoding: zero count, then each store as offset, bucket count and a DoubleColumn
-/// of counts.
+/// Sketch encoding: a mode byte; exact sketches as the count of values and DoubleColumns of
+/// values and counts; bucketed ones as the zero count, then each store as offset, bucket
+/// count and a DoubleColumn of counts.
 enum SketchCodec {
     static func encode(_ s: DistributionSketch, into w: inout ByteWriter) {
+        if let values = s.exactValues {
+            w.byte(1)
+            w.varint(UInt64(values.count))
+            DoubleColumn.encode(values, into: &w)
+            DoubleColumn.encode(s.exactCounts, into: &w)
+            return
+        }
+        w.byte(0)
         DoubleColumn.encode([s.zeroCount], into: &w)
         for store in [s.positive, s.negative] {
             w.signed(Int64(store.offset))
@@ -129,6 +138,14 @@ enum SketchCodec {
 
     static func decode(from r: inout ByteReader) throws -> DistributionSketch {
         var s = DistributionSketch()
+        if try r.byte() == 1 {
+            let n = Int(try r.varint())
+            guard n <= DistributionSketch.maxExact else { throw CorruptRecord(description: "too many exact values") }
+            s.exactValues = try DoubleColumn.decode(count: n, from: &r)
+            s.exactCounts = try DoubleColumn.decode(count: n, from: &r)
+            return s
+        }
+        s.exactValues = nil
         s.zeroCount = try DoubleColumn.decode(count: 1, from: &r)[0]
         for k in 0..<2 {
             var store = DistributionSketch.Store()
