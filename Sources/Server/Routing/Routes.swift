@@ -8,11 +8,13 @@ public import TrailwatchCore
 public struct Services: Sendable {
     public let dashboards: DashboardService
     public let metrics: MetricsService
+    public let metricData: MetricDataService
     public let sts: STSService
 
     public init(resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, clock: any WallClock) {
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
         self.metrics = MetricsService(store: metrics, clock: clock)
+        metricData = MetricDataService(store: metrics, clock: clock)
         sts = STSService()
     }
 }
@@ -33,6 +35,7 @@ extension RouteTable {
         t.on(CloudWatch.API.putMetricData, s.metrics.putMetricData)
         t.on(CloudWatch.API.getMetricStatistics, s.metrics.getMetricStatistics)
         t.on(CloudWatch.API.listMetrics, s.metrics.listMetrics)
+        t.on(CloudWatch.API.getMetricData, s.metricData.getMetricData)
 
         // STS
         t.on(STS.API.getCallerIdentity, s.sts.getCallerIdentity)

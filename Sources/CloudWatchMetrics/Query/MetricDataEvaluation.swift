@@ -1,0 +1,176 @@
+public import AWSShapes
+import Foundation
+import Storage
+import Synchronization
+import TrailwatchCore
+
+extension MetricDataService {
+    /// One GetMetricData call's evaluation: each query's value computed once, on demand.
+    final class Evaluation: @unchecked Sendable {
+        // Accessed from one task at a time (the call's own); `topMessages` is read at the end.
+        let service: MetricDataService
+        let ctx: CallContext
+        let queries: [String: CloudWatch.MetricDataQuery]
+        let order: [String]
+        let plans: [String: Plan]
+        let start: Int64
+        let end: Int64
+        let now: Int64
+        let defaultPeriod: Int64
+        let reader: MetricSeriesReader
+        let topMessages = Mutex<[CloudWatch.MessageData]?>(nil)
+
+        private var values: [String: MathValue] = [:]
+        private var inProgress: Set<String> = []
+        private var resultMessages: [String: [CloudWatch.MessageData]] = [:]
+        private var statLabels: [String: String] = [:]
+
+        init(service: MetricDataService, ctx: CallContext, queries: [CloudWatch.MetricDataQuery], plans: [String: Plan],
+             start: Int64, end: Int64, now: Int64, defaultPeriod: Int64) {
+            self.service = service
+            self.ctx = ctx
+            var byID: [String: CloudWatch.MetricDataQuery] = [:]
+            for q in queries { byID[q.id] = q }
+            self.queries = byID
+            self.order = queries.map(\.id)
+            self.plans = plans
+            self.start = start
+            self.end = end
+            self.now = now
+            self.defaultPeriod = defaultPeriod
+            self.reader = MetricSeriesReader(store: service.store, scope: ctx.scope)
+            // MetricStat labels: explicit, else automatic among the returned, unlabelled ones.
+            let auto = queries.filter { q in
+                if case .stat = plans[q.id] { return q.label?.isEmpty ?? true } else { return false }
+            }
+            let sources = auto.compactMap { q -> TimeSeries.Source? in
+                guard case .stat(let m, let s, let p, _) = plans[q.id] else { return nil }
+                return TimeSeries.Source(metric: m, stat: s.name, period: p)
+            }
+            let shown = zip(auto, sources).filter { $0.0.returnData ?? true }
+            let labels = AutomaticLabels.labels(shown.map(\.1))
+            for ((q, _), label) in zip(shown, labels) { statLabels[q.id] = label }
+            for (q, s) in zip(auto, sources) where statLabels[q.id] == nil { statLabels[q.id] = s.metric.metricName }
+            for q in queries { if let l = q.label, !l.isEmpty { statLabels[q.id] = l } }
+        }
+
+        func addTopMessage(_ code: String, _ value: String) {
+            topMessages.withLock { m in
+                if !(m ?? []).contains(where: { $0.code == code }) {
+                    m = (m ?? []) + [CloudWatch.MessageData(code: code, value: value)]
+                }
+            }
+        }
+
+        func addMessage(_ id: String, _ code: String, _ value: String) {
+            if !(resultMessages[id] ?? []).contains(where: { $0.code == code }) {
+                resultMessages[id, default: []].append(CloudWatch.MessageData(code: code, value: value))
+            }
+        }
+
+        // MARK: Values
+
+        func value(_ id: String) async throws -> MathValue {
+            if let v = values[id] { return v }
+            guard let plan = plans[id], let query = queries[id] else {
+                throw MathError(message: "ID '\(id)' not found")
+            }
+            guard inProgress.insert(id).inserted else {
+                throw MathError(message: "Circular dependency involving '\(id)'.")
+            }
+            defer { inProgress.remove(id) }
+            let v: MathValue
+            switch plan {
+            case .stat(let metric, let stat, let period, let unit):
+                let read = try await reader.read(metric, stat: stat, period: period, unit: unit, start: start, end: end)
+                var series = read.series
+                series.label = statLabels[id] ?? metric.metricName
+                if let units = read.multipleUnits {
+                    addMessage(id, "MultipleUnits", "Multiple units returned: '[\(units.joined(separator: ", "))]'")
+                }
+                v = .series(series)
+            case .math(let expr):
+                let evaluator = MathEvaluator(environment(for: query))
+                v = try await evaluator.evaluate(expr)
+                if evaluator.droppedNonFinite {
+                    addMessage(id, "ArithmeticError", "One or more data-points have been dropped due to non-numeric values (NaN, -Infinite, +Infinite)")
+                }
+            case .insights(let q):
+                v = try await insights(q, query: query)
+            }
+            values[id] = v
+            return v
+        }
+
+        func environment(for query: CloudWatch.MetricDataQuery) -> MathEnvironment {
+            MathEnvironment(
+                start: start, end: end, defaultPeriod: query.period.map(Int64.init) ?? defaultPeriod,
+                queryPeriod: query.period.map(Int64.init),
+                resolve: { [self] id in try await self.value(id) },
+                metricStats: { [self] in
+                    var out: [(id: String, series: TimeSeries)] = []
+                    for id in self.order {
+                        if case .stat = self.plans[id], case .series(let s) = try await self.value(id) { out.append((id, s)) }
+                    }
+                    return out
+                },
+                search: { [self] text, stat, period in try await self.search(text, stat: stat, period: period) })
+        }
+
+        // MARK: Results
+
+        func results(for query: CloudWatch.MetricDataQuery) async throws -> [CloudWatch.MetricDataResult] {
+            let v: MathValue
+            do {
+                v = try await value(query.id)
+            } catch let e as MathError {
+                throw MetricDataService.validation([e.bare ? e.message : "Error in expression '\(query.id)': \(e.message)"])
+            }
+            let explicit = query.label.flatMap { $0.isEmpty ? nil : $0 }
+            func result(_ s: TimeSeries, label: String) -> CloudWatch.MetricDataResult {
+                CloudWatch.MetricDataResult(
+                    id: query.id, label: label,
+                    timestamps: s.timestamps.map { Date(timeIntervalSince1970: Double($0)) }, values: s.values,
+                    statusCode: "Complete", messages: resultMessages[query.id] ?? [])
+            }
+            switch v {
+            case .series(let s):
+                let label: String
+                if case .stat = plans[query.id] { label = s.label } else { label = explicit ?? query.id }
+                return [result(s, label: label)]
+            case .array(let members):
+                return members.map { m in result(m, label: explicit.map { "\($0) \(m.label)" } ?? m.label) }
+            default:
+                throw MetricDataService.validation(["Error in expression '\(query.id)': The expression must return a time series or an array of time series"])
+            }
+        }
+
+        // MARK: SEARCH
+
+        func search(_ text: String, stat statName: String, period: Int64) async throws -> [TimeSeries] {
+            let expr = try SearchExpression.parse(text)
+            guard let stat = Statistic(statName) else { throw MathError(message: "The value for parameter Stat is not a valid statistic.\n") }
+            let all = try await service.store.series(in: ctx.scope, namespace: expr.schema?.namespace, metricName: nil)
+            let recent = all.filter { $0.lastReceived >= now - 14 * 86400 }
+            var seen = Set<MetricIdentity>()
+            var matched: [MetricIdentity] = []
+            for info in recent where seen.insert(info.key.metric).inserted {
+                if expr.matches(info.key.metric, accountId: ctx.identity.accountId, callerAccount: ctx.identity.accountId) {
+                    matched.append(info.key.metric)
+                }
+            }
+            var members: [TimeSeries] = []
+            for metric in matched {
+                members.append(try await reader.read(metric, stat: stat, period: period, unit: nil, start: start, end: end, candidates: recent).series)
+            }
+            let labels = AutomaticLabels.labels(members.compactMap(\.source))
+            for i in members.indices { members[i].label = labels[i] }
+            members.sort { $0.label.unicodeScalars.lexicographicallyPrecedes($1.label.unicodeScalars) }
+            if members.count > MetricDataService.maxSearchResults {
+                members = Array(members.prefix(MetricDataService.maxSearchResults))
+                addTopMessage("MaxMetricsExceeded", "Maximum number of allowed metrics exceeded")
+            }
+            return members
+        }
+    }
+}
