@@ -96,7 +96,8 @@ let package = Package(
         .testTarget(name: "AWSWireTests", dependencies: ["AWSWire", "AWSShapes", "TrailwatchCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "Storage", "TrailwatchCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings),
-        .testTarget(name: "CloudWatchMetricsTests", dependencies: ["CloudWatchMetrics", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"], swiftSettings: strictSettings),
+        .testTarget(name: "CloudWatchMetricsTests", dependencies: ["CloudWatchMetrics", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "AWSWire", "AWSShapes", "StorageSQLite", "TrailwatchCore"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

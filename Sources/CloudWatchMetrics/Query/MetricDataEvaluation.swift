@@ -50,7 +50,9 @@ extension MetricDataService {
             let shown = zip(auto, sources).filter { $0.0.returnData ?? true }
             let labels = AutomaticLabels.labels(shown.map(\.1))
             for ((q, _), label) in zip(shown, labels) { statLabels[q.id] = label }
-            for (q, s) in zip(auto, sources) where statLabels[q.id] == nil { statLabels[q.id] = s.metric.metricName }
+            // Hidden ones (seen only through METRICS() and the like) are told apart among all.
+            let everyLabel = AutomaticLabels.labels(sources)
+            for (q, label) in zip(auto, everyLabel) where statLabels[q.id] == nil { statLabels[q.id] = label }
             for q in queries { if let l = q.label, !l.isEmpty { statLabels[q.id] = l } }
         }
 
