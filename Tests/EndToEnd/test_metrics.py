@@ -344,3 +344,25 @@ def test_cli_put_and_get(server):
                                  "--end-time", (now + datetime.timedelta(minutes=1)).isoformat(),
                                  "--period", "60", "--statistics", "Sum").stdout)
     assert [d["Sum"] for d in out["Datapoints"]] == [42.0]
+
+
+def test_dashboard_tags(server):
+    cw = server.client("cloudwatch")
+    name = f"tagged-{uuid.uuid4().hex[:6]}"
+    cw.put_dashboard(DashboardName=name, DashboardBody='{"widgets":[]}')
+    arn = cw.get_dashboard(DashboardName=name)["DashboardArn"]
+    cw.tag_resource(ResourceARN=arn, Tags=[{"Key": "team", "Value": "ops"}, {"Key": "env", "Value": "dev"}])
+    cw.tag_resource(ResourceARN=arn, Tags=[{"Key": "env", "Value": "prod"}])
+    assert cw.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "env", "Value": "prod"}, {"Key": "team", "Value": "ops"}]
+    cw.untag_resource(ResourceARN=arn, TagKeys=["team"])
+    assert cw.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "env", "Value": "prod"}]
+    missing = arn + "-missing"
+    with pytest.raises(cw.exceptions.ResourceNotFoundException) as e:
+        cw.list_tags_for_resource(ResourceARN=missing)
+    assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    code, _ = error_of(lambda: cw.tag_resource(ResourceARN=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)]))
+    assert code == "InvalidParameterValue"
+    # Tags given to PutDashboard apply too, and go away with the dashboard.
+    cw.put_dashboard(DashboardName=name + "b", DashboardBody='{"widgets":[]}', Tags=[{"Key": "a", "Value": "b"}])
+    arn_b = arn + "b"
+    assert cw.list_tags_for_resource(ResourceARN=arn_b)["Tags"] == [{"Key": "a", "Value": "b"}]

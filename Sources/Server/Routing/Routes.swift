@@ -9,12 +9,14 @@ public struct Services: Sendable {
     public let dashboards: DashboardService
     public let metrics: MetricsService
     public let metricData: MetricDataService
+    public let cloudWatchTags: CloudWatchTagging
     public let sts: STSService
 
     public init(resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, clock: any WallClock) {
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
         self.metrics = MetricsService(store: metrics, clock: clock)
         metricData = MetricDataService(store: metrics, clock: clock)
+        cloudWatchTags = CloudWatchTagging(resources: resources, tags: tags)
         sts = STSService()
     }
 }
@@ -36,6 +38,11 @@ extension RouteTable {
         t.on(CloudWatch.API.getMetricStatistics, s.metrics.getMetricStatistics)
         t.on(CloudWatch.API.listMetrics, s.metrics.listMetrics)
         t.on(CloudWatch.API.getMetricData, s.metricData.getMetricData)
+
+        // CloudWatch: tags
+        t.on(CloudWatch.API.tagResource, s.cloudWatchTags.tagResource)
+        t.on(CloudWatch.API.untagResource, s.cloudWatchTags.untagResource)
+        t.on(CloudWatch.API.listTagsForResource, s.cloudWatchTags.listTagsForResource)
 
         // STS
         t.on(STS.API.getCallerIdentity, s.sts.getCallerIdentity)
