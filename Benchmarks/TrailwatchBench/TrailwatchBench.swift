@@ -35,8 +35,12 @@ struct TrailwatchBench: AsyncParsableCommand {
             // Warm up for a second, then measure.
             _ = try await generator.run(connections: connections, duration: 1, next: workload.next)
             let r = try await generator.run(connections: connections, duration: duration, next: workload.next)
-            print(String(format: "%@ target=%@ req/s=%.0f p50_ms=%.3f p99_ms=%.3f requests=%d errors=%d connections=%d",
-                         workloadName, name, r.requestsPerSecond, r.percentile(0.5), r.percentile(0.99), r.completed, r.errors, connections))
+            var line = String(format: "%@ target=%@ req/s=%.0f p50_ms=%.3f p99_ms=%.3f requests=%d errors=%d connections=%d",
+                              workloadName, name, r.requestsPerSecond, r.percentile(0.5), r.percentile(0.99), r.completed, r.errors, connections)
+            if workload.datapointsPerRequest > 0 {
+                line += String(format: " datapoints/s=%.0f", r.requestsPerSecond * Double(workload.datapointsPerRequest))
+            }
+            print(line)
             if let e = r.firstError { print("  first error: \(e.prefix(300))") }
         }
     }

@@ -10,6 +10,8 @@ struct Workload: Sendable {
     let name: String
     let setup: [PreparedRequest]
     let next: @Sendable (Int) -> PreparedRequest
+    /// Datapoints (or events) each request carries, for throughput figures; 0 for plain calls.
+    var datapointsPerRequest: Int = 0
 }
 
 struct Target: Sendable {
@@ -35,7 +37,7 @@ struct Target: Sendable {
 }
 
 enum Workloads {
-    static let names = ["health", "get-dashboard"]
+    static let names = ["health", "get-dashboard", "w1-json", "w1-query", "w1-cbor"]
 
     static func make(_ name: String, target: Target) throws -> Workload {
         switch name {
@@ -51,6 +53,10 @@ enum Workloads {
                 target.json(service: "monitoring", target: "GraniteServiceVersion20100801.GetDashboard", version: "1.0",
                             body: getBody, extra: [("x-amzn-query-mode", "true")])
             })
+        case "w1-json", "w1-query", "w1-cbor":
+            let encoding = MetricWorkloads.Encoding(rawValue: String(name.dropFirst(3)))!
+            let now = Int64(Date().timeIntervalSince1970)
+            return MetricWorkloads.putMetricData(target, encoding: encoding, timestamp: { _ in now })
         default:
             throw BenchError("unknown workload \(name); known: \(names.joined(separator: ", "))")
         }

@@ -23,6 +23,15 @@ public struct MetricsService: Sendable {
         return EmptyShape()
     }
 
+    /// PutMetricData's fast path: the raw awsJson body read straight into a batch; nil when
+    /// the request needs the generic path (see PutMetricDataJSON).
+    public func putMetricDataFast(_ body: [UInt8], _ ctx: CallContext) async throws -> EmptyShape? {
+        let now = Int64(clock.now().timeIntervalSince1970)
+        guard let batch = PutMetricDataJSON.decode(body, scope: ctx.scope, now: now) else { return nil }
+        try await store.append(batch)
+        return EmptyShape()
+    }
+
     // MARK: GetMetricStatistics
 
     /// At most this many datapoints per call.

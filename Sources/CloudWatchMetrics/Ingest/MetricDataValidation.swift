@@ -46,11 +46,12 @@ public struct MetricDataValidation: Sendable {
             throw Self.invalid("The value \(namespace) for parameter Namespace is invalid.")
         }
         try Self.checkText(namespace, parameter: "Namespace")
-        var datums: [(CloudWatch.MetricDatum, String)] = []
-        for (i, d) in (input.metricData ?? []).enumerated() { datums.append((d, "MetricData.member.\(i + 1)")) }
+        var datums: [(CloudWatch.MetricDatum, DatumPath)] = []
+        datums.reserveCapacity(input.metricData?.count ?? 0)
+        for (i, d) in (input.metricData ?? []).enumerated() { datums.append((d, DatumPath(entity: nil, index: i))) }
         for (e, entity) in (input.entityMetricData ?? []).enumerated() {
             for (i, d) in (entity.metricData ?? []).enumerated() {
-                datums.append((d, "EntityMetricData.member.\(e + 1).MetricData.member.\(i + 1)"))
+                datums.append((d, DatumPath(entity: e, index: i)))
             }
         }
         if datums.isEmpty {
@@ -79,16 +80,25 @@ public struct MetricDataValidation: Sendable {
         return out
     }
 
-    func sample(_ d: CloudWatch.MetricDatum, path: String, namespace: String, scope: ResourceScope, now: Date) throws -> MetricSample {
-        try Self.checkText(d.metricName, parameter: "\(path).MetricName")
+    /// Where a datum sits in the request; its Query path is only spelled out for errors.
+    struct DatumPath: CustomStringConvertible {
+        let entity: Int?
+        let index: Int
+        var description: String {
+            entity.map { "EntityMetricData.member.\($0 + 1).MetricData.member.\(index + 1)" } ?? "MetricData.member.\(index + 1)"
+        }
+    }
+
+    func sample(_ d: CloudWatch.MetricDatum, path: DatumPath, namespace: String, scope: ResourceScope, now: Date) throws -> MetricSample {
+        if !Self.plainASCII(d.metricName) { try Self.checkText(d.metricName, parameter: "\(path).MetricName") }
         let dims = d.dimensions ?? []
         if dims.count > Self.maxDimensions {
             throw Self.invalid("The collection \(path).Dimensions must not have a size greater than \(Self.maxDimensions).")
         }
         var seen = Set<String>()
         for (j, dim) in dims.enumerated() {
-            let p = "\(path).Dimensions.member.\(j + 1)"
-            for (field, text) in [("Name", dim.name), ("Value", dim.value)] {
+            for (field, text) in [("Name", dim.name), ("Value", dim.value)] where !Self.plainASCII(text) {
+                let p = "\(path).Dimensions.member.\(j + 1)"
                 if !text.unicodeScalars.allSatisfy(\.isASCII) {
                     throw Self.invalid("The value for parameter \(p).\(field) contains non-ASCII characters.")
                 }
@@ -97,7 +107,7 @@ public struct MetricDataValidation: Sendable {
                     throw AWSError(CloudWatch.Errors.missingRequiredParameterException, "The parameter \(p).\(field) is required.")
                 }
             }
-            if !seen.insert(dim.name).inserted {
+            if dims.count > 1, !seen.insert(dim.name).inserted {
                 throw Self.invalid("No Metric may specify the same dimension twice.")
             }
         }
@@ -125,7 +135,7 @@ public struct MetricDataValidation: Sendable {
             highResolution: highResolution, cell: cell)
     }
 
-    func cell(_ d: CloudWatch.MetricDatum, path: String) throws -> MetricCell {
+    func cell(_ d: CloudWatch.MetricDatum, path: DatumPath) throws -> MetricCell {
         // Value excludes the other two; AWS accepts Values with StatisticValues (Values wins).
         if d.value != nil, let other = d.values != nil ? "Values" : (d.statisticValues != nil ? "StatisticValues" : nil) {
             throw Self.combination("The parameters \(path).Value and \(path).\(other) are mutually exclusive and you have specified both.")
@@ -185,6 +195,16 @@ public struct MetricDataValidation: Sendable {
         if v != 0 && abs(v) < Double(sign: .plus, exponent: -360, significand: 1) {
             throw invalid("The value \(format(v)) for parameter \(parameter) is invalid.")
         }
+    }
+
+    /// True for printable ASCII with a non-space character: nothing further to check.
+    @inline(__always) static func plainASCII(_ s: String) -> Bool {
+        var sawNonSpace = false
+        for c in s.utf8 {
+            guard c >= 0x20, c < 0x7F else { return false }
+            if c != 0x20 { sawNonSpace = true }
+        }
+        return sawNonSpace
     }
 
     /// Names and values may hold any characters but control characters.

@@ -66,9 +66,12 @@ public struct RequestProcessor: Sendable {
                                "Trailwatch does not implement \(model.service.displayName) \(operation.name) yet.")
             }
             let body = try inflate(req)
-            let input = try codec.decodeInput(operation, body: body, form: classified.form)
             let ctx = CallContext(requestID: requestID, identity: auth.identity, region: auth.region,
                                   receivedAt: clock.now(), sourceIP: req.sourceIP, userAgent: req.header("user-agent") ?? "")
+            if let fast = routes.fastHandler(service, operation.name, classified.proto), let output = try await fast(body, ctx) {
+                return codec.encodeOutput(operation, output, requestID: requestID)
+            }
+            let input = try codec.decodeInput(operation, body: body, form: classified.form)
             let output = try await handler(input, ctx)
             return codec.encodeOutput(operation, output, requestID: requestID)
         } catch let error as AWSError {

@@ -4,6 +4,10 @@ public import TrailwatchCore
 /// A handler on the generic path: a decoded, validated input in, an output tree out.
 public typealias OperationHandler = @Sendable (WireValue, CallContext) async throws -> WireValue
 
+/// A handler that reads the raw body of one protocol itself (hot operations); it answers nil
+/// to hand the request to the generic path.
+public typealias FastHandler = @Sendable ([UInt8], CallContext) async throws -> WireValue?
+
 /// Which function answers each (service, operation).
 ///
 /// Every operation of every served service has an entry in its service model; an operation
@@ -15,6 +19,12 @@ public struct RouteTable: Sendable {
     }
 
     private(set) var handlers: [Key: OperationHandler] = [:]
+    private(set) var fastHandlers: [FastKey: FastHandler] = [:]
+
+    struct FastKey: Hashable {
+        let key: Key
+        let proto: WireProtocol
+    }
 
     public init() {}
 
@@ -34,6 +44,22 @@ public struct RouteTable: Sendable {
             }
             return try await handler(input, ctx).wireValue
         }
+    }
+
+    /// Binds a fast path for `proto`: `handler` reads the raw body itself and answers nil for
+    /// anything it leaves to the generic path.
+    public mutating func fast<Input: WireStructure, Output: WireStructure>(
+        _ op: OperationDescriptor<Input, Output>, _ proto: WireProtocol,
+        _ handler: @escaping @Sendable ([UInt8], CallContext) async throws -> Output?
+    ) {
+        fastHandlers[FastKey(key: Key(service: op.model.service, operation: op.name), proto: proto)] = { body, ctx in
+            try await handler(body, ctx)?.wireValue
+        }
+    }
+
+    /// The fast path of `operation` on `proto`, if any.
+    public func fastHandler(_ service: AWSService, _ operation: String, _ proto: WireProtocol) -> FastHandler? {
+        fastHandlers.isEmpty ? nil : fastHandlers[FastKey(key: Key(service: service, operation: operation), proto: proto)]
     }
 
     /// The handler of `operation`, or nil when it is not built.

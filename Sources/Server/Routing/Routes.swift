@@ -1,4 +1,5 @@
 import AWSShapes
+import AWSWire
 public import CloudWatchMetrics
 public import Identity
 public import Storage
@@ -35,6 +36,7 @@ extension RouteTable {
 
         // CloudWatch: metrics
         t.on(CloudWatch.API.putMetricData, s.metrics.putMetricData)
+        t.fast(CloudWatch.API.putMetricData, .awsJson1_0, s.metrics.putMetricDataFast)
         t.on(CloudWatch.API.getMetricStatistics, s.metrics.getMetricStatistics)
         t.on(CloudWatch.API.listMetrics, s.metrics.listMetrics)
         t.on(CloudWatch.API.getMetricData, s.metricData.getMetricData)

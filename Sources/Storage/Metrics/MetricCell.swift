@@ -74,6 +74,29 @@ public struct MetricCell: Sendable, Equatable {
         return s
     }
 
+    /// Adds one sample (the hot path of ingestion).
+    @inline(__always) public mutating func add(_ v: Double) {
+        if count == 0 {
+            self = MetricCell(value: v)
+            return
+        }
+        if sketch == nil {
+            if min == max && v == min {
+                count += 1
+                sum += v
+                return
+            }
+            var s = DistributionSketch()
+            s.add(min, count: count)
+            sketch = s
+        }
+        sketch!.add(v)
+        count += 1
+        sum += v
+        if v < min { min = v }
+        if v > max { max = v }
+    }
+
     /// Adds another cell's samples.
     public mutating func merge(_ other: MetricCell) {
         if other.count == 0 { return }

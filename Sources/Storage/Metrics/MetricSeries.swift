@@ -25,7 +25,7 @@ public struct MetricIdentity: Hashable, Sendable {
     public init(namespace: String, metricName: String, dimensions: [MetricDimension]) {
         self.namespace = namespace
         self.metricName = metricName
-        self.dimensions = dimensions.sorted()
+        self.dimensions = dimensions.count > 1 ? dimensions.sorted() : dimensions
     }
 }
 
@@ -111,7 +111,15 @@ public enum MetricResolution: Int, Sendable, CaseIterable, Comparable {
 /// - `series` lists the series of a scope; those with no sample for two weeks are dropped.
 /// - Safe to call from any task.
 public protocol MetricStore: Sendable {
-    func append(_ samples: [MetricSample]) async throws
+    /// Stores a batch; durable on return.
+    func append(_ batch: MetricBatch) async throws
     func series(in scope: ResourceScope, namespace: String?, metricName: String?) async throws -> [SeriesInfo]
     func cells(_ series: [UInt32], start: Int64, end: Int64, resolution: Int) async throws -> [[(bucket: Int64, cell: MetricCell)]]
+}
+
+extension MetricStore {
+    /// Stores samples of any scopes and namespaces (one batch each).
+    public func append(_ samples: [MetricSample]) async throws {
+        for batch in MetricBatch.batches(samples) { try await append(batch) }
+    }
 }

@@ -5,22 +5,17 @@ import Storage
 /// means "a 1-second cell" (restored as is, not added to a minute cell too).
 enum HeadSnapshot {
     static func encode(_ head: MetricHead) -> [UInt8] {
-        var entries: [SampleLog.Entry] = []
-        for (series, cells) in head.minute {
-            for (bucket, cell) in cells { entries.append(.init(series: series, timestamp: bucket, highResolution: false, cell: cell)) }
-        }
-        for (series, cells) in head.second {
-            for (bucket, cell) in cells { entries.append(.init(series: series, timestamp: bucket, highResolution: true, cell: cell)) }
-        }
-        return SampleLog.encode(entries, receivedAt: 0)
+        SampleLog.encode(head.allCells().map { .init(series: $0.series, timestamp: $0.bucket, highResolution: $0.second, cell: $0.cell) },
+                         receivedAt: 0)
     }
 
     static func restore(_ bytes: [UInt8], into head: inout MetricHead) throws {
         for e in try SampleLog.decode(bytes).entries {
+            head.reserve(e.series)
             if e.highResolution {
-                head.second[e.series, default: [:]][e.timestamp] = e.cell
+                head.second[Int(e.series)].set(e.timestamp, e.cell)
             } else {
-                head.minute[e.series, default: [:]][e.timestamp] = e.cell
+                head.minute[Int(e.series)].set(e.timestamp, e.cell)
             }
         }
     }

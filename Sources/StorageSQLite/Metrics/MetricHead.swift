@@ -3,50 +3,153 @@ import Storage
 /// Cells not yet sealed into chunks: everything committed since the last checkpoint, plus the
 /// open windows carried from it. Guarded by its owner's lock; mutated only on the writer
 /// queue (`afterCommit`), in commit order.
+///
+/// Series ids are dense, so everything is kept in arrays indexed by id; each series holds its
+/// few open buckets in small parallel arrays (the newest last, where ingestion looks first).
 struct MetricHead {
-    /// Cells of one series at one resolution, by bucket start.
-    typealias Cells = [Int64: MetricCell]
+    /// One series' open cells at one resolution.
+    struct Cells {
+        var buckets: [Int64] = []
+        var cells: [MetricCell] = []
 
-    /// series id -> resolution (1 or 60) -> cells
-    var minute: [UInt32: Cells] = [:]
-    var second: [UInt32: Cells] = [:]
+        var isEmpty: Bool { buckets.isEmpty }
+
+        /// Adds a single sample to its bucket.
+        @inline(__always) mutating func add(_ bucket: Int64, _ value: Double) {
+            var i = buckets.count - 1
+            while i >= 0 {
+                if buckets[i] == bucket {
+                    cells[i].add(value)
+                    return
+                }
+                if buckets[i] < bucket { break }
+                i -= 1
+            }
+            buckets.insert(bucket, at: i + 1)
+            cells.insert(MetricCell(value: value), at: i + 1)
+        }
+
+        @inline(__always) mutating func merge(_ bucket: Int64, _ cell: MetricCell) {
+            var i = buckets.count - 1
+            while i >= 0 {
+                if buckets[i] == bucket {
+                    cells[i].merge(cell)
+                    return
+                }
+                if buckets[i] < bucket { break }
+                i -= 1
+            }
+            buckets.insert(bucket, at: i + 1)
+            cells.insert(cell, at: i + 1)
+        }
+
+        mutating func set(_ bucket: Int64, _ cell: MetricCell) {
+            if let i = buckets.firstIndex(of: bucket) { cells[i] = cell } else { merge(bucket, cell) }
+        }
+
+        mutating func remove(_ bucket: Int64) {
+            if let i = buckets.firstIndex(of: bucket) {
+                buckets.remove(at: i)
+                cells.remove(at: i)
+            }
+        }
+    }
+
+    /// Indexed by series id.
+    var minute: [Cells] = []
+    var second: [Cells] = []
+    /// Newest sample timestamp and receipt per series id (Int64.min when none).
+    var lastTimestamp: [Int64] = []
+    var lastReceived: [Int64] = []
+    /// Series touched since the last checkpoint.
+    var touched: [UInt32] = []
+    private var isTouched: [Bool] = []
     /// The newest WAL sequence whose samples are in the head.
     var appliedSeq: Int64 = 0
-    /// Series touched since the last checkpoint, with their newest sample time and receipt.
-    var touched: [UInt32: (lastTimestamp: Int64, lastReceived: Int64)] = [:]
+
+    /// Makes room for series ids up to `id`.
+    mutating func reserve(_ id: UInt32) {
+        let n = Int(id) + 1
+        guard n > minute.count else { return }
+        let grow = n - minute.count
+        minute.append(contentsOf: repeatElement(Cells(), count: grow))
+        second.append(contentsOf: repeatElement(Cells(), count: grow))
+        lastTimestamp.append(contentsOf: repeatElement(.min, count: grow))
+        lastReceived.append(contentsOf: repeatElement(.min, count: grow))
+        isTouched.append(contentsOf: repeatElement(false, count: grow))
+    }
 
     /// Merges one sample.
-    mutating func apply(series: UInt32, timestamp: Int64, highResolution: Bool, cell: MetricCell, receivedAt: Int64) {
-        let minuteBucket = floorDiv(timestamp, 60) * 60
-        minute[series, default: [:]][minuteBucket, default: MetricCell(count: 0, sum: 0, min: .infinity, max: -.infinity, sketch: nil, distributionKnown: true)].merge(cell)
-        if highResolution {
-            second[series, default: [:]][timestamp, default: MetricCell(count: 0, sum: 0, min: .infinity, max: -.infinity, sketch: nil, distributionKnown: true)].merge(cell)
+    @inline(__always) mutating func apply(series: UInt32, timestamp: Int64, highResolution: Bool, cell: MetricCell, receivedAt: Int64) {
+        reserve(series)
+        let i = Int(series)
+        minute[i].merge(floorDiv(timestamp, 60) * 60, cell)
+        if highResolution { second[i].merge(timestamp, cell) }
+        if timestamp > lastTimestamp[i] { lastTimestamp[i] = timestamp }
+        if receivedAt > lastReceived[i] { lastReceived[i] = receivedAt }
+        if !isTouched[i] {
+            isTouched[i] = true
+            touched.append(series)
         }
-        let prev = touched[series]
-        touched[series] = (Swift.max(prev?.lastTimestamp ?? .min, timestamp), Swift.max(prev?.lastReceived ?? .min, receivedAt))
+    }
+
+    /// Merges a batch whose datum i belongs to series `ids[i]`.
+    mutating func apply(_ batch: MetricBatch, ids: [UInt32], receivedAt: Int64) {
+        if let top = ids.max() { reserve(top) }
+        for i in 0..<batch.count {
+            let id = Int(ids[i])
+            let t = batch.timestamps[i]
+            let v = batch.values[i]
+            let high = batch.highResolution[i]
+            if v.isNaN, let cell = batch.cells[Int32(i)] {
+                minute[id].merge(floorDiv(t, 60) * 60, cell)
+                if high { second[id].merge(t, cell) }
+            } else {
+                minute[id].add(floorDiv(t, 60) * 60, v)
+                if high { second[id].add(t, v) }
+            }
+            if t > lastTimestamp[id] { lastTimestamp[id] = t }
+            if receivedAt > lastReceived[id] { lastReceived[id] = receivedAt }
+            if !isTouched[id] {
+                isTouched[id] = true
+                touched.append(UInt32(id))
+            }
+        }
+    }
+
+    /// Forgets which series were touched (after a checkpoint recorded them).
+    mutating func clearTouched() {
+        for id in touched { isTouched[Int(id)] = false }
+        touched.removeAll(keepingCapacity: true)
     }
 
     /// The head's cells of `series` at `resolution` with start <= bucket < end.
     func cells(series: UInt32, resolution: Int, start: Int64, end: Int64) -> [(bucket: Int64, cell: MetricCell)] {
-        let map = resolution == 1 ? second[series] : minute[series]
-        guard let map else { return [] }
-        return map.filter { $0.key >= start && $0.key < end }.map { (bucket: $0.key, cell: $0.value) }
+        let i = Int(series)
+        let table = resolution == 1 ? second : minute
+        guard i < table.count else { return [] }
+        let c = table[i]
+        var out: [(bucket: Int64, cell: MetricCell)] = []
+        for (b, cell) in zip(c.buckets, c.cells) where b >= start && b < end { out.append((b, cell)) }
+        return out
     }
 
     /// Cells in windows that ended at or before `cutoff`, grouped by (series, resolution, window).
     func sealable(cutoff: Int64) -> [SealedWindow] {
         var out: [SealedWindow] = []
         for (resolution, table) in [(60, minute), (1, second)] {
-            for (series, cells) in table {
-                var windows: [Int64: [(bucket: Int64, cell: MetricCell)]] = [:]
-                for (bucket, cell) in cells {
-                    let w = floorDiv(bucket, MetricStoreLayout.headWindow) * MetricStoreLayout.headWindow
-                    if w + MetricStoreLayout.headWindow <= cutoff { windows[w, default: []].append((bucket, cell)) }
+            for (id, c) in table.enumerated() where !c.isEmpty {
+                var current: (window: Int64, cells: [(bucket: Int64, cell: MetricCell)])?
+                for (b, cell) in zip(c.buckets, c.cells) {
+                    let w = floorDiv(b, MetricStoreLayout.headWindow) * MetricStoreLayout.headWindow
+                    guard w + MetricStoreLayout.headWindow <= cutoff else { break }
+                    if current?.window != w {
+                        if let done = current { out.append(SealedWindow(series: UInt32(id), resolution: resolution, windowStart: done.window, cells: done.cells)) }
+                        current = (w, [])
+                    }
+                    current!.cells.append((b, cell))
                 }
-                for (w, list) in windows {
-                    out.append(SealedWindow(series: series, resolution: resolution, windowStart: w,
-                                            cells: list.sorted { $0.bucket < $1.bucket }))
-                }
+                if let done = current { out.append(SealedWindow(series: UInt32(id), resolution: resolution, windowStart: done.window, cells: done.cells)) }
             }
         }
         return out
@@ -55,16 +158,19 @@ struct MetricHead {
     /// Removes exactly the cells `sealed` listed.
     mutating func remove(_ sealed: [SealedWindow]) {
         for w in sealed {
+            let i = Int(w.series)
             for c in w.cells {
-                if w.resolution == 1 {
-                    second[w.series]?[c.bucket] = nil
-                    if second[w.series]?.isEmpty == true { second[w.series] = nil }
-                } else {
-                    minute[w.series]?[c.bucket] = nil
-                    if minute[w.series]?.isEmpty == true { minute[w.series] = nil }
-                }
+                if w.resolution == 1 { second[i].remove(c.bucket) } else { minute[i].remove(c.bucket) }
             }
         }
+    }
+
+    /// Every open cell: (series, bucket, cell, is a 1-second cell).
+    func allCells() -> [(series: UInt32, bucket: Int64, cell: MetricCell, second: Bool)] {
+        var out: [(series: UInt32, bucket: Int64, cell: MetricCell, second: Bool)] = []
+        for (id, c) in minute.enumerated() { for (b, cell) in zip(c.buckets, c.cells) { out.append((UInt32(id), b, cell, false)) } }
+        for (id, c) in second.enumerated() { for (b, cell) in zip(c.buckets, c.cells) { out.append((UInt32(id), b, cell, true)) } }
+        return out
     }
 }
 

@@ -18,7 +18,8 @@ extension SQLiteMetricStore {
                     let sealed = s.head.sealable(cutoff: cutoff)
                     var rest = s.head
                     rest.remove(sealed)
-                    return (sealed, HeadSnapshot.encode(rest), s.head.appliedSeq, s.head.touched)
+                    let touched = s.head.touched.map { (id: $0, lastTimestamp: s.head.lastTimestamp[Int($0)], lastReceived: s.head.lastReceived[Int($0)]) }
+                    return (sealed, HeadSnapshot.encode(rest), s.head.appliedSeq, touched)
                 }
                 for w in sealed {
                     try Self.insertPart(db, series: w.series, resolution: w.resolution, windowStart: w.windowStart,
@@ -28,12 +29,12 @@ extension SQLiteMetricStore {
                                arguments: [Data(snapshot)])
                 try db.execute(sql: "DELETE FROM metric_wal WHERE seq <= ?", arguments: [applied])
                 let update = try db.cachedStatement(sql: "UPDATE metric_series SET last_ts = max(last_ts, ?), last_received = max(last_received, ?) WHERE id = ?")
-                for (id, t) in touched { try update.execute(arguments: [t.lastTimestamp, t.lastReceived, Int64(id)]) }
+                for t in touched { try update.execute(arguments: [t.lastTimestamp, t.lastReceived, Int64(t.id)]) }
                 return sealed
             }, afterCommit: { [self] sealed in
                 state.withLock { s in
                     s.head.remove(sealed)
-                    s.head.touched = [:]
+                    s.head.clearTouched()
                     s.epoch += 1
                     s.checkpointing = false
                 }

@@ -18,14 +18,50 @@ public import TrailwatchCore
 /// A sample is durable when `append` returns (its WAL record committed); it is in the head
 /// from then on and in a chunk after the next checkpoint.
 public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
-    struct State {
-        var head = MetricHead()
-        var ids: [SeriesKey: UInt32] = [:]
-        var infos: [UInt32: SeriesInfo] = [:]
+    /// The series index: per (scope, namespace), canonical key hash -> id, with the
+    /// canonical bytes kept per id to verify hits (MetricBatch explains the keys).
+    struct Index {
+        struct Outer: Hashable {
+            var scope: ResourceScope
+            var namespace: String
+        }
+        var byHash: [Outer: [UInt64: UInt32]] = [:]
+        /// Keys whose hash collided with another key's (never expected; kept correct anyway).
+        var collisions: [Outer: [[UInt8]: UInt32]] = [:]
+        /// Keys and canonical bytes by id (dense; index 0 unused).
+        var keys: [SeriesKey?] = [nil]
+        var canonical: [[UInt8]] = [[]]
         var byScope: [ResourceScope: [UInt32]] = [:]
-        /// Ids handed out whose series rows may not be committed yet.
-        var pending: [SeriesKey: UInt32] = [:]
+        /// Ids handed out whose series rows may not be committed yet, by (outer, key bytes).
+        var pending: [Outer: [[UInt8]: UInt32]] = [:]
         var nextID: UInt32 = 1
+
+        /// The id of a key, verifying the bytes behind a hash hit.
+        func id(_ outer: Outer, hash: UInt64, key: ArraySlice<UInt8>) -> UInt32? {
+            if let id = byHash[outer]?[hash], canonical[Int(id)].elementsEqual(key) { return id }
+            return collisions[outer]?[Array(key)]
+        }
+
+        mutating func register(_ id: UInt32, _ key: SeriesKey) {
+            let outer = Outer(scope: key.scope, namespace: key.metric.namespace)
+            let bytes = MetricBatch.canonicalKey(key)
+            let hash = bytes.withUnsafeBufferPointer { MetricBatch.hash($0) }
+            if let other = byHash[outer]?[hash], canonical[Int(other)] != bytes {
+                collisions[outer, default: [:]][bytes] = id
+            } else {
+                byHash[outer, default: [:]][hash] = id
+            }
+            while keys.count <= Int(id) { keys.append(nil); canonical.append([]) }
+            keys[Int(id)] = key
+            canonical[Int(id)] = bytes
+            byScope[key.scope, default: []].append(id)
+            nextID = max(nextID, id + 1)
+        }
+    }
+
+    /// The head and what readers need to read it consistently.
+    struct HeadState {
+        var head = MetricHead()
         /// Changes whenever head cells move into chunks (readers retry across it).
         var epoch: UInt64 = 0
         var checkpointing = false
@@ -33,7 +69,8 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
 
     let db: SQLiteDatabase
     let clock: any WallClock
-    let state = Mutex(State())
+    let index = Mutex(Index())
+    let state = Mutex(HeadState())
 
     /// Opens the store: loads the series index and the head (snapshot, then WAL replay).
     public init(_ db: SQLiteDatabase, clock: any WallClock) throws {
@@ -43,8 +80,9 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
     }
 
     private func load() throws {
-        let loaded = try db.dbWriter.read { db -> (State, Int) in
-            var s = State()
+        let (loadedIndex, loadedHead) = try db.dbWriter.read { db -> (Index, HeadState) in
+            var ix = Index()
+            var h = HeadState()
             for row in try Row.fetchAll(db, sql: "SELECT * FROM metric_series") {
                 let id = UInt32(row["id"] as Int64)
                 let key = SeriesKey(
@@ -52,91 +90,89 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
                     metric: MetricIdentity(namespace: row["namespace"], metricName: row["name"],
                                            dimensions: try DimensionCodec.decode([UInt8](row["dims"] as Data))),
                     unit: row["unit"])
-                s.ids[key] = id
-                s.infos[id] = SeriesInfo(id: id, key: key, lastTimestamp: row["last_ts"], lastReceived: row["last_received"])
-                s.byScope[key.scope, default: []].append(id)
-                s.nextID = max(s.nextID, id + 1)
+                ix.register(id, key)
+                h.head.reserve(id)
+                h.head.lastTimestamp[Int(id)] = row["last_ts"]
+                h.head.lastReceived[Int(id)] = row["last_received"]
             }
             if let snapshot = try Data.fetchOne(db, sql: "SELECT body FROM metric_head WHERE id = 1") {
-                try HeadSnapshot.restore([UInt8](snapshot), into: &s.head)
+                try HeadSnapshot.restore([UInt8](snapshot), into: &h.head)
             }
-            var replayed = 0
             for row in try Row.fetchAll(db, sql: "SELECT seq, body FROM metric_wal ORDER BY seq") {
                 let (receivedAt, entries) = try SampleLog.decode([UInt8](row["body"] as Data))
                 for e in entries {
-                    s.head.apply(series: e.series, timestamp: e.timestamp, highResolution: e.highResolution,
+                    h.head.apply(series: e.series, timestamp: e.timestamp, highResolution: e.highResolution,
                                  cell: e.cell, receivedAt: receivedAt)
-                    Self.noteSample(&s, series: e.series, timestamp: e.timestamp, receivedAt: receivedAt)
                 }
-                s.head.appliedSeq = row["seq"]
-                replayed += 1
+                h.head.appliedSeq = row["seq"]
             }
-            return (s, replayed)
+            // Series the WAL replay touched stay marked: their newest times reach the table at
+            // the next checkpoint.
+            return (ix, h)
         }
-        state.withLock { $0 = loaded.0 }
-    }
-
-    private static func noteSample(_ s: inout State, series: UInt32, timestamp: Int64, receivedAt: Int64) {
-        guard var info = s.infos[series] else { return }
-        info.lastTimestamp = max(info.lastTimestamp, timestamp)
-        info.lastReceived = max(info.lastReceived, receivedAt)
-        s.infos[series] = info
+        index.withLock { $0 = loadedIndex }
+        state.withLock { $0 = loadedHead }
     }
 
     // MARK: Writing
 
-    public func append(_ samples: [MetricSample]) async throws {
-        guard !samples.isEmpty else { return }
+    public func append(_ batch: MetricBatch) async throws {
+        guard batch.count > 0 else { return }
         let receivedAt = Int64(clock.now().timeIntervalSince1970)
-        // Resolve ids in one pass under the lock; new series are inserted with the samples.
-        let (entries, newSeries) = state.withLock { s -> ([SampleLog.Entry], [(UInt32, SeriesKey)]) in
-            var entries = [SampleLog.Entry]()
-            entries.reserveCapacity(samples.count)
+        let outer = Index.Outer(scope: batch.scope, namespace: batch.namespace)
+        // Resolve ids in one pass; new series are inserted with the samples.
+        let (ids, newSeries) = index.withLock { ix -> ([UInt32], [(UInt32, SeriesKey)]) in
+            var ids = [UInt32]()
+            ids.reserveCapacity(batch.count)
             var newSeries: [(UInt32, SeriesKey)] = []
-            var seenNew = Set<UInt32>()
-            for sample in samples {
-                let id: UInt32
-                if let known = s.ids[sample.key] {
-                    id = known
-                } else {
-                    if let p = s.pending[sample.key] {
-                        id = p
-                    } else {
-                        id = s.nextID
-                        s.nextID += 1
-                        s.pending[sample.key] = id
-                    }
-                    if seenNew.insert(id).inserted { newSeries.append((id, sample.key)) }
+            let known = ix.byHash[outer]
+            for i in 0..<batch.count {
+                let key = batch.key(i)
+                if let id = known?[batch.keyHashes[i]], ix.canonical[Int(id)].elementsEqual(key) {
+                    ids.append(id)
+                    continue
                 }
-                entries.append(SampleLog.Entry(series: id, timestamp: sample.timestamp, highResolution: sample.highResolution, cell: sample.cell))
+                if let id = ix.collisions[outer]?[Array(key)] {
+                    ids.append(id)
+                    continue
+                }
+                if let id = ix.pending[outer]?[Array(key)] {
+                    ids.append(id)
+                    if !newSeries.contains(where: { $0.0 == id }) { newSeries.append((id, batch.seriesKey(i))) }
+                    continue
+                }
+                let id = ix.nextID
+                ix.nextID += 1
+                ix.pending[outer, default: [:]][Array(key)] = id
+                ids.append(id)
+                newSeries.append((id, batch.seriesKey(i)))
             }
-            return (entries, newSeries)
+            return (ids, newSeries)
         }
-        let body = SampleLog.encode(entries, receivedAt: receivedAt)
+        let body = SampleLog.encode(batch, ids: ids, receivedAt: receivedAt)
         _ = try await db.writer.write({ db -> Int64 in
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO metric_series (id, account, region, namespace, name, dims, unit, last_ts, last_received)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for (id, key) in newSeries {
-                try db.execute(sql: """
-                    INSERT OR IGNORE INTO metric_series (id, account, region, namespace, name, dims, unit, last_ts, last_received)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [Int64(id), key.scope.accountId, key.scope.region, key.metric.namespace,
-                                     key.metric.metricName, Data(DimensionCodec.encode(key.metric.dimensions)), key.unit,
-                                     Int64.min, receivedAt])
+                try insert.execute(arguments: [Int64(id), key.scope.accountId, key.scope.region, key.metric.namespace,
+                                               key.metric.metricName, Data(DimensionCodec.encode(key.metric.dimensions)), key.unit,
+                                               Int64.min, receivedAt])
             }
-            try db.execute(sql: "INSERT INTO metric_wal (body) VALUES (?)", arguments: [Data(body)])
+            try db.cachedStatement(sql: "INSERT INTO metric_wal (body) VALUES (?)").execute(arguments: [Data(body)])
             return db.lastInsertedRowID
         }, afterCommit: { [self] seq in
+            if !newSeries.isEmpty {
+                index.withLock { ix in
+                    for (id, key) in newSeries where ix.keys.count <= Int(id) || ix.keys[Int(id)] == nil {
+                        ix.register(id, key)
+                        ix.pending[outer]?[MetricBatch.canonicalKey(key)] = nil
+                    }
+                }
+            }
             state.withLock { s in
-                for (id, key) in newSeries where s.infos[id] == nil {
-                    s.ids[key] = id
-                    s.pending[key] = nil
-                    s.infos[id] = SeriesInfo(id: id, key: key, lastTimestamp: .min, lastReceived: receivedAt)
-                    s.byScope[key.scope, default: []].append(id)
-                }
-                for e in entries {
-                    s.head.apply(series: e.series, timestamp: e.timestamp, highResolution: e.highResolution,
-                                 cell: e.cell, receivedAt: receivedAt)
-                    Self.noteSample(&s, series: e.series, timestamp: e.timestamp, receivedAt: receivedAt)
-                }
+                s.head.apply(batch, ids: ids, receivedAt: receivedAt)
                 s.head.appliedSeq = max(s.head.appliedSeq, seq)
             }
         })
@@ -145,12 +181,20 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
     // MARK: Reading
 
     public func series(in scope: ResourceScope, namespace: String?, metricName: String?) async throws -> [SeriesInfo] {
-        state.withLock { s in
-            (s.byScope[scope] ?? []).compactMap { id -> SeriesInfo? in
-                guard let info = s.infos[id] else { return nil }
-                if let namespace, info.key.metric.namespace != namespace { return nil }
-                if let metricName, info.key.metric.metricName != metricName { return nil }
-                return info
+        let keys = index.withLock { ix in
+            (ix.byScope[scope] ?? []).compactMap { id -> (UInt32, SeriesKey)? in
+                guard let key = ix.keys[Int(id)] else { return nil }
+                if let namespace, key.metric.namespace != namespace { return nil }
+                if let metricName, key.metric.metricName != metricName { return nil }
+                return (id, key)
+            }
+        }
+        return state.withLock { s in
+            keys.map { id, key in
+                let i = Int(id)
+                let known = i < s.head.lastTimestamp.count
+                return SeriesInfo(id: id, key: key, lastTimestamp: known ? s.head.lastTimestamp[i] : .min,
+                                  lastReceived: known ? s.head.lastReceived[i] : .min)
             }
         }
     }
@@ -237,9 +281,10 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
             for t in ["metric_series", "metric_wal", "metric_chunks", "metric_head"] { try db.execute(sql: "DELETE FROM \(t)") }
             return true
         }, afterCommit: { [self] _ in
+            index.withLock { $0 = Index() }
             state.withLock { s in
                 let epoch = s.epoch
-                s = State()
+                s = HeadState()
                 s.epoch = epoch + 1
             }
         })

@@ -44,6 +44,35 @@ enum SampleLog {
         return w.bytes
     }
 
+    /// Encodes a batch whose datum i belongs to series `ids[i]`.
+    static func encode(_ batch: MetricBatch, ids: [UInt32], receivedAt: Int64) -> [UInt8] {
+        var w = ByteWriter(capacity: 16 + batch.count * 14)
+        w.signed(receivedAt)
+        w.varint(UInt64(batch.count))
+        for i in 0..<batch.count {
+            w.varint(UInt64(ids[i]))
+            w.signed(batch.timestamps[i])
+            let high: UInt8 = batch.highResolution[i] ? 1 : 0
+            let v = batch.values[i]
+            if !v.isNaN || batch.cells[Int32(i)] == nil {
+                w.byte(high | 2)
+                w.double(v)
+                continue
+            }
+            let c = batch.cells[Int32(i)]!
+            var flags = high
+            if c.distributionKnown { flags |= 4 }
+            if c.sketch != nil { flags |= 8 }
+            w.byte(flags)
+            w.double(c.count)
+            w.double(c.sum)
+            w.double(c.min)
+            w.double(c.max)
+            if let s = c.sketch { SketchCodec.encode(s, into: &w) }
+        }
+        return w.bytes
+    }
+
     static func decode(_ bytes: [UInt8]) throws -> (receivedAt: Int64, entries: [Entry]) {
         var r = ByteReader(bytes)
         let receivedAt = try r.signed()

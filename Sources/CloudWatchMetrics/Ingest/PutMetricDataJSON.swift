@@ -1,0 +1,419 @@
+public import AWSShapes
+import Foundation
+public import Storage
+public import TrailwatchCore
+
+/// A streaming decoder for PutMetricData's awsJson 1.0 body, the hot path of ingestion
+/// (BENCHMARKS.md W1): one pass over the bytes straight into a `MetricBatch`, with no
+/// document tree and no strings for series the store already knows.
+///
+/// It takes only requests that are plainly valid: printable-ASCII names, known units, values
+/// in range, timestamps within the allowed window, one value form per datum. Anything else —
+/// malformed JSON, a wrong type, an invalid datum, EntityMetricData — answers nil, and the
+/// caller takes the generic model-driven path, which gives AWS's exact error. So this decoder
+/// decides nothing about what a request means; it only reads the common case fast.
+public enum PutMetricDataJSON {
+    /// The batch of `bytes` for `scope`, with `now` stamping datums without a timestamp.
+    public static func decode(_ bytes: [UInt8], scope: ResourceScope, now: Int64) -> MetricBatch? {
+        bytes.withUnsafeBufferPointer { buf in
+            var p = Parser(buf: buf, now: now)
+            return p.input(scope: scope)
+        }
+    }
+
+    struct Parser {
+        let buf: UnsafeBufferPointer<UInt8>
+        let now: Int64
+        var pos = 0
+
+        init(buf: UnsafeBufferPointer<UInt8>, now: Int64) {
+            self.buf = buf
+            self.now = now
+        }
+
+        /// The bytes of the next string when it has no escapes.
+        mutating func rawString() -> UnsafeBufferPointer<UInt8>? {
+            ws()
+            guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { return nil }
+            let start = pos + 1
+            var i = start
+            while i < buf.count {
+                let c = buf[i]
+                if c == UInt8(ascii: "\"") {
+                    pos = i + 1
+                    return UnsafeBufferPointer(rebasing: buf[start..<i])
+                }
+                if c == UInt8(ascii: "\\") || c < 0x20 { return nil }
+                i += 1
+            }
+            return nil
+        }
+
+        /// Printable ASCII, `min...max` bytes, with a character other than space.
+        static func plain(_ s: UnsafeBufferPointer<UInt8>, _ min: Int, _ max: Int) -> Bool {
+            guard s.count >= min, s.count <= max else { return false }
+            var nonSpace = false
+            for c in s {
+                guard c >= 0x20, c < 0x7F else { return false }
+                if c != 0x20 { nonSpace = true }
+            }
+            return nonSpace
+        }
+
+        mutating func ws() {
+            while pos < buf.count {
+                let c = buf[pos]
+                if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { pos += 1 } else { return }
+            }
+        }
+
+        mutating func consume(_ c: UInt8) -> Bool {
+            ws()
+            guard pos < buf.count, buf[pos] == c else { return false }
+            pos += 1
+            return true
+        }
+
+        mutating func peekIs(_ c: UInt8) -> Bool {
+            ws()
+            return pos < buf.count && buf[pos] == c
+        }
+
+        /// A string without escapes fast; with escapes through the general reader.
+        mutating func string() -> String? {
+            ws()
+            guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { return nil }
+            let start = pos + 1
+            var i = start
+            while i < buf.count {
+                let c = buf[i]
+                if c == UInt8(ascii: "\"") {
+                    pos = i + 1
+                    return String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
+                }
+                if c == UInt8(ascii: "\\") || c < 0x20 { return nil }  // escapes: take the general path
+                i += 1
+            }
+            return nil
+        }
+
+        /// Compares the next string with `key` without allocating; advances past it.
+        mutating func key() -> UnsafeBufferPointer<UInt8>? {
+            ws()
+            guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { return nil }
+            let start = pos + 1
+            var i = start
+            while i < buf.count, buf[i] != UInt8(ascii: "\"") {
+                if buf[i] == UInt8(ascii: "\\") { return nil }
+                i += 1
+            }
+            guard i < buf.count else { return nil }
+            pos = i + 1
+            guard consume(UInt8(ascii: ":")) else { return nil }
+            return UnsafeBufferPointer(rebasing: buf[start..<i])
+        }
+
+        /// `null` read as absent.
+        mutating func null() -> Bool {
+            ws()
+            if pos + 4 <= buf.count, buf[pos] == UInt8(ascii: "n"), buf[pos + 1] == UInt8(ascii: "u"),
+               buf[pos + 2] == UInt8(ascii: "l"), buf[pos + 3] == UInt8(ascii: "l") {
+                pos += 4
+                return true
+            }
+            return false
+        }
+
+        static let pow10: [Double] = (0...22).map { Foundation.pow(10, Double($0)) }
+
+        /// A number; also the strings "NaN", "Infinity", "-Infinity" for doubles.
+        mutating func number(allowSpecial: Bool) -> Double? {
+            ws()
+            guard pos < buf.count else { return nil }
+            if buf[pos] == UInt8(ascii: "\"") {
+                guard allowSpecial, let s = string() else { return nil }
+                switch s {
+                case "NaN": return .nan
+                case "Infinity": return .infinity
+                case "-Infinity": return -.infinity
+                default: return nil
+                }
+            }
+            let start = pos
+            var negative = false
+            if buf[pos] == UInt8(ascii: "-") { negative = true; pos += 1 }
+            var mantissa: UInt64 = 0
+            var digits = 0
+            var fraction = 0
+            var exact = true
+            while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 {
+                if digits < 19 { mantissa = mantissa * 10 + UInt64(buf[pos] - 0x30) } else { exact = false }
+                digits += 1
+                pos += 1
+            }
+            guard digits > 0 else { return nil }
+            if pos < buf.count, buf[pos] == UInt8(ascii: ".") {
+                pos += 1
+                var fd = 0
+                while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 {
+                    if digits < 19 { mantissa = mantissa * 10 + UInt64(buf[pos] - 0x30); fraction += 1 } else { exact = false }
+                    digits += 1
+                    fd += 1
+                    pos += 1
+                }
+                guard fd > 0 else { return nil }
+            }
+            if pos < buf.count, buf[pos] == UInt8(ascii: "e") || buf[pos] == UInt8(ascii: "E") {
+                exact = false
+                pos += 1
+                if pos < buf.count, buf[pos] == UInt8(ascii: "+") || buf[pos] == UInt8(ascii: "-") { pos += 1 }
+                var ed = 0
+                while pos < buf.count, buf[pos] >= 0x30, buf[pos] <= 0x39 { pos += 1; ed += 1 }
+                guard ed > 0 else { return nil }
+            }
+            // Exact when the mantissa and the power of ten are both exact doubles (Clinger).
+            if exact, mantissa < (1 << 53), fraction < Self.pow10.count {
+                let v = Double(mantissa) / Self.pow10[fraction]
+                return negative ? -v : v
+            }
+            let text = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)
+            return Double(text)
+        }
+
+        mutating func numberList() -> [Double]? {
+            guard consume(UInt8(ascii: "[")) else { return nil }
+            var out: [Double] = []
+            if consume(UInt8(ascii: "]")) { return out }
+            repeat {
+                guard let v = number(allowSpecial: true) else { return nil }
+                out.append(v)
+            } while consume(UInt8(ascii: ","))
+            return consume(UInt8(ascii: "]")) ? out : nil
+        }
+
+        /// Skips any JSON value (for keys the fast path does not use).
+        mutating func skipValue(depth: Int = 0) -> Bool {
+            guard depth < 64 else { return false }
+            ws()
+            guard pos < buf.count else { return false }
+            switch buf[pos] {
+            case UInt8(ascii: "\""):
+                pos += 1
+                while pos < buf.count {
+                    if buf[pos] == UInt8(ascii: "\\") { pos += 2; continue }
+                    if buf[pos] == UInt8(ascii: "\"") { pos += 1; return true }
+                    pos += 1
+                }
+                return false
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                let close = buf[pos] == UInt8(ascii: "{") ? UInt8(ascii: "}") : UInt8(ascii: "]")
+                let isObject = buf[pos] == UInt8(ascii: "{")
+                pos += 1
+                if consume(close) { return true }
+                repeat {
+                    if isObject { guard key() != nil else { return false } }
+                    guard skipValue(depth: depth + 1) else { return false }
+                } while consume(UInt8(ascii: ","))
+                return consume(close)
+            default:
+                let start = pos
+                while pos < buf.count, !",]} \n\r\t".utf8.contains(buf[pos]) { pos += 1 }
+                return pos > start
+            }
+        }
+
+        static func equals(_ k: UnsafeBufferPointer<UInt8>, _ s: StaticString) -> Bool {
+            guard k.count == s.utf8CodeUnitCount else { return false }
+            let p = s.utf8Start
+            for i in 0..<k.count where k[i] != p[i] { return false }
+            return true
+        }
+
+        mutating func input(scope: ResourceScope) -> MetricBatch? {
+            guard consume(UInt8(ascii: "{")) else { return nil }
+            var namespace: String?
+            var batch: MetricBatch?
+            // MetricData may come before Namespace: remember where it starts.
+            var dataStart: Int?
+            if !consume(UInt8(ascii: "}")) {
+                repeat {
+                    guard let k = key() else { return nil }
+                    if null() { continue }
+                    if Self.equals(k, "Namespace") {
+                        guard let ns = rawString(), Self.plain(ns, 1, 255), ns[0] != UInt8(ascii: ":") else { return nil }
+                        let text = String(decoding: ns, as: UTF8.self)
+                        guard !text.hasPrefix("AWS/") else { return nil }
+                        namespace = text
+                    } else if Self.equals(k, "MetricData") {
+                        if let namespace, batch == nil {
+                            // The usual order (botocore writes Namespace first): read it now.
+                            var b = MetricBatch(scope: scope, namespace: namespace, capacity: 1000)
+                            guard datums(into: &b) else { return nil }
+                            batch = b
+                        } else {
+                            ws()
+                            dataStart = pos
+                            guard skipValue() else { return nil }
+                        }
+                    } else if Self.equals(k, "StrictEntityValidation") {
+                        guard skipValue() else { return nil }
+                    } else if Self.equals(k, "EntityMetricData") {
+                        return nil  // rare: the generic path handles entities
+                    } else {
+                        guard skipValue() else { return nil }
+                    }
+                } while consume(UInt8(ascii: ","))
+                guard consume(UInt8(ascii: "}")) else { return nil }
+            }
+            ws()
+            guard pos == buf.count, let namespace else { return nil }
+            if let dataStart {
+                pos = dataStart
+                var b = MetricBatch(scope: scope, namespace: namespace, capacity: 1000)
+                guard datums(into: &b) else { return nil }
+                batch = b
+            }
+            guard let batch, batch.count >= 1, batch.count <= 1000, batch.namespace == namespace else { return nil }
+            return batch
+        }
+
+        mutating func datums(into batch: inout MetricBatch) -> Bool {
+            guard consume(UInt8(ascii: "[")) else { return false }
+            if consume(UInt8(ascii: "]")) { return true }
+            repeat {
+                guard batch.count < 1000, datum(into: &batch) else { return false }
+            } while consume(UInt8(ascii: ","))
+            return consume(UInt8(ascii: "]"))
+        }
+
+        static let units: [[UInt8]] = MetricDataValidation.unitOrder.map { Array($0.utf8) }
+        static let minimumMagnitude = Double(sign: .plus, exponent: -360, significand: 1)
+        static let maximumMagnitude = Double(sign: .plus, exponent: 360, significand: 1)
+
+        static func valid(_ v: Double) -> Bool {
+            v.isFinite && (v == 0 || (abs(v) >= minimumMagnitude && abs(v) <= maximumMagnitude))
+        }
+
+        mutating func datum(into batch: inout MetricBatch) -> Bool {
+            guard consume(UInt8(ascii: "{")) else { return false }
+            var name: UnsafeBufferPointer<UInt8>?
+            var dims: [(UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>)] = []
+            var unit: UnsafeBufferPointer<UInt8>?
+            var timestamp: Double?
+            var value: Double?
+            var values: [Double]?, counts: [Double]?
+            var statistics: CloudWatch.StatisticSet?
+            var resolution: Double?
+            if consume(UInt8(ascii: "}")) { return false }
+            repeat {
+                guard let k = key() else { return false }
+                if null() { continue }
+                if Self.equals(k, "MetricName") {
+                    guard let s = rawString(), Self.plain(s, 1, 255) else { return false }
+                    name = s
+                } else if Self.equals(k, "Value") {
+                    guard let v = number(allowSpecial: true), Self.valid(v) else { return false }
+                    value = v
+                } else if Self.equals(k, "Dimensions") {
+                    guard dimensions(into: &dims) else { return false }
+                } else if Self.equals(k, "Timestamp") {
+                    guard let t = number(allowSpecial: false) else { return false }  // ISO strings: general path
+                    timestamp = t
+                } else if Self.equals(k, "Unit") {
+                    guard let u = rawString(), Self.units.contains(where: { $0.elementsEqual(u) }) else { return false }
+                    unit = u
+                } else if Self.equals(k, "StorageResolution") {
+                    guard let r = number(allowSpecial: false), r == 1 || r == 60 else { return false }
+                    resolution = r
+                } else if Self.equals(k, "Values") {
+                    guard let v = numberList(), !v.isEmpty, v.count <= 150, v.allSatisfy(Self.valid) else { return false }
+                    values = v
+                } else if Self.equals(k, "Counts") {
+                    guard let c = numberList(), c.allSatisfy({ Self.valid($0) && $0 >= 0 }) else { return false }
+                    counts = c
+                } else if Self.equals(k, "StatisticValues") {
+                    guard let s = statisticSet(), [s.sampleCount, s.sum, s.minimum, s.maximum].allSatisfy(Self.valid),
+                          s.sampleCount > 0, s.minimum <= s.maximum else { return false }
+                    statistics = s
+                } else {
+                    guard skipValue() else { return false }
+                }
+            } while consume(UInt8(ascii: ","))
+            guard consume(UInt8(ascii: "}")), let name else { return false }
+            // One value form, and Counts only with Values.
+            let forms = (value != nil ? 1 : 0) + (values != nil ? 1 : 0) + (statistics != nil ? 1 : 0)
+            guard forms == 1, counts == nil || (values != nil && counts!.count == values!.count) else { return false }
+            if let counts, !counts.contains(where: { $0 > 0 }) { return false }
+            let ts: Int64
+            if let timestamp {
+                guard timestamp >= Double(now - 14 * 86400), timestamp <= Double(now + 7200) else { return false }
+                ts = Int64(timestamp.rounded(.down))
+            } else {
+                ts = now
+            }
+            // The canonical key: name, dimensions sorted by name, unit.
+            batch.appendKeyString(name)
+            if dims.count > 1 {
+                dims.sort { $0.0.lexicographicallyPrecedes($1.0) }
+                for i in 1..<dims.count where dims[i].0.elementsEqual(dims[i - 1].0) { return false }
+            }
+            batch.appendKeyCount(dims.count)
+            for (n, v) in dims {
+                batch.appendKeyString(n)
+                batch.appendKeyString(v)
+            }
+            if let unit { batch.appendKeyString(unit) } else { batch.appendKeyString("None") }
+            var cell: MetricCell?
+            if let values { cell = MetricCell(values: values, counts: counts ?? Array(repeating: 1, count: values.count)) }
+            if let s = statistics { cell = MetricCell(statisticSet: s.sampleCount, sum: s.sum, min: s.minimum, max: s.maximum) }
+            batch.finishDatum(timestamp: ts, highResolution: resolution == 1, value: value, cell: cell)
+            return true
+        }
+
+        mutating func dimensions(into out: inout [(UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>)]) -> Bool {
+            guard consume(UInt8(ascii: "[")) else { return false }
+            if consume(UInt8(ascii: "]")) { return true }
+            repeat {
+                guard consume(UInt8(ascii: "{")), out.count < 30 else { return false }
+                var name: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>?
+                if !consume(UInt8(ascii: "}")) {
+                    repeat {
+                        guard let k = key() else { return false }
+                        if null() { continue }
+                        if Self.equals(k, "Name") {
+                            guard let s = rawString(), Self.plain(s, 1, 255) else { return false }
+                            name = s
+                        } else if Self.equals(k, "Value") {
+                            guard let s = rawString(), Self.plain(s, 1, 1024) else { return false }
+                            value = s
+                        } else {
+                            guard skipValue() else { return false }
+                        }
+                    } while consume(UInt8(ascii: ","))
+                    guard consume(UInt8(ascii: "}")) else { return false }
+                }
+                guard let name, let value else { return false }
+                out.append((name, value))
+            } while consume(UInt8(ascii: ","))
+            return consume(UInt8(ascii: "]"))
+        }
+
+        mutating func statisticSet() -> CloudWatch.StatisticSet? {
+            guard consume(UInt8(ascii: "{")) else { return nil }
+            var c: Double?, s: Double?, lo: Double?, hi: Double?
+            if !consume(UInt8(ascii: "}")) {
+                repeat {
+                    guard let k = key() else { return nil }
+                    if null() { continue }
+                    guard let v = number(allowSpecial: true) else { return nil }
+                    if Self.equals(k, "SampleCount") { c = v } else if Self.equals(k, "Sum") { s = v }
+                    else if Self.equals(k, "Minimum") { lo = v } else if Self.equals(k, "Maximum") { hi = v }
+                } while consume(UInt8(ascii: ","))
+                guard consume(UInt8(ascii: "}")) else { return nil }
+            }
+            guard let c, let s, let lo, let hi else { return nil }
+            return CloudWatch.StatisticSet(sampleCount: c, sum: s, minimum: lo, maximum: hi)
+        }
+    }
+}
+
