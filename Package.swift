@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "StorageSQLite",
             dependencies: [
-                "TrailwatchCore", "Storage",
+                "TrailwatchCore", "Storage", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],

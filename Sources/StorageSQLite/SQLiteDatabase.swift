@@ -113,8 +113,7 @@ extension SQLiteDatabase {
                     last_ts INTEGER NOT NULL,
                     last_received INTEGER NOT NULL
                 );
-                CREATE TABLE metric_wal (seq INTEGER PRIMARY KEY AUTOINCREMENT, body BLOB NOT NULL);
-                CREATE TABLE metric_head (id INTEGER PRIMARY KEY, body BLOB NOT NULL);
+                CREATE TABLE metric_head (id INTEGER PRIMARY KEY, seq INTEGER NOT NULL, body BLOB NOT NULL);
                 CREATE TABLE metric_chunks (
                     series INTEGER NOT NULL,
                     resolution INTEGER NOT NULL,

@@ -13,12 +13,18 @@ struct MaintenanceService: Service {
     func run() async throws {
         var ticks = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            try? await Task.sleep(for: checkpointEvery)
-            if Task.isCancelled { break }
+            // Woken early by SIGTERM/SIGINT: the final checkpoint below runs at once.
+            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: checkpointEvery) }
+            if Task.isCancelled || Task.isShuttingDownGracefully { break }
             do {
-                try await metrics.checkpoint()
+                let started = ContinuousClock.now
+                let sealed = try await metrics.checkpoint()
                 ticks += 1
-                if ticks % 2 == 0 { try await metrics.maintain() }
+                var reworked = 0
+                if ticks % 2 == 0 { reworked = try await metrics.maintain() }
+                logger.debug("metric store maintenance", metadata: [
+                    "sealedWindows": .stringConvertible(sealed), "chunksReworked": .stringConvertible(reworked),
+                    "duration": .string("\(ContinuousClock.now - started)")])
             } catch {
                 logger.error("metric store maintenance failed", metadata: ["error": .string("\(error)")])
             }

@@ -59,11 +59,9 @@ struct MetricStoreTests {
         #expect(after.map(\.cell) == before.map(\.cell))
         let chunks = try await db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM metric_chunks") }
         #expect(chunks == 2)
-        let wal = try await db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM metric_wal") }
-        #expect(wal == 0)
     }
 
-    @Test("a restart restores the head from the snapshot and the WAL")
+    @Test("a restart restores the head from the snapshot and the log")
     func restart() async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tw-\(UUID().uuidString)")
         let url = dir.appendingPathComponent("db.sqlite")
@@ -72,7 +70,7 @@ struct MetricStoreTests {
             let store = try SQLiteMetricStore(try SQLiteDatabase(location: .file(url)), clock: clock)
             try await store.append([sample("a", t0 + 60, 1)])
             try await store.checkpoint()  // the cell stays open: in the snapshot
-            try await store.append([sample("a", t0 + 60, 2), sample("b", t0 + 120, 3)])  // in the WAL
+            try await store.append([sample("a", t0 + 60, 2), sample("b", t0 + 120, 3)])  // in the log
         }
         let reopened = try SQLiteMetricStore(try SQLiteDatabase(location: .file(url)), clock: clock)
         let series = try await reopened.series(in: scope, namespace: nil, metricName: nil).sorted { $0.id < $1.id }
@@ -184,5 +182,43 @@ struct SplitMix {
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
+    }
+}
+
+@Suite("Metric log")
+struct MetricLogTests {
+    func dir() -> URL { FileManager.default.temporaryDirectory.appendingPathComponent("twlog-\(UUID().uuidString)") }
+
+    @Test("records come back in order; a torn tail is dropped")
+    func tornTail() async throws {
+        let d = dir()
+        let log = try MetricLog(directory: d)
+        _ = try log.replay()
+        for i in 0..<5 { _ = try await log.append([UInt8(i), 1, 2, 3], afterCommit: { _ in }) }
+        // Tear the last record.
+        let file = try FileManager.default.contentsOfDirectory(atPath: d.path).first!
+        let url = d.appendingPathComponent(file)
+        var data = try Data(contentsOf: url)
+        data.removeLast(2)
+        try data.write(to: url)
+        let reopened = try MetricLog(directory: d)
+        let records = try reopened.replay()
+        #expect(records.map(\.seq) == [1, 2, 3, 4])
+        #expect(records.map { $0.body[0] } == [0, 1, 2, 3])
+        let seq = try await reopened.append([9], afterCommit: { _ in })
+        #expect(seq == 5)
+    }
+
+    @Test("truncate deletes only checkpointed segments")
+    func truncate() async throws {
+        let d = dir()
+        let log = try MetricLog(directory: d)
+        _ = try log.replay()
+        _ = try await log.append([1], afterCommit: { _ in })
+        _ = try await log.append([2], afterCommit: { _ in })
+        try await log.exclusive { log.rotate() }
+        _ = try await log.append([3], afterCommit: { _ in })
+        log.truncate(through: 2)
+        #expect(try MetricLog(directory: d).replay().map(\.seq) == [3])
     }
 }

@@ -25,6 +25,8 @@ public enum PutMetricDataJSON {
         let buf: UnsafeBufferPointer<UInt8>
         let now: Int64
         var pos = 0
+        /// Reused for each datum's dimensions (no allocation per datum).
+        var dims: [(UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>)] = []
 
         init(buf: UnsafeBufferPointer<UInt8>, now: Int64) {
             self.buf = buf
@@ -290,6 +292,11 @@ public enum PutMetricDataJSON {
         static let minimumMagnitude = Double(sign: .plus, exponent: -360, significand: 1)
         static let maximumMagnitude = Double(sign: .plus, exponent: 360, significand: 1)
 
+        static func isUnit(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+            for candidate in units where candidate.count == u.count && candidate.elementsEqual(u) { return true }
+            return false
+        }
+
         static func valid(_ v: Double) -> Bool {
             v.isFinite && (v == 0 || (abs(v) >= minimumMagnitude && abs(v) <= maximumMagnitude))
         }
@@ -297,7 +304,7 @@ public enum PutMetricDataJSON {
         mutating func datum(into batch: inout MetricBatch) -> Bool {
             guard consume(UInt8(ascii: "{")) else { return false }
             var name: UnsafeBufferPointer<UInt8>?
-            var dims: [(UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>)] = []
+            dims.removeAll(keepingCapacity: true)
             var unit: UnsafeBufferPointer<UInt8>?
             var timestamp: Double?
             var value: Double?
@@ -315,12 +322,12 @@ public enum PutMetricDataJSON {
                     guard let v = number(allowSpecial: true), Self.valid(v) else { return false }
                     value = v
                 } else if Self.equals(k, "Dimensions") {
-                    guard dimensions(into: &dims) else { return false }
+                    guard dimensions() else { return false }
                 } else if Self.equals(k, "Timestamp") {
                     guard let t = number(allowSpecial: false) else { return false }  // ISO strings: general path
                     timestamp = t
                 } else if Self.equals(k, "Unit") {
-                    guard let u = rawString(), Self.units.contains(where: { $0.elementsEqual(u) }) else { return false }
+                    guard let u = rawString(), Self.isUnit(u) else { return false }
                     unit = u
                 } else if Self.equals(k, "StorageResolution") {
                     guard let r = number(allowSpecial: false), r == 1 || r == 60 else { return false }
@@ -370,11 +377,11 @@ public enum PutMetricDataJSON {
             return true
         }
 
-        mutating func dimensions(into out: inout [(UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>)]) -> Bool {
+        mutating func dimensions() -> Bool {
             guard consume(UInt8(ascii: "[")) else { return false }
             if consume(UInt8(ascii: "]")) { return true }
             repeat {
-                guard consume(UInt8(ascii: "{")), out.count < 30 else { return false }
+                guard consume(UInt8(ascii: "{")), dims.count < 30 else { return false }
                 var name: UnsafeBufferPointer<UInt8>?, value: UnsafeBufferPointer<UInt8>?
                 if !consume(UInt8(ascii: "}")) {
                     repeat {
@@ -393,7 +400,7 @@ public enum PutMetricDataJSON {
                     guard consume(UInt8(ascii: "}")) else { return false }
                 }
                 guard let name, let value else { return false }
-                out.append((name, value))
+                dims.append((name, value))
             } while consume(UInt8(ascii: ","))
             return consume(UInt8(ascii: "]"))
         }

@@ -117,6 +117,15 @@ struct MetricHead {
         }
     }
 
+    /// Marks a series as touched (its newest times go to the table at the next checkpoint).
+    mutating func markTouched(_ series: UInt32) {
+        reserve(series)
+        if !isTouched[Int(series)] {
+            isTouched[Int(series)] = true
+            touched.append(series)
+        }
+    }
+
     /// Forgets which series were touched (after a checkpoint recorded them).
     mutating func clearTouched() {
         for id in touched { isTouched[Int(id)] = false }

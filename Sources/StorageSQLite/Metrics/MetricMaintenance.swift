@@ -5,47 +5,85 @@ import Synchronization
 import TrailwatchCore
 
 extension SQLiteMetricStore {
-    /// Seals the head's closed hour windows into chunks, snapshots the open cells and truncates
-    /// the WAL, in one exclusive commit. Returns how many windows were sealed.
+    /// Seals the head's closed hour windows into chunks, snapshots the open cells and deletes
+    /// the log segments the snapshot covers. Appends continue meanwhile: samples landing in a
+    /// window being sealed wait beside the head until the seal commits. Returns how many
+    /// windows were sealed.
     @discardableResult
     public func checkpoint() async throws -> Int {
         let cutoff = Int64(clock.now().timeIntervalSince1970) - MetricStoreLayout.sealGrace
+        // Capture between two log writes, so the snapshot is exactly the head at `applied`.
+        let capture: @Sendable () -> Capture = { [self] in
+            log?.rotate()
+            let unsaved = index.withLock { ix -> [(UInt32, SeriesKey)] in
+                let list = ix.unsaved.compactMap { id in ix.keys[Int(id)].map { (id, $0) } }
+                ix.unsaved = []
+                return list
+            }
+            return state.withLock { s in
+                let sealed = s.head.sealable(cutoff: cutoff)
+                var rest = s.head
+                rest.remove(sealed)
+                s.sealing = Set(sealed.map { SealKey(series: $0.series, resolution: $0.resolution, window: $0.windowStart) })
+                let touched = s.head.touched.map { (id: $0, lastTimestamp: s.head.lastTimestamp[Int($0)], lastReceived: s.head.lastReceived[Int($0)]) }
+                s.head.clearTouched()
+                return Capture(sealed: sealed, snapshot: HeadSnapshot.encode(rest), applied: s.head.appliedSeq,
+                               touched: touched, unsaved: unsaved)
+            }
+        }
+        let c = try await log?.exclusive(capture) ?? capture()
         do {
-            return try await db.writer.write(exclusive: true, { [self] db -> [SealedWindow] in
-                // Exclusive: every earlier commit's samples are in the head, no later one's.
-                let (sealed, snapshot, applied, touched) = state.withLock { s in
-                    s.checkpointing = true
-                    let sealed = s.head.sealable(cutoff: cutoff)
-                    var rest = s.head
-                    rest.remove(sealed)
-                    let touched = s.head.touched.map { (id: $0, lastTimestamp: s.head.lastTimestamp[Int($0)], lastReceived: s.head.lastReceived[Int($0)]) }
-                    return (sealed, HeadSnapshot.encode(rest), s.head.appliedSeq, touched)
-                }
-                for w in sealed {
+            _ = try await db.writer.write({ db -> Bool in
+                for w in c.sealed {
                     try Self.insertPart(db, series: w.series, resolution: w.resolution, windowStart: w.windowStart,
                                         windowLength: MetricStoreLayout.headWindow, cells: w.cells)
                 }
-                try db.execute(sql: "INSERT INTO metric_head (id, body) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET body = excluded.body",
-                               arguments: [Data(snapshot)])
-                try db.execute(sql: "DELETE FROM metric_wal WHERE seq <= ?", arguments: [applied])
-                let update = try db.cachedStatement(sql: "UPDATE metric_series SET last_ts = max(last_ts, ?), last_received = max(last_received, ?) WHERE id = ?")
-                for t in touched { try update.execute(arguments: [t.lastTimestamp, t.lastReceived, Int64(t.id)]) }
-                return sealed
-            }, afterCommit: { [self] sealed in
-                state.withLock { s in
-                    s.head.remove(sealed)
-                    s.head.clearTouched()
-                    s.epoch += 1
-                    s.checkpointing = false
+                let insert = try db.cachedStatement(sql: """
+                    INSERT OR IGNORE INTO metric_series (id, account, region, namespace, name, dims, unit, last_ts, last_received)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for (id, key) in c.unsaved {
+                    try insert.execute(arguments: [Int64(id), key.scope.accountId, key.scope.region, key.metric.namespace,
+                                                   key.metric.metricName, Data(DimensionCodec.encode(key.metric.dimensions)), key.unit,
+                                                   Int64.min, Int64.min])
                 }
-            }).count
+                let update = try db.cachedStatement(sql: "UPDATE metric_series SET last_ts = max(last_ts, ?), last_received = max(last_received, ?) WHERE id = ?")
+                for t in c.touched { try update.execute(arguments: [t.lastTimestamp, t.lastReceived, Int64(t.id)]) }
+                try db.execute(sql: """
+                    INSERT INTO metric_head (id, seq, body) VALUES (1, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, body = excluded.body
+                    """, arguments: [c.applied, Data(c.snapshot)])
+                return true
+            }, afterCommit: { [self] _ in
+                // The sealed cells are in chunks now: drop them, let late samples in.
+                state.withLock { s in
+                    s.head.remove(c.sealed)
+                    for l in s.late { s.head.apply(l.batch, ids: l.ids, receivedAt: l.receivedAt) }
+                    s.late = []
+                    s.sealing = []
+                    s.epoch += 1
+                }
+            })
         } catch {
             state.withLock { s in
-                s.checkpointing = false
-                s.epoch += 1
+                for l in s.late { s.head.apply(l.batch, ids: l.ids, receivedAt: l.receivedAt) }
+                s.late = []
+                s.sealing = []
+                for t in c.touched { s.head.markTouched(t.id) }
             }
+            index.withLock { $0.unsaved.append(contentsOf: c.unsaved.map(\.0)) }
             throw error
         }
+        log?.truncate(through: c.applied)
+        return c.sealed.count
+    }
+
+    struct Capture: Sendable {
+        let sealed: [SealedWindow]
+        let snapshot: [UInt8]
+        let applied: Int64
+        let touched: [(id: UInt32, lastTimestamp: Int64, lastReceived: Int64)]
+        let unsaved: [(UInt32, SeriesKey)]
     }
 
     /// Compacts, rolls up and expires chunks by the store's clock. Bounded work per call:

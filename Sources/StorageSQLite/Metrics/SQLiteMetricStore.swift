@@ -7,16 +7,18 @@ public import TrailwatchCore
 /// `MetricStore` on the embedded database.
 ///
 /// ```
-/// append ─► resolve series ids ─► group commit: INSERT series rows + one metric_wal record
-///        ─► afterCommit (writer queue, commit order): merge into the head
-/// checkpoint (exclusive commit): closed hour windows of the head ─► metric_chunks parts,
-///        open cells ─► metric_head snapshot, metric_wal ≤ applied seq deleted
+/// append ─► resolve series ids ─► MetricLog (group fsync) ─► afterCommit, log order:
+///           new series into the index, samples into the head
+/// checkpoint: capture the head (on the log's queue) ─► SQLite commit: closed hour
+///           windows as chunk parts, the open cells as a snapshot, new series rows
+///           ─► drop the sealed cells from the head, delete the checkpointed log segments
 /// maintain: compact closed days into one chunk, roll minute cells up to 5-minute and
-///        hourly cells as they age, delete past retention (AWS's 3 h / 15 d / 63 d / 455 d)
-/// start: series table, then the head snapshot, then every WAL record after it
+///           hourly cells as they age, delete past retention (AWS's 3 h / 15 d / 63 d / 455 d)
+/// start:    series rows, then the head snapshot, then every log record after it
 /// ```
-/// A sample is durable when `append` returns (its WAL record committed); it is in the head
-/// from then on and in a chunk after the next checkpoint.
+/// A sample is durable when `append` returns (its log record is fsynced); it is in the head
+/// from then on and in a chunk after the checkpoint that seals its hour. In memory mode
+/// there is no log and samples go straight to the head.
 public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
     /// The series index: per (scope, namespace), canonical key hash -> id, with the
     /// canonical bytes kept per id to verify hits (MetricBatch explains the keys).
@@ -35,6 +37,8 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
         /// Ids handed out whose series rows may not be committed yet, by (outer, key bytes).
         var pending: [Outer: [[UInt8]: UInt32]] = [:]
         var nextID: UInt32 = 1
+        /// Series registered since the last checkpoint (their rows are written by it).
+        var unsaved: [UInt32] = []
 
         /// The id of a key, verifying the bytes behind a hash hit.
         func id(_ outer: Outer, hash: UInt64, key: ArraySlice<UInt8>) -> UInt32? {
@@ -64,23 +68,39 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
         var head = MetricHead()
         /// Changes whenever head cells move into chunks (readers retry across it).
         var epoch: UInt64 = 0
-        var checkpointing = false
+        /// While a checkpoint writes sealed windows, late samples for them wait here
+        /// (series, resolution, window start) and join the head after the seal.
+        var sealing: Set<SealKey> = []
+        var late: [(batch: MetricBatch, ids: [UInt32], receivedAt: Int64)] = []
+    }
+
+    struct SealKey: Hashable {
+        let series: UInt32
+        let resolution: Int
+        let window: Int64
     }
 
     let db: SQLiteDatabase
     let clock: any WallClock
+    /// nil in memory mode.
+    let log: MetricLog?
     let index = Mutex(Index())
     let state = Mutex(HeadState())
 
-    /// Opens the store: loads the series index and the head (snapshot, then WAL replay).
+    /// Opens the store: loads the series index and the head (snapshot, then log replay).
     public init(_ db: SQLiteDatabase, clock: any WallClock) throws {
         self.db = db
         self.clock = clock
+        if case .file(let url) = db.location {
+            log = try MetricLog(directory: url.deletingLastPathComponent().appendingPathComponent("metric-log"))
+        } else {
+            log = nil
+        }
         try load()
     }
 
     private func load() throws {
-        let (loadedIndex, loadedHead) = try db.dbWriter.read { db -> (Index, HeadState) in
+        var (ix, h) = try db.dbWriter.read { db -> (Index, HeadState) in
             var ix = Index()
             var h = HeadState()
             for row in try Row.fetchAll(db, sql: "SELECT * FROM metric_series") {
@@ -95,21 +115,24 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
                 h.head.lastTimestamp[Int(id)] = row["last_ts"]
                 h.head.lastReceived[Int(id)] = row["last_received"]
             }
-            if let snapshot = try Data.fetchOne(db, sql: "SELECT body FROM metric_head WHERE id = 1") {
-                try HeadSnapshot.restore([UInt8](snapshot), into: &h.head)
-            }
-            for row in try Row.fetchAll(db, sql: "SELECT seq, body FROM metric_wal ORDER BY seq") {
-                let (receivedAt, entries) = try SampleLog.decode([UInt8](row["body"] as Data))
-                for e in entries {
-                    h.head.apply(series: e.series, timestamp: e.timestamp, highResolution: e.highResolution,
-                                 cell: e.cell, receivedAt: receivedAt)
-                }
+            if let row = try Row.fetchOne(db, sql: "SELECT seq, body FROM metric_head WHERE id = 1") {
+                try HeadSnapshot.restore([UInt8](row["body"] as Data), into: &h.head)
                 h.head.appliedSeq = row["seq"]
             }
-            // Series the WAL replay touched stay marked: their newest times reach the table at
-            // the next checkpoint.
             return (ix, h)
         }
+        for record in try log?.replay() ?? [] where record.seq > h.head.appliedSeq {
+            let (newSeries, receivedAt, entries) = try LogRecord.decode(record.body)
+            for (id, key) in newSeries where ix.keys.count <= Int(id) || ix.keys[Int(id)] == nil {
+                ix.register(id, key)
+                ix.unsaved.append(id)
+            }
+            for e in entries {
+                h.head.apply(series: e.series, timestamp: e.timestamp, highResolution: e.highResolution, cell: e.cell, receivedAt: receivedAt)
+            }
+            h.head.appliedSeq = record.seq
+        }
+        let loadedIndex = ix, loadedHead = h
         index.withLock { $0 = loadedIndex }
         state.withLock { $0 = loadedHead }
     }
@@ -149,33 +172,42 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
             }
             return (ids, newSeries)
         }
-        let body = SampleLog.encode(batch, ids: ids, receivedAt: receivedAt)
-        _ = try await db.writer.write({ db -> Int64 in
-            let insert = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO metric_series (id, account, region, namespace, name, dims, unit, last_ts, last_received)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            for (id, key) in newSeries {
-                try insert.execute(arguments: [Int64(id), key.scope.accountId, key.scope.region, key.metric.namespace,
-                                               key.metric.metricName, Data(DimensionCodec.encode(key.metric.dimensions)), key.unit,
-                                               Int64.min, receivedAt])
-            }
-            try db.cachedStatement(sql: "INSERT INTO metric_wal (body) VALUES (?)").execute(arguments: [Data(body)])
-            return db.lastInsertedRowID
-        }, afterCommit: { [self] seq in
+        let commit: @Sendable (Int64) -> Void = { [self] seq in
             if !newSeries.isEmpty {
                 index.withLock { ix in
                     for (id, key) in newSeries where ix.keys.count <= Int(id) || ix.keys[Int(id)] == nil {
                         ix.register(id, key)
+                        ix.unsaved.append(id)
                         ix.pending[outer]?[MetricBatch.canonicalKey(key)] = nil
                     }
                 }
             }
             state.withLock { s in
-                s.head.apply(batch, ids: ids, receivedAt: receivedAt)
+                if s.sealing.isEmpty || !touchesSealing(batch, ids: ids, s.sealing) {
+                    s.head.apply(batch, ids: ids, receivedAt: receivedAt)
+                } else {
+                    s.late.append((batch, ids, receivedAt))
+                }
                 s.head.appliedSeq = max(s.head.appliedSeq, seq)
             }
-        })
+        }
+        if let log {
+            _ = try await log.append(LogRecord.encode(newSeries: newSeries, batch: batch, ids: ids, receivedAt: receivedAt), afterCommit: commit)
+        } else {
+            commit(0)
+        }
+    }
+
+    /// True when a datum of the batch falls in a window being sealed.
+    private func touchesSealing(_ batch: MetricBatch, ids: [UInt32], _ sealing: Set<SealKey>) -> Bool {
+        for i in 0..<batch.count {
+            let w = floorDiv(batch.timestamps[i], MetricStoreLayout.headWindow) * MetricStoreLayout.headWindow
+            if sealing.contains(SealKey(series: ids[i], resolution: 60, window: w)) ||
+                (batch.highResolution[i] && sealing.contains(SealKey(series: ids[i], resolution: 1, window: w))) {
+                return true
+            }
+        }
+        return false
     }
 
     // MARK: Reading
@@ -207,18 +239,15 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
         // The head only holds 1-second and minute cells.
         let headTiers = tiers.filter { $0 == 1 || $0 == 60 }
         while true {
-            let (epoch, busy, head) = state.withLock { s in
-                (s.epoch, s.checkpointing, series.map { id in
+            // The head is read before the chunks; a checkpoint moving cells from one to the
+            // other in between bumps the epoch, and the read is retried.
+            let (epoch, head) = state.withLock { s in
+                (s.epoch, series.map { id in
                     headTiers.flatMap { s.head.cells(series: id, resolution: $0, start: start, end: end) }
                 })
             }
-            if busy {
-                try await Task.sleep(nanoseconds: 1_000_000)
-                continue
-            }
             let stored = try await db.read { db in try Self.readChunks(db, series: series, tiers: tiers, start: start, end: end) }
-            let (epochAfter, busyAfter) = state.withLock { ($0.epoch, $0.checkpointing) }
-            guard epochAfter == epoch && !busyAfter else { continue }
+            guard state.withLock({ $0.epoch }) == epoch else { continue }
             var out: [[(bucket: Int64, cell: MetricCell)]] = []
             out.reserveCapacity(series.count)
             for i in series.indices {
@@ -278,9 +307,10 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
 
     public func reset() async throws {
         _ = try await db.writer.write(exclusive: true, { db in
-            for t in ["metric_series", "metric_wal", "metric_chunks", "metric_head"] { try db.execute(sql: "DELETE FROM \(t)") }
+            for t in ["metric_series", "metric_chunks", "metric_head"] { try db.execute(sql: "DELETE FROM \(t)") }
             return true
         }, afterCommit: { [self] _ in
+            log?.removeAll()
             index.withLock { $0 = Index() }
             state.withLock { s in
                 let epoch = s.epoch

@@ -1,4 +1,5 @@
 import Storage
+import TrailwatchCore
 
 /// The write-ahead record of one `append`: the samples, by series id, exactly as merged into
 /// the head. Replayed into the head at start for every record newer than the last checkpoint.
@@ -115,5 +116,45 @@ enum DimensionCodec {
         var out: [MetricDimension] = []
         for _ in 0..<n { out.append(MetricDimension(name: try r.string(), value: try r.string())) }
         return out
+    }
+}
+
+/// One metric log record: the series the append created, then its samples.
+///
+/// ```
+/// new series count · per series: id · account · region · namespace · name · dimensions · unit
+/// then a SampleLog body (receivedAt, samples by series id)
+/// ```
+enum LogRecord {
+    static func encode(newSeries: [(UInt32, SeriesKey)], batch: MetricBatch, ids: [UInt32], receivedAt: Int64) -> [UInt8] {
+        var w = ByteWriter(capacity: 32 + batch.count * 14)
+        w.varint(UInt64(newSeries.count))
+        for (id, key) in newSeries {
+            w.varint(UInt64(id))
+            w.string(key.scope.accountId)
+            w.string(key.scope.region)
+            w.string(key.metric.namespace)
+            w.string(key.metric.metricName)
+            w.bytes.append(contentsOf: DimensionCodec.encode(key.metric.dimensions))
+            w.string(key.unit)
+        }
+        w.bytes.append(contentsOf: SampleLog.encode(batch, ids: ids, receivedAt: receivedAt))
+        return w.bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> (newSeries: [(UInt32, SeriesKey)], receivedAt: Int64, entries: [SampleLog.Entry]) {
+        var r = ByteReader(bytes)
+        var series: [(UInt32, SeriesKey)] = []
+        for _ in 0..<Int(try r.varint()) {
+            let id = UInt32(truncatingIfNeeded: try r.varint())
+            let account = try r.string(), region = try r.string(), namespace = try r.string(), name = try r.string()
+            var dims: [MetricDimension] = []
+            for _ in 0..<Int(try r.varint()) { dims.append(MetricDimension(name: try r.string(), value: try r.string())) }
+            let unit = try r.string()
+            series.append((id, SeriesKey(scope: ResourceScope(accountId: account, region: region),
+                                         metric: MetricIdentity(namespace: namespace, metricName: name, dimensions: dims), unit: unit)))
+        }
+        let (receivedAt, entries) = try SampleLog.decode(Array(bytes[r.pos...]))
+        return (series, receivedAt, entries)
     }
 }
