@@ -47,9 +47,11 @@ final class LoadGenerator: Sendable {
 
     func shutdown() async throws { try await group.shutdownGracefully() }
 
-    func run(connections: Int, duration: Double, maxRequests: Int = .max,
+    /// - Parameter rate: requests per second to pace sends at (open loop); nil sends as fast as
+    ///   answers come back (closed loop).
+    func run(connections: Int, duration: Double, maxRequests: Int = .max, rate: Double? = nil,
              next: @escaping @Sendable (Int) -> PreparedRequest) async throws -> LoadResult {
-        let state = SharedState(deadline: Date().addingTimeInterval(duration), maxRequests: maxRequests)
+        let state = SharedState(deadline: Date().addingTimeInterval(duration), maxRequests: maxRequests, rate: rate)
         let start = Date()
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             for _ in 0..<connections {
@@ -90,11 +92,14 @@ final class SharedState: Sendable {
 
     let deadline: Date
     let maxRequests: Int
+    let rate: Double?
+    let started = DispatchTime.now().uptimeNanoseconds
     let counters = Mutex(Counters())
 
-    init(deadline: Date, maxRequests: Int) {
+    init(deadline: Date, maxRequests: Int, rate: Double? = nil) {
         self.deadline = deadline
         self.maxRequests = maxRequests
+        self.rate = rate
         counters.withLock { $0.latencies.reserveCapacity(1 << 20) }
     }
 
@@ -106,6 +111,12 @@ final class SharedState: Sendable {
             c.issued += 1
             return c.issued - 1
         }
+    }
+
+    /// When request `n` is due, in uptime nanoseconds (now when not paced).
+    func due(_ n: Int) -> UInt64 {
+        guard let rate else { return 0 }
+        return started + UInt64(Double(n) / rate * 1e9)
     }
 
     func record(micros: UInt32, ok: Bool, error: String?) {
@@ -155,6 +166,17 @@ final class ClientHandler: ChannelInboundHandler, @unchecked Sendable {
             finish(true)
             return
         }
+        let due = state.due(n)
+        let now = DispatchTime.now().uptimeNanoseconds
+        if due > now {
+            // Paced: send when due.
+            context.eventLoop.scheduleTask(in: .nanoseconds(Int64(due - now))) { self.send(n, context: context) }
+            return
+        }
+        send(n, context: context)
+    }
+
+    func send(_ n: Int, context: ChannelHandlerContext) {
         let r = next(n)
         var head = HTTPRequestHead(version: .http1_1, method: r.method, uri: r.uri)
         for (k, v) in r.headers { head.headers.add(name: k, value: v) }

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import NIOHTTP1
+import TrailwatchCore
 
 /// `trailwatch-bench`: runs reference workloads against any endpoint that speaks the AWS APIs
 /// (Trailwatch, moto_server, ...) and prints one result line per figure.
@@ -27,6 +29,7 @@ struct TrailwatchBench: AsyncParsableCommand {
         let generator = LoadGenerator(host: host, port: port, threads: threads)
         defer { Task { try? await generator.shutdown() } }
         for workloadName in workloads.split(separator: ",").map(String.init) {
+            if try await runScenario(workloadName, target: target, generator: generator) { continue }
             let workload = try Workloads.make(workloadName, target: target)
             for request in workload.setup {
                 let r = try await generator.run(connections: 1, duration: 30, maxRequests: 1) { _ in request }
@@ -43,5 +46,67 @@ struct TrailwatchBench: AsyncParsableCommand {
             print(line)
             if let e = r.firstError { print("  first error: \(e.prefix(300))") }
         }
+    }
+
+    /// Multi-step scenarios; false when `name` is a plain workload.
+    func runScenario(_ name: String, target: Target, generator: LoadGenerator) async throws -> Bool {
+        switch name {
+        case "w5":
+            let (points, r) = try await Scenarios.loadDay(target, generator: generator, namespace: "Bench/W5", connections: connections)
+            print(String(format: "W5-load target=%@ datapoints/s=%.0f requests=%d errors=%d", self.name,
+                         Double(points) * Double(r.completed) / 14_400 / r.seconds, r.completed, r.errors))
+            if let e = r.firstError { print("  first error: \(e.prefix(300))") }
+            let m = try await Scenarios.call(generator, target, method: .POST, path: "/_trailwatch/maintenance")
+            if m.errors > 0 { print("  maintenance: \(m.firstError ?? "")") }
+            try await printStats(target, label: "W5-storage", datapoints: points)
+            return true
+        case "w3":
+            for (label, body) in Scenarios.queries(target, namespace: "Bench/W5") {
+                let req = target.json(service: "monitoring", target: "GraniteServiceVersion20100801.GetMetricData", version: "1.0",
+                                      body: body, extra: [("x-amzn-query-mode", "true")])
+                _ = try await generator.run(connections: 1, duration: 2, maxRequests: 2) { _ in req }  // warm up
+                let r = try await generator.run(connections: 1, duration: duration, maxRequests: 50) { _ in
+                    target.json(service: "monitoring", target: "GraniteServiceVersion20100801.GetMetricData", version: "1.0",
+                                body: body, extra: [("x-amzn-query-mode", "true")])
+                }
+                let cells = 1000.0 * 1440
+                print(String(format: "W3-%@ target=%@ p50_ms=%.1f p99_ms=%.1f cells/s=%.0f queries=%d errors=%d", label, self.name,
+                             r.percentile(0.5), r.percentile(0.99), cells / (r.percentile(0.5) / 1000), r.completed, r.errors))
+                if let e = r.firstError { print("  first error: \(e.prefix(300))") }
+            }
+            return true
+        case "stats":
+            try await printStats(target, label: "stats", datapoints: 0)
+            return true
+        case "w8-metrics":
+            // Small PutMetricData (10 datums): the peak, then latency at half of it, paced.
+            let body = Array(#"{"Namespace":"Bench/W8","MetricData":[\#((0..<10).map { #"{"MetricName":"lat","Dimensions":[{"Name":"Host","Value":"h\#($0)"}],"Value":1.5,"Unit":"Milliseconds"}"# }.joined(separator: ","))]}"#.utf8)
+            let make: @Sendable (Int) -> PreparedRequest = { _ in
+                target.json(service: "monitoring", target: "GraniteServiceVersion20100801.PutMetricData", version: "1.0",
+                            body: body, extra: [("x-amzn-query-mode", "true")])
+            }
+            _ = try await generator.run(connections: connections, duration: 1, next: make)
+            let peak = try await generator.run(connections: connections, duration: duration, next: make)
+            let paced = try await generator.run(connections: connections, duration: duration, rate: peak.requestsPerSecond / 2, next: make)
+            print(String(format: "W8-metrics-10 target=%@ peak_req/s=%.0f at50%%_req/s=%.0f p50_ms=%.3f p99_ms=%.3f errors=%d",
+                         self.name, peak.requestsPerSecond, paced.requestsPerSecond, paced.percentile(0.5), paced.percentile(0.99),
+                         paced.errors + peak.errors))
+            if let e = paced.firstError ?? peak.firstError { print("  first error: \(e.prefix(300))") }
+            return true
+        default:
+            return false
+        }
+    }
+
+    func printStats(_ target: Target, label: String, datapoints: Int) async throws {
+        guard let url = URL(string: "\(endpoint)/_trailwatch/stats"), let data = try? Data(contentsOf: url),
+              let doc = try? JSONReader.parse(Array(data)), case .map(let m) = doc else {
+            print("\(label) target=\(name) stats unavailable")
+            return
+        }
+        let bytes = m["bytesOnDisk"]?.doubleValue ?? 0
+        var line = String(format: "%@ target=%@ bytesOnDisk=%.0f rssMB=%.1f", label, name, bytes, (m["rssBytes"]?.doubleValue ?? 0) / 1_048_576)
+        if datapoints > 0 { line += String(format: " bytes/datapoint=%.3f", bytes / Double(datapoints)) }
+        print(line)
     }
 }

@@ -61,9 +61,10 @@ public struct MetricsService: Sendable {
         let matching = try await store.series(in: ctx.scope, namespace: input.namespace, metricName: input.metricName)
             .filter { $0.key.metric == identity && (input.unit == nil || $0.key.unit == input.unit) }
         let cells = try await store.cells(matching.map(\.id), start: start, end: end, resolution: Int(period))
+        let distributions = statistics.contains { !$0.isBasic }
         var datapoints: [CloudWatch.Datapoint] = []
         for (info, seriesCells) in zip(matching, cells) {
-            for (ts, cell) in PeriodAggregation.aggregate(seriesCells, start: start, end: end, period: period) {
+            for (ts, cell) in PeriodAggregation.aggregate(seriesCells, start: start, end: end, period: period, distributions: distributions) {
                 datapoints.append(Self.datapoint(ts, cell, statistics, unit: info.key.unit))
             }
         }

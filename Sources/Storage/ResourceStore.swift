@@ -91,3 +91,11 @@ public struct CompositeReset: StateReset {
         for p in parts { try await p.reset() }
     }
 }
+
+/// Storage housekeeping an operator (or a benchmark) can run on demand, and figures about it.
+public protocol StoreMaintenance: Sendable {
+    /// Runs every pending checkpoint, compaction, rollup and expiry now.
+    func runMaintenance() async throws
+    /// Figures about storage: bytes on disk and counts, by name.
+    func storageStats() async throws -> [String: Int64]
+}

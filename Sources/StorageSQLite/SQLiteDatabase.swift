@@ -26,6 +26,8 @@ public final class SQLiteDatabase: Sendable {
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Effective only on a new database: lets maintenance give freed pages back.
+            if !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
         }
         switch location {
         case .file(let url):
@@ -51,6 +53,23 @@ public final class SQLiteDatabase: Sendable {
     /// Writes through the group-commit writer.
     public func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await writer.write(work)
+    }
+
+    /// Bytes the database files take on disk (0 in memory).
+    public func bytesOnDisk() -> Int64 {
+        guard case .file(let url) = location else { return 0 }
+        let dir = url.deletingLastPathComponent()
+        return Self.directorySize(dir)
+    }
+
+    static func directorySize(_ dir: URL) -> Int64 {
+        var total: Int64 = 0
+        if let e = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: [.fileSizeKey]) {
+            for case let f as URL in e {
+                total += Int64((try? f.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0)
+            }
+        }
+        return total
     }
 
     /// Deletes every row of every table (migrations stay applied).

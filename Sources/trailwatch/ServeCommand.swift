@@ -86,7 +86,8 @@ enum TrailwatchServer {
         let services = Services(resources: store, tags: store, metrics: metricStore, clock: clock)
         let processor = RequestProcessor(
             routes: .standard(services), authenticator: authenticator, clock: clock,
-            resetter: settings.enableReset || settings.inMemory ? CompositeReset([metricStore, store]) : nil, logger: logger)
+            resetter: settings.enableReset || settings.inMemory ? CompositeReset([metricStore, store]) : nil,
+            maintenance: metricStore, logger: logger)
 
         let storage = settings.inMemory ? "in memory (nothing survives a restart)" : "in \(settings.dataDir)"
         let app = TrailwatchHTTPServer.application(

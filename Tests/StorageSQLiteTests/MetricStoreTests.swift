@@ -27,8 +27,8 @@ struct MetricStoreTests {
         #expect(series.count == 2)
         let a = try #require(series.first { $0.key == key("a") })
         let cells = try await store.cells([a.id], start: t0, end: t0 + 3600, resolution: 60)[0]
-        #expect(cells.map(\.bucket) == [t0, t0 + 60])
-        #expect(cells[0].cell.count == 2 && cells[0].cell.sum == 4 && cells[0].cell.min == 1 && cells[0].cell.max == 3)
+        #expect(cells.buckets == [t0, t0 + 60])
+        #expect(cells.counts[0] == 2 && cells.sums[0] == 4 && cells.mins[0] == 1 && cells.maxs[0] == 3)
     }
 
     @Test("high-resolution samples keep 1-second cells and feed minute cells")
@@ -37,8 +37,8 @@ struct MetricStoreTests {
         let store = try SQLiteMetricStore(try SQLiteDatabase(location: .memory), clock: clock)
         try await store.append([sample("h", t0 + 5, 1, high: true), sample("h", t0 + 6, 2, high: true)])
         let id = try await store.series(in: scope, namespace: nil, metricName: nil)[0].id
-        #expect(try await store.cells([id], start: t0, end: t0 + 60, resolution: 1)[0].map(\.bucket) == [t0 + 5, t0 + 6])
-        #expect(try await store.cells([id], start: t0, end: t0 + 60, resolution: 60)[0].map(\.cell.count) == [2])
+        #expect(try await store.cells([id], start: t0, end: t0 + 60, resolution: 1)[0].buckets == [t0 + 5, t0 + 6])
+        #expect(try await store.cells([id], start: t0, end: t0 + 60, resolution: 60)[0].counts == [2])
     }
 
     @Test("a checkpoint seals closed hours into chunks; answers do not change")
@@ -55,8 +55,7 @@ struct MetricStoreTests {
         #expect(before.count == 120)
         #expect(try await store.checkpoint() == 2)
         let after = try await store.cells([id], start: t0, end: t0 + 7200, resolution: 60)[0]
-        #expect(after.map(\.bucket) == before.map(\.bucket))
-        #expect(after.map(\.cell) == before.map(\.cell))
+        #expect(after == before)
         let chunks = try await db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM metric_chunks") }
         #expect(chunks == 2)
     }
@@ -76,7 +75,7 @@ struct MetricStoreTests {
         let series = try await reopened.series(in: scope, namespace: nil, metricName: nil).sorted { $0.id < $1.id }
         #expect(series.map(\.key) == [key("a"), key("b")])
         let a = try await reopened.cells([series[0].id], start: t0, end: t0 + 3600, resolution: 60)[0]
-        #expect(a.count == 1 && a[0].cell.count == 2 && a[0].cell.sum == 3)
+        #expect(a.count == 1 && a.counts[0] == 2 && a.sums[0] == 3)
     }
 
     @Test("maintenance compacts closed days, rolls up past 15 days and expires past 455")
@@ -102,7 +101,7 @@ struct MetricStoreTests {
         #expect(try await db.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM metric_chunks WHERE resolution = 60") } == 0)
         let coarse = try await store.cells([id], start: t0, end: t0 + 86400, resolution: 300)[0]
         #expect(coarse.count == 288)
-        #expect(coarse.reduce(0) { $0 + $1.cell.sum } == Double((0..<1440).reduce(0, +)))
+        #expect(coarse.sums.reduce(0, +) == Double((0..<1440).reduce(0, +)))
 
         // 64 days: hourly cells. 456 days: gone.
         clock.set(Date(timeIntervalSince1970: Double(t0 + 64 * 86400)))

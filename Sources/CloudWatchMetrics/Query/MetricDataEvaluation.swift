@@ -153,25 +153,25 @@ extension MetricDataService {
             let expr = try SearchExpression.parse(text)
             guard let stat = Statistic(statName) else { throw MathError(message: "The value for parameter Stat is not a valid statistic.\n") }
             let all = try await service.store.series(in: ctx.scope, namespace: expr.schema?.namespace, metricName: nil)
-            let recent = all.filter { $0.lastReceived >= now - 14 * 86400 }
-            var seen = Set<MetricIdentity>()
-            var matched: [MetricIdentity] = []
-            for info in recent where seen.insert(info.key.metric).inserted {
-                if expr.matches(info.key.metric, accountId: ctx.identity.accountId, callerAccount: ctx.identity.accountId) {
-                    matched.append(info.key.metric)
-                }
+            // Metrics with data in the last two weeks, each with its series (one per unit).
+            var byMetric: [MetricIdentity: [SeriesInfo]] = [:]
+            var order: [MetricIdentity] = []
+            for info in all where info.lastReceived >= now - 14 * 86400 {
+                if byMetric[info.key.metric] == nil { order.append(info.key.metric) }
+                byMetric[info.key.metric, default: []].append(info)
             }
-            var members: [TimeSeries] = []
-            for metric in matched {
-                members.append(try await reader.read(metric, stat: stat, period: period, unit: nil, start: start, end: end, candidates: recent).series)
-            }
-            let labels = AutomaticLabels.labels(members.compactMap(\.source))
-            for i in members.indices { members[i].label = labels[i] }
-            members.sort { $0.label.unicodeScalars.lexicographicallyPrecedes($1.label.unicodeScalars) }
-            if members.count > MetricDataService.maxSearchResults {
-                members = Array(members.prefix(MetricDataService.maxSearchResults))
+            let matched = order.filter { expr.matches($0, accountId: ctx.identity.accountId, callerAccount: ctx.identity.accountId) }
+            // Label and order first (labels depend only on what differs), keep 500, then read.
+            let labels = AutomaticLabels.labels(matched.map { TimeSeries.Source(metric: $0, stat: stat.name, period: period) })
+            var labelled = Array(zip(matched, labels))
+            labelled.sort { $0.1.unicodeScalars.lexicographicallyPrecedes($1.1.unicodeScalars) }
+            if labelled.count > MetricDataService.maxSearchResults {
+                labelled = Array(labelled.prefix(MetricDataService.maxSearchResults))
                 addTopMessage("MaxMetricsExceeded", "Maximum number of allowed metrics exceeded")
             }
+            var members = try await reader.readMany(labelled.map { ($0.0, byMetric[$0.0]!) }, stat: stat, period: period, unit: nil,
+                                                    start: start, end: end).map(\.series)
+            for i in members.indices { members[i].label = labelled[i].1 }
             return members
         }
     }

@@ -1,8 +1,8 @@
 public import Storage
 public import TrailwatchCore
 
-/// Reads one statistic of a metric as a time series, the way GetMetricData's MetricStat and
-/// SEARCH members do: the metric's cells grouped into periods from the window start.
+/// Reads one statistic of metrics as time series, the way GetMetricData's MetricStat and
+/// SEARCH members do: each metric's cells grouped into periods from the window start.
 struct MetricSeriesReader: Sendable {
     let store: any MetricStore
     let scope: ResourceScope
@@ -14,36 +14,46 @@ struct MetricSeriesReader: Sendable {
     }
 
     /// Reads `stat` of `metric` (in `unit`, or the alphabetically first unit it has).
-    func read(_ metric: MetricIdentity, stat: Statistic, period: Int64, unit: String?, start: Int64, end: Int64,
-              candidates: [SeriesInfo]? = nil) async throws -> Read {
-        let all: [SeriesInfo]
-        if let candidates { all = candidates } else { all = try await store.series(in: scope, namespace: metric.namespace, metricName: metric.metricName) }
-        let matching = all.filter { $0.key.metric == metric && (unit == nil || $0.key.unit == unit) }
-        let units = Set(matching.map(\.key.unit)).sorted()
-        let chosen = matching.filter { $0.key.unit == units.first }
-        var series = TimeSeries(label: metric.metricName, period: period,
-                                source: .init(metric: metric, stat: stat.name, period: period))
-        if !chosen.isEmpty {
-            let cells = try await store.cells(chosen.map(\.id), start: start, end: end, resolution: Int(period))
-            let merged = cells.count == 1 ? cells[0] : Self.mergeSeries(cells)
-            for (ts, cell) in PeriodAggregation.aggregate(merged, start: start, end: end, period: period) {
-                if let v = stat.value(of: cell) {
-                    series.timestamps.append(ts)
-                    series.values.append(v)
-                }
-            }
-        }
-        return Read(series: series, multipleUnits: units.count > 1 ? units : nil)
+    func read(_ metric: MetricIdentity, stat: Statistic, period: Int64, unit: String?, start: Int64, end: Int64) async throws -> Read {
+        let all = try await store.series(in: scope, namespace: metric.namespace, metricName: metric.metricName)
+        return try await readMany([(metric, all.filter { $0.key.metric == metric })], stat: stat, period: period, unit: unit, start: start, end: end)[0]
     }
 
-    static func mergeSeries(_ lists: [[(bucket: Int64, cell: MetricCell)]]) -> [(bucket: Int64, cell: MetricCell)] {
-        var byBucket: [Int64: MetricCell] = [:]
-        for list in lists {
-            for c in list {
-                if byBucket[c.bucket] == nil { byBucket[c.bucket] = c.cell } else { byBucket[c.bucket]!.merge(c.cell) }
-            }
+    /// Reads `stat` of several metrics, each given with its stored series, in one store read.
+    func readMany(_ metrics: [(MetricIdentity, [SeriesInfo])], stat: Statistic, period: Int64, unit: String?,
+                  start: Int64, end: Int64) async throws -> [Read] {
+        var chosen: [UInt32] = []
+        var unitsOf: [[String]] = []
+        for (_, infos) in metrics {
+            let matching = infos.filter { unit == nil || $0.key.unit == unit }
+            let units = Set(matching.map(\.key.unit)).sorted()
+            unitsOf.append(units)
+            chosen.append(matching.first { $0.key.unit == units.first }?.id ?? 0)
         }
-        return byBucket.keys.sorted().map { (bucket: $0, cell: byBucket[$0]!) }
+        let ids = chosen.filter { $0 != 0 }
+        let columns = ids.isEmpty ? [] : try await store.cells(ids, start: start, end: end, resolution: Int(period))
+        var byID: [UInt32: CellColumns] = [:]
+        for (id, c) in zip(ids, columns) { byID[id] = c }
+        var out: [Read] = []
+        out.reserveCapacity(metrics.count)
+        for (i, (metric, _)) in metrics.enumerated() {
+            var series = TimeSeries(label: metric.metricName, period: period,
+                                    source: .init(metric: metric, stat: stat.name, period: period))
+            if let c = byID[chosen[i]] {
+                if stat.isBasic {
+                    (series.timestamps, series.values) = PeriodAggregation.basic(c, stat: stat.kind, start: start, end: end, period: period)
+                } else {
+                    for (ts, cell) in PeriodAggregation.aggregate(c, start: start, end: end, period: period) {
+                        if let v = stat.value(of: cell) {
+                            series.timestamps.append(ts)
+                            series.values.append(v)
+                        }
+                    }
+                }
+            }
+            out.append(Read(series: series, multipleUnits: unitsOf[i].count > 1 ? unitsOf[i] : nil))
+        }
+        return out
     }
 }
 
@@ -57,10 +67,15 @@ enum AutomaticLabels {
         let names = Set(sources.map(\.metric.metricName))
         let stats = Set(sources.map(\.stat))
         let periods = Set(sources.map(\.period))
-        let dimNames = Set(sources.flatMap { $0.metric.dimensions.map(\.name) }).sorted()
-        let differingDims = dimNames.filter { name in
-            Set(sources.map { s in s.metric.dimensions.first { $0.name == name }?.value ?? "\u{0}" }).count > 1
+        var valuesByName: [String: Set<String>] = [:]
+        var presence: [String: Int] = [:]
+        for s in sources {
+            for d in s.metric.dimensions {
+                valuesByName[d.name, default: []].insert(d.value)
+                presence[d.name, default: 0] += 1
+            }
         }
+        let differingDims = valuesByName.keys.sorted().filter { valuesByName[$0]!.count > 1 || presence[$0]! < sources.count }
         return sources.map { s in
             var parts: [String] = []
             if namespaces.count > 1 { parts.append(s.metric.namespace) }

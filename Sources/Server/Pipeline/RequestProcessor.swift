@@ -22,14 +22,19 @@ public struct RequestProcessor: Sendable {
     let authenticator: Authenticator
     let clock: any WallClock
     let resetter: (any StateReset)?
+    let maintenance: (any StoreMaintenance)?
     let logger: Logger
 
-    /// - Parameter resetter: the state to wipe on reset requests, or nil when reset is off.
-    public init(routes: RouteTable, authenticator: Authenticator, clock: any WallClock, resetter: (any StateReset)?, logger: Logger) {
+    /// - Parameters:
+    ///   - resetter: the state to wipe on reset requests, or nil when reset is off.
+    ///   - maintenance: what `POST /_trailwatch/maintenance` and `GET /_trailwatch/stats` use.
+    public init(routes: RouteTable, authenticator: Authenticator, clock: any WallClock, resetter: (any StateReset)?,
+                maintenance: (any StoreMaintenance)? = nil, logger: Logger) {
         self.routes = routes
         self.authenticator = authenticator
         self.clock = clock
         self.resetter = resetter
+        self.maintenance = maintenance
         self.logger = logger
     }
 
@@ -135,6 +140,26 @@ public struct RequestProcessor: Sendable {
                 logger.error("reset failed", metadata: ["error": .string("\(error)")])
                 return jsonResponse(500, #"{"status":"error","message":"reset failed"}"#)
             }
+        case ("POST", "/_trailwatch/maintenance"):
+            do {
+                try await maintenance?.runMaintenance()
+                return jsonResponse(200, #"{"status":"ok"}"#)
+            } catch {
+                logger.error("maintenance failed", metadata: ["error": .string("\(error)")])
+                return jsonResponse(500, #"{"status":"error","message":"maintenance failed"}"#)
+            }
+        case ("GET", "/_trailwatch/stats"):
+            var stats = (try? await maintenance?.storageStats()) ?? [:]
+            stats["rssBytes"] = ProcessStats.residentBytes()
+            var w = JSONWriter()
+            w.beginObject()
+            for (i, k) in stats.keys.sorted().enumerated() {
+                if i > 0 { w.comma() }
+                w.key(k)
+                w.int(stats[k]!)
+            }
+            w.endObject()
+            return WireResponse(status: 200, headers: [("Content-Type", "application/json")], body: w.bytes)
         default:
             return nil
         }
@@ -157,5 +182,16 @@ extension AWSService {
         case .sns: return "SNS"
         case .s3: return "S3"
         }
+    }
+}
+
+/// Figures about this process.
+enum ProcessStats {
+    /// Resident memory, from /proc/self/statm (0 where unavailable).
+    static func residentBytes() -> Int64 {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int64(fields[1]) else { return 0 }
+        return pages * 4096
     }
 }

@@ -114,7 +114,7 @@ public protocol MetricStore: Sendable {
     /// Stores a batch; durable on return.
     func append(_ batch: MetricBatch) async throws
     func series(in scope: ResourceScope, namespace: String?, metricName: String?) async throws -> [SeriesInfo]
-    func cells(_ series: [UInt32], start: Int64, end: Int64, resolution: Int) async throws -> [[(bucket: Int64, cell: MetricCell)]]
+    func cells(_ series: [UInt32], start: Int64, end: Int64, resolution: Int) async throws -> [CellColumns]
 }
 
 extension MetricStore {

@@ -115,6 +115,32 @@ enum CellBlock {
     }
 }
 
+extension CellBlock {
+    /// Decodes the cells with `start <= bucket < end` straight into columns. A block of single
+    /// samples (the common case) is read as two columns, with no per-cell value built.
+    static func decode(_ bytes: [UInt8], windowStart: Int64, resolution: Int64, start: Int64, end: Int64,
+                       into out: inout CellColumns) throws {
+        var r = ByteReader(bytes)
+        guard try r.byte() == 1 else { throw CorruptRecord(description: "unknown cell block version") }
+        let n = Int(try r.varint())
+        let gaps = try IntColumn.decode(count: n, from: &r)
+        if r.pos < r.bytes.count, r.bytes[r.pos] == 0 {
+            r.pos += 1
+            let values = try DoubleColumn.decode(count: n, from: &r)
+            out.reserve(out.count + n)
+            var bucket = windowStart
+            for i in 0..<n {
+                bucket += gaps[i] * resolution
+                if bucket >= start && bucket < end { out.append(bucket, value: values[i]) }
+            }
+            return
+        }
+        for c in try decode(bytes, windowStart: windowStart, resolution: resolution) where c.bucket >= start && c.bucket < end {
+            out.append(c.bucket, c.cell)
+        }
+    }
+}
+
 /// Sketch encoding: a mode byte; exact sketches as the count of values and DoubleColumns of
 /// values and counts; bucketed ones as the zero count, then each store as offset, bucket
 /// count and a DoubleColumn of counts.

@@ -132,15 +132,13 @@ struct MetricHead {
         touched.removeAll(keepingCapacity: true)
     }
 
-    /// The head's cells of `series` at `resolution` with start <= bucket < end.
-    func cells(series: UInt32, resolution: Int, start: Int64, end: Int64) -> [(bucket: Int64, cell: MetricCell)] {
+    /// Appends the head's cells of `series` at `resolution` with start <= bucket < end.
+    func cells(series: UInt32, resolution: Int, start: Int64, end: Int64, into out: inout CellColumns) {
         let i = Int(series)
         let table = resolution == 1 ? second : minute
-        guard i < table.count else { return [] }
+        guard i < table.count else { return }
         let c = table[i]
-        var out: [(bucket: Int64, cell: MetricCell)] = []
-        for (b, cell) in zip(c.buckets, c.cells) where b >= start && b < end { out.append((b, cell)) }
-        return out
+        for (b, cell) in zip(c.buckets, c.cells) where b >= start && b < end { out.append(b, cell) }
     }
 
     /// Cells in windows that ended at or before `cutoff`, grouped by (series, resolution, window).

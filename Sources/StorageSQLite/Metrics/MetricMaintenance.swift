@@ -1,6 +1,6 @@
 import Foundation
 import GRDB
-import Storage
+public import Storage
 import Synchronization
 import TrailwatchCore
 
@@ -109,11 +109,24 @@ extension SQLiteMetricStore {
                                      closedBefore: now - MetricStoreLayout.sealGrace, limit: limit)
             work += try Self.compact(db, resolution: 1, window: MetricStoreLayout.headWindow,
                                      closedBefore: now - MetricStoreLayout.sealGrace, limit: limit)
+            // Give pages freed by compaction and expiry back to the file system.
+            try db.execute(sql: "PRAGMA incremental_vacuum(4096)")
             return work
         }
     }
 
     // MARK: Chunk rows
+
+    /// Cells sorted by bucket, equal buckets merged.
+    static func merge(_ cells: [(bucket: Int64, cell: MetricCell)]) -> [(bucket: Int64, cell: MetricCell)] {
+        guard cells.count > 1 else { return cells }
+        var out: [(bucket: Int64, cell: MetricCell)] = []
+        out.reserveCapacity(cells.count)
+        for c in cells.sorted(by: { $0.bucket < $1.bucket }) {
+            if let last = out.last, last.bucket == c.bucket { out[out.count - 1].cell.merge(c.cell) } else { out.append(c) }
+        }
+        return out
+    }
 
     /// Adds `cells` as a new part of the window (parts are merged by `compact`).
     static func insertPart(_ db: Database, series: UInt32, resolution: Int, windowStart: Int64, windowLength: Int64,
@@ -163,7 +176,7 @@ extension SQLiteMetricStore {
             let w: Int64 = row["w"]
             let parts = try chunks(db, resolution: resolution, where: "series = ? AND window_start >= ? AND window_start < ?",
                                    arguments: [Int64(series), w, w + window])
-            let merged = SQLiteMetricStore.merge(parts.flatMap(\.cells))
+            let merged = Self.merge(parts.flatMap(\.cells))
             for p in parts { try delete(db, resolution: resolution, p) }
             try db.execute(sql: """
                 INSERT INTO metric_chunks (series, resolution, window_start, part, window_end, body) VALUES (?, ?, ?, 0, ?, ?)
@@ -201,5 +214,28 @@ extension SQLiteMetricStore {
             _ = try compact(db, resolution: to, window: MetricStoreLayout.dayWindow, closedBefore: olderThan + MetricStoreLayout.dayWindow, limit: limit)
         }
         return work
+    }
+}
+
+extension SQLiteMetricStore: StoreMaintenance {
+    /// Checkpoints, then maintains until nothing is left to do.
+    public func runMaintenance() async throws {
+        try await checkpoint()
+        while try await maintain() > 0 {}
+        // Outside a transaction (a checkpoint cannot run in one), on GRDB's writer queue.
+        try await db.dbWriter.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA incremental_vacuum")
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+    }
+
+    public func storageStats() async throws -> [String: Int64] {
+        let counts = try await db.read { db -> (Int64, Int64, Int64) in
+            (try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM metric_series") ?? 0,
+             try Int64.fetchOne(db, sql: "SELECT COUNT(*) FROM metric_chunks") ?? 0,
+             try Int64.fetchOne(db, sql: "SELECT COALESCE(SUM(LENGTH(body)), 0) FROM metric_chunks") ?? 0)
+        }
+        return ["metricSeries": counts.0, "metricChunks": counts.1, "metricChunkBytes": counts.2,
+                "bytesOnDisk": db.bytesOnDisk()]
     }
 }

@@ -231,71 +231,59 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
         }
     }
 
-    public func cells(_ series: [UInt32], start: Int64, end: Int64, resolution: Int) async throws -> [[(bucket: Int64, cell: MetricCell)]] {
+    public func cells(_ series: [UInt32], start: Int64, end: Int64, resolution: Int) async throws -> [CellColumns] {
         let now = Int64(clock.now().timeIntervalSince1970)
-        // Tiers to read: the 1-second cells for sub-minute periods (falling back to minute cells
-        // for series that have none), else every tier no coarser than the period.
+        // The tiers to read: 1-second cells for sub-minute periods (a series without any
+        // answers its minute cells), else every tier no coarser than the period.
         let tiers: [Int] = resolution < 60 ? [1] : MetricResolution.allCases.map(\.rawValue).filter { $0 >= 60 && $0 <= max(60, resolution) }
+        // Older than retention is never answered: 3 hours for sub-minute periods, else 455 days.
+        let oldest = now - (resolution < 60 ? MetricResolution.oneSecond.retention : MetricResolution.oneHour.retention)
+        let from = max(start, oldest)
+        guard from < end else { return series.map { _ in CellColumns() } }
         // The head only holds 1-second and minute cells.
         let headTiers = tiers.filter { $0 == 1 || $0 == 60 }
         while true {
             // The head is read before the chunks; a checkpoint moving cells from one to the
             // other in between bumps the epoch, and the read is retried.
             let (epoch, head) = state.withLock { s in
-                (s.epoch, series.map { id in
-                    headTiers.flatMap { s.head.cells(series: id, resolution: $0, start: start, end: end) }
+                (s.epoch, series.map { id -> CellColumns in
+                    var c = CellColumns()
+                    for t in headTiers { s.head.cells(series: id, resolution: t, start: from, end: end, into: &c) }
+                    return c
                 })
             }
-            let stored = try await db.read { db in try Self.readChunks(db, series: series, tiers: tiers, start: start, end: end) }
+            let stored = try await db.read { db in try Self.readChunks(db, series: series, tiers: tiers, start: from, end: end) }
             guard state.withLock({ $0.epoch }) == epoch else { continue }
-            var out: [[(bucket: Int64, cell: MetricCell)]] = []
+            var out: [CellColumns] = []
             out.reserveCapacity(series.count)
             for i in series.indices {
-                var merged = Self.merge(head[i] + stored[i])
-                if resolution < 60 {
-                    if merged.isEmpty {
-                        // A standard-resolution series answers its minute cells.
-                        merged = try await cells([series[i]], start: start, end: end, resolution: 60)[0]
-                    } else {
-                        // Sub-minute periods are answered for 3 hours.
-                        merged.removeAll { $0.bucket < now - MetricResolution.oneSecond.retention }
-                    }
+                var merged = stored[i]
+                merged.append(contentsOf: head[i])
+                merged = merged.normalized()
+                if resolution < 60 && merged.isEmpty {
+                    // A standard-resolution series answers its minute cells.
+                    merged = try await cells([series[i]], start: start, end: end, resolution: 60)[0]
                 }
-                merged.removeAll { $0.bucket < now - MetricResolution.oneHour.retention }
                 out.append(merged)
             }
             return out
         }
     }
 
-    static func merge(_ cells: [(bucket: Int64, cell: MetricCell)]) -> [(bucket: Int64, cell: MetricCell)] {
-        guard cells.count > 1 else { return cells }
-        let sorted = cells.sorted { $0.bucket < $1.bucket }
-        var out: [(bucket: Int64, cell: MetricCell)] = []
-        out.reserveCapacity(sorted.count)
-        for c in sorted {
-            if let last = out.last, last.bucket == c.bucket {
-                out[out.count - 1].cell.merge(c.cell)
-            } else {
-                out.append(c)
-            }
-        }
-        return out
-    }
-
-    static func readChunks(_ db: Database, series: [UInt32], tiers: [Int], start: Int64, end: Int64) throws -> [[(bucket: Int64, cell: MetricCell)]] {
+    static func readChunks(_ db: Database, series: [UInt32], tiers: [Int], start: Int64, end: Int64) throws -> [CellColumns] {
         let statement = try db.cachedStatement(sql: """
             SELECT window_start, body FROM metric_chunks
             WHERE series = ? AND resolution = ? AND window_start > ? AND window_start < ? AND window_end > ?
             """)
-        var out: [[(bucket: Int64, cell: MetricCell)]] = []
+        var out: [CellColumns] = []
+        out.reserveCapacity(series.count)
         for id in series {
-            var cells: [(bucket: Int64, cell: MetricCell)] = []
+            var cells = CellColumns()
             for tier in tiers {
                 let rows = try Row.fetchCursor(statement, arguments: [Int64(id), tier, start - MetricStoreLayout.maxWindow - 1, end, start])
                 while let row = try rows.next() {
-                    let decoded = try CellBlock.decode([UInt8](row["body"] as Data), windowStart: row["window_start"], resolution: Int64(tier))
-                    for c in decoded where c.bucket >= start && c.bucket < end { cells.append(c) }
+                    let body: Data = row[1]
+                    try CellBlock.decode([UInt8](body), windowStart: row[0], resolution: Int64(tier), start: start, end: end, into: &cells)
                 }
             }
             out.append(cells)

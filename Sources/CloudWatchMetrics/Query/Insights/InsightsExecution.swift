@@ -48,8 +48,11 @@ extension MetricDataService.Evaluation {
         for (key, members) in groups {
             var series = TimeSeries(label: key.joined(separator: " "), period: period)
             if from < until, !members.isEmpty {
-                let cells = try await service.store.cells(members.map(\.id), start: from, end: until, resolution: Int(period))
-                for (ts, cell) in PeriodAggregation.aggregate(MetricSeriesReader.mergeSeries(cells), start: from, end: until, period: period) {
+                var merged = CellColumns()
+                for c in try await service.store.cells(members.map(\.id), start: from, end: until, resolution: Int(period)) {
+                    merged.append(contentsOf: c)
+                }
+                for (ts, cell) in PeriodAggregation.aggregate(merged.normalized(), start: from, end: until, period: period, distributions: false) {
                     series.timestamps.append(ts)
                     series.values.append(Self.apply(q.function, cell))
                 }

@@ -41,6 +41,7 @@ enum SeriesAlgebra {
 
     /// Per-timestamp aggregate across `members`: `f` gets the present values and the member count.
     static func across(_ members: [TimeSeries], label: String, period: Int64, _ f: ([Double], Int) -> Double?) -> TimeSeries {
+        if let dense = acrossAligned(members, label: label, period: period, f) { return dense }
         var byTime: [Int64: [Double]] = [:]
         for m in members {
             for (t, v) in zip(m.timestamps, m.values) { byTime[t, default: []].append(v) }
@@ -49,6 +50,47 @@ enum SeriesAlgebra {
         for t in byTime.keys.sorted() {
             if let v = f(byTime[t]!, members.count) {
                 out.timestamps.append(t)
+                out.values.append(v)
+            }
+        }
+        return out
+    }
+
+    /// The common case: every timestamp on one period grid. Values are gathered per slot into
+    /// one flat buffer (slot-major), with no dictionary per point.
+    private static func acrossAligned(_ members: [TimeSeries], label: String, period: Int64, _ f: ([Double], Int) -> Double?) -> TimeSeries? {
+        guard period > 0, let first = members.lazy.compactMap(\.timestamps.first).min() else {
+            return TimeSeries(label: label, period: period)
+        }
+        var last = first
+        for m in members {
+            for t in m.timestamps {
+                guard (t - first) % period == 0 else { return nil }
+                if t > last { last = t }
+            }
+        }
+        let slots = Int((last - first) / period) + 1
+        guard slots <= 10_000_000 else { return nil }
+        var counts = [Int](repeating: 0, count: slots)
+        for m in members { for t in m.timestamps { counts[Int((t - first) / period)] += 1 } }
+        var offsets = [Int](repeating: 0, count: slots + 1)
+        for i in 0..<slots { offsets[i + 1] = offsets[i] + counts[i] }
+        var fill = offsets
+        var flat = [Double](repeating: 0, count: offsets[slots])
+        for m in members {
+            for (t, v) in zip(m.timestamps, m.values) {
+                let k = Int((t - first) / period)
+                flat[fill[k]] = v
+                fill[k] += 1
+            }
+        }
+        var out = TimeSeries(label: label, period: period)
+        var present: [Double] = []
+        for k in 0..<slots where counts[k] > 0 {
+            present.removeAll(keepingCapacity: true)
+            present.append(contentsOf: flat[offsets[k]..<offsets[k + 1]])
+            if let v = f(present, members.count) {
+                out.timestamps.append(first + Int64(k) * period)
                 out.values.append(v)
             }
         }
