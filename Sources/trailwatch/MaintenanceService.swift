@@ -2,9 +2,10 @@ import Logging
 import ServiceLifecycle
 import StorageSQLite
 
-/// Background storage work on a schedule: metric checkpoints every 30 seconds (sealing closed
-/// hours and truncating the WAL) and compaction, rollups and retention every minute. A last
-/// checkpoint runs at shutdown.
+/// Background storage work on a schedule: metric checkpoints every 30 seconds, or sooner when
+/// the head grows large (sealing closed hours and deleting the checkpointed log), and
+/// compaction, rollups and retention every other checkpoint. A last checkpoint runs at
+/// shutdown.
 struct MaintenanceService: Service {
     let metrics: SQLiteMetricStore
     let logger: Logger
@@ -13,8 +14,13 @@ struct MaintenanceService: Service {
     func run() async throws {
         var ticks = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            // Woken early by SIGTERM/SIGINT: the final checkpoint below runs at once.
-            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: checkpointEvery) }
+            // Woken early by SIGTERM/SIGINT (the final checkpoint below then runs at once), and
+            // checking each second whether the head asks for an early checkpoint.
+            let started = ContinuousClock.now
+            while ContinuousClock.now - started < checkpointEvery, !metrics.wantsCheckpoint {
+                _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(1)) }
+                if Task.isCancelled || Task.isShuttingDownGracefully { break }
+            }
             if Task.isCancelled || Task.isShuttingDownGracefully { break }
             do {
                 let started = ContinuousClock.now

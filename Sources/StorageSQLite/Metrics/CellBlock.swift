@@ -5,10 +5,10 @@ import Storage
 /// Layout (all integers varints unless said otherwise):
 /// ```
 /// version (byte = 1) · count n
-/// buckets    IntColumn of the gaps between buckets, in units of the resolution
-///            (the first gap from the window start); delta-of-delta in effect
-/// kinds      0 = every cell holds equal samples (the common case), else a byte per cell:
-///            0 single sample, 1 several equal samples, 2 general
+/// buckets    the first bucket's offset from the window start, then an IntColumn of the
+///            gaps between buckets, in units of the resolution (delta-of-delta in effect)
+/// kinds      0 = every cell is a single sample (the common case), else runs of
+///            (kind byte, length): 0 single sample, 1 several equal samples, 2 general
 /// values     DoubleColumn of min for kinds 0 and 1
 /// counts     DoubleColumn of count for kind 1 and 2 cells
 /// general    DoubleColumns of sum, min, max; a byte of flags per cell (bit 0: distribution
@@ -21,8 +21,9 @@ enum CellBlock {
         w.varint(UInt64(cells.count))
         var gaps = [Int64]()
         gaps.reserveCapacity(cells.count)
-        var prev = windowStart
-        for c in cells {
+        var prev = cells.first?.bucket ?? windowStart
+        w.signed(((cells.first?.bucket ?? windowStart) - windowStart) / resolution)
+        for c in cells.dropFirst() {
             gaps.append((c.bucket - prev) / resolution)
             prev = c.bucket
         }
@@ -40,7 +41,16 @@ enum CellBlock {
         }
         let uniform = kinds.allSatisfy { $0 == 0 }
         w.byte(uniform ? 0 : 1)
-        if !uniform { w.bytes.append(contentsOf: kinds) }
+        if !uniform {
+            var i = 0
+            while i < kinds.count {
+                var j = i
+                while j < kinds.count, kinds[j] == kinds[i] { j += 1 }
+                w.byte(kinds[i])
+                w.varint(UInt64(j - i))
+                i = j
+            }
+        }
 
         DoubleColumn.encode(cells.indices.filter { kinds[$0] < 2 }.map { cells[$0].cell.min }, into: &w)
         if !uniform {
@@ -61,13 +71,19 @@ enum CellBlock {
         var r = ByteReader(bytes)
         guard try r.byte() == 1 else { throw CorruptRecord(description: "unknown cell block version") }
         let n = Int(try r.varint())
-        let gaps = try IntColumn.decode(count: n, from: &r)
+        let firstOffset = n > 0 ? try r.signed() : 0
+        let gaps = n > 0 ? [firstOffset] + (try IntColumn.decode(count: n - 1, from: &r)) : []
         let uniform = try r.byte() == 0
         var kinds = [UInt8](repeating: 0, count: n)
         if !uniform {
-            guard r.pos + n <= r.bytes.count else { throw CorruptRecord(description: "truncated kinds") }
-            kinds = Array(r.bytes[r.pos..<r.pos + n])
-            r.pos += n
+            var filled = 0
+            while filled < n {
+                let k = try r.byte()
+                let run = Int(try r.varint())
+                guard run > 0, filled + run <= n, k <= 2 else { throw CorruptRecord(description: "bad kind run") }
+                for i in filled..<filled + run { kinds[i] = k }
+                filled += run
+            }
         }
         let simpleCount = kinds.filter { $0 < 2 }.count
         let values = try DoubleColumn.decode(count: simpleCount, from: &r)
@@ -123,7 +139,9 @@ extension CellBlock {
         var r = ByteReader(bytes)
         guard try r.byte() == 1 else { throw CorruptRecord(description: "unknown cell block version") }
         let n = Int(try r.varint())
-        let gaps = try IntColumn.decode(count: n, from: &r)
+        guard n > 0 else { return }
+        var gaps = [try r.signed()]
+        gaps.append(contentsOf: try IntColumn.decode(count: n - 1, from: &r))
         if r.pos < r.bytes.count, r.bytes[r.pos] == 0 {
             r.pos += 1
             let values = try DoubleColumn.decode(count: n, from: &r)

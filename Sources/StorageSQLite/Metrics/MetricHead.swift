@@ -14,33 +14,36 @@ struct MetricHead {
 
         var isEmpty: Bool { buckets.isEmpty }
 
-        /// Adds a single sample to its bucket.
-        @inline(__always) mutating func add(_ bucket: Int64, _ value: Double) {
+        /// Adds a single sample to its bucket; true when that opened a new cell.
+        @inline(__always) @discardableResult mutating func add(_ bucket: Int64, _ value: Double) -> Bool {
             var i = buckets.count - 1
             while i >= 0 {
                 if buckets[i] == bucket {
                     cells[i].add(value)
-                    return
+                    return false
                 }
                 if buckets[i] < bucket { break }
                 i -= 1
             }
             buckets.insert(bucket, at: i + 1)
             cells.insert(MetricCell(value: value), at: i + 1)
+            return true
         }
 
-        @inline(__always) mutating func merge(_ bucket: Int64, _ cell: MetricCell) {
+        /// Merges a cell into its bucket; true when that opened a new cell.
+        @inline(__always) @discardableResult mutating func merge(_ bucket: Int64, _ cell: MetricCell) -> Bool {
             var i = buckets.count - 1
             while i >= 0 {
                 if buckets[i] == bucket {
                     cells[i].merge(cell)
-                    return
+                    return false
                 }
                 if buckets[i] < bucket { break }
                 i -= 1
             }
             buckets.insert(bucket, at: i + 1)
             cells.insert(cell, at: i + 1)
+            return true
         }
 
         mutating func set(_ bucket: Int64, _ cell: MetricCell) {
@@ -64,8 +67,10 @@ struct MetricHead {
     /// Series touched since the last checkpoint.
     var touched: [UInt32] = []
     private var isTouched: [Bool] = []
-    /// The newest WAL sequence whose samples are in the head.
+    /// The newest log sequence whose samples are in the head.
     var appliedSeq: Int64 = 0
+    /// Open cells, all series and resolutions (drives early checkpoints).
+    var cellCount = 0
 
     /// Makes room for series ids up to `id`.
     mutating func reserve(_ id: UInt32) {
@@ -83,8 +88,8 @@ struct MetricHead {
     @inline(__always) mutating func apply(series: UInt32, timestamp: Int64, highResolution: Bool, cell: MetricCell, receivedAt: Int64) {
         reserve(series)
         let i = Int(series)
-        minute[i].merge(floorDiv(timestamp, 60) * 60, cell)
-        if highResolution { second[i].merge(timestamp, cell) }
+        if minute[i].merge(floorDiv(timestamp, 60) * 60, cell) { cellCount += 1 }
+        if highResolution, second[i].merge(timestamp, cell) { cellCount += 1 }
         if timestamp > lastTimestamp[i] { lastTimestamp[i] = timestamp }
         if receivedAt > lastReceived[i] { lastReceived[i] = receivedAt }
         if !isTouched[i] {
@@ -102,11 +107,11 @@ struct MetricHead {
             let v = batch.values[i]
             let high = batch.highResolution[i]
             if v.isNaN, let cell = batch.cells[Int32(i)] {
-                minute[id].merge(floorDiv(t, 60) * 60, cell)
-                if high { second[id].merge(t, cell) }
+                if minute[id].merge(floorDiv(t, 60) * 60, cell) { cellCount += 1 }
+                if high, second[id].merge(t, cell) { cellCount += 1 }
             } else {
-                minute[id].add(floorDiv(t, 60) * 60, v)
-                if high { second[id].add(t, v) }
+                if minute[id].add(floorDiv(t, 60) * 60, v) { cellCount += 1 }
+                if high, second[id].add(t, v) { cellCount += 1 }
             }
             if t > lastTimestamp[id] { lastTimestamp[id] = t }
             if receivedAt > lastReceived[id] { lastReceived[id] = receivedAt }
@@ -168,6 +173,7 @@ struct MetricHead {
             let i = Int(w.series)
             for c in w.cells {
                 if w.resolution == 1 { second[i].remove(c.bucket) } else { minute[i].remove(c.bucket) }
+                cellCount -= 1
             }
         }
     }

@@ -11,6 +11,11 @@ extension SQLiteMetricStore {
     /// windows were sealed.
     @discardableResult
     public func checkpoint() async throws -> Int {
+        // One checkpoint at a time: two would seal the same windows twice.
+        while !checkpointing.withLock({ busy in if busy { return false }; busy = true; return true }) {
+            try await Task.sleep(nanoseconds: 5_000_000)
+        }
+        defer { checkpointing.withLock { $0 = false } }
         let cutoff = Int64(clock.now().timeIntervalSince1970) - MetricStoreLayout.sealGrace
         // Capture between two log writes, so the snapshot is exactly the head at `applied`.
         let capture: @Sendable () -> Capture = { [self] in
@@ -84,6 +89,12 @@ extension SQLiteMetricStore {
         let applied: Int64
         let touched: [(id: UInt32, lastTimestamp: Int64, lastReceived: Int64)]
         let unsaved: [(UInt32, SeriesKey)]
+    }
+
+    /// True when the head holds enough cells that a checkpoint should not wait for its timer
+    /// (a backfill of closed windows, say).
+    public var wantsCheckpoint: Bool {
+        state.withLock { $0.head.cellCount > 250_000 }
     }
 
     /// Compacts, rolls up and expires chunks by the store's clock. Bounded work per call:

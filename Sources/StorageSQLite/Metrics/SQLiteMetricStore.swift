@@ -86,6 +86,8 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
     let log: MetricLog?
     let index = Mutex(Index())
     let state = Mutex(HeadState())
+    /// True while a checkpoint runs.
+    let checkpointing = Mutex(false)
 
     /// Opens the store: loads the series index and the head (snapshot, then log replay).
     public init(_ db: SQLiteDatabase, clock: any WallClock) throws {
