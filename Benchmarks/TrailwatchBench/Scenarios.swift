@@ -8,8 +8,7 @@ enum Scenarios {
     /// W5 (and the data W3 reads): one datum a minute for a day over 10,000 series
     /// (Host=hN, Group=g<N/1000>), a one-decimal random walk each. 14,400 requests of 1,000.
     static func loadDay(_ target: Target, generator: LoadGenerator, namespace: String, connections: Int) async throws -> (datapoints: Int, result: LoadResult) {
-        let now = Int64(Date().timeIntervalSince1970)
-        let dayStart = (now - 86400 - 3600) / 3600 * 3600
+        let dayStart = benchDay()
         var values = [Double](repeating: 50, count: 10_000)
         var rng = SplitMix(seed: 5)
         // Request r carries minute r/10, hosts (r%10)*1000 ..< +1000.
@@ -47,6 +46,12 @@ enum Scenarios {
         return (14_400_000, result)
     }
 
+    /// The UTC day W5 loads and W3 reads: the day before yesterday, whole and closed, so it
+    /// lands in one chunk per series as an aged day of data does.
+    static func benchDay() -> Int64 {
+        (Int64(Date().timeIntervalSince1970) / 86400 - 2) * 86400
+    }
+
     /// A plain HTTP call with the generator (admin endpoints).
     static func call(_ generator: LoadGenerator, _ target: Target, method: HTTPMethod, path: String) async throws -> LoadResult {
         try await generator.run(connections: 1, duration: 3600, maxRequests: 1) { _ in
@@ -56,8 +61,7 @@ enum Scenarios {
 
     /// W3: GetMetricData over the loaded day for the 1,000 series of Group=g0.
     static func queries(_ target: Target, namespace: String) -> [(name: String, body: [UInt8])] {
-        let now = Int64(Date().timeIntervalSince1970)
-        let start = (now - 86400 - 3600) / 3600 * 3600
+        let start = benchDay()
         let end = start + 86400
         func body(_ expression: String) -> [UInt8] {
             var w = JSONWriter()

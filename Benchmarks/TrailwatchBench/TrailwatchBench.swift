@@ -99,8 +99,16 @@ struct TrailwatchBench: AsyncParsableCommand {
     }
 
     func printStats(_ target: Target, label: String, datapoints: Int) async throws {
-        guard let url = URL(string: "\(endpoint)/_trailwatch/stats"), let data = try? Data(contentsOf: url),
-              let doc = try? JSONReader.parse(Array(data)), case .map(let m) = doc else {
+        // Foundation on Linux has no http: loader without FoundationNetworking; curl is at hand.
+        let curl = Process()
+        curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
+        curl.arguments = ["-s", "\(endpoint)/_trailwatch/stats"]
+        let pipe = Pipe()
+        curl.standardOutput = pipe
+        try? curl.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        curl.waitUntilExit()
+        guard let doc = try? JSONReader.parse(Array(data)), case .map(let m) = doc else {
             print("\(label) target=\(name) stats unavailable")
             return
         }

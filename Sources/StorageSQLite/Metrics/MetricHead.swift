@@ -50,11 +50,22 @@ struct MetricHead {
             if let i = buckets.firstIndex(of: bucket) { cells[i] = cell } else { merge(bucket, cell) }
         }
 
-        mutating func remove(_ bucket: Int64) {
-            if let i = buckets.firstIndex(of: bucket) {
-                buckets.remove(at: i)
-                cells.remove(at: i)
+        /// Removes every cell in the head windows starting at `starts`; returns how many.
+        mutating func remove(windows starts: [Int64]) -> Int {
+            let sealed = Set(starts)
+            let window = MetricStoreLayout.headWindow
+            // Fresh arrays (grown by appending, so at most twice what is kept): the old
+            // capacity goes back to the allocator.
+            var keptBuckets: [Int64] = []
+            var keptCells: [MetricCell] = []
+            for (b, cell) in zip(buckets, cells) where !sealed.contains(floorDiv(b, window) * window) {
+                keptBuckets.append(b)
+                keptCells.append(cell)
             }
+            let removed = buckets.count - keptBuckets.count
+            buckets = keptBuckets
+            cells = keptCells
+            return removed
         }
     }
 
@@ -167,14 +178,19 @@ struct MetricHead {
         return out
     }
 
-    /// Removes exactly the cells `sealed` listed.
+    /// Removes the cells `sealed` listed: every cell of each sealed (series, resolution,
+    /// window), since samples for a window being sealed wait outside the head. One pass per
+    /// series, and arrays left mostly empty give their memory back (a backfilled day would
+    /// otherwise keep its capacity resident).
     mutating func remove(_ sealed: [SealedWindow]) {
+        var windows: [UInt64: [Int64]] = [:]
         for w in sealed {
-            let i = Int(w.series)
-            for c in w.cells {
-                if w.resolution == 1 { second[i].remove(c.bucket) } else { minute[i].remove(c.bucket) }
-                cellCount -= 1
-            }
+            windows[UInt64(w.series) << 1 | (w.resolution == 1 ? 1 : 0), default: []].append(w.windowStart)
+        }
+        for (key, starts) in windows {
+            let i = Int(key >> 1)
+            let removed = key & 1 == 1 ? second[i].remove(windows: starts) : minute[i].remove(windows: starts)
+            cellCount -= removed
         }
     }
 
