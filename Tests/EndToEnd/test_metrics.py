@@ -11,7 +11,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import CLOUDWATCH_PROTOCOLS
+from conftest import CLOUDWATCH_PROTOCOLS, wire_log
 
 NOW = lambda: datetime.datetime.now(datetime.timezone.utc)
 
@@ -366,3 +366,16 @@ def test_dashboard_tags(server):
     cw.put_dashboard(DashboardName=name + "b", DashboardBody='{"widgets":[]}', Tags=[{"Key": "a", "Value": "b"}])
     arn_b = arn + "b"
     assert cw.list_tags_for_resource(ResourceARN=arn_b)["Tags"] == [{"Key": "a", "Value": "b"}]
+
+
+def test_large_put_metric_data_is_gzipped_and_accepted_over_every_protocol(server):
+    """botocore gzips PutMetricData bodies of 10 KB or more on every protocol; a Query body
+    carries its Action inside the compressed form."""
+    for protocol in CLOUDWATCH_PROTOCOLS:
+        cw = server.client("cloudwatch", protocol)
+        n = ns()
+        log = wire_log(cw)
+        cw.put_metric_data(Namespace=n, MetricData=[
+            {"MetricName": "big", "Dimensions": [{"Name": "Host", "Value": f"h{i}"}], "Value": float(i)} for i in range(500)])
+        assert any(r.headers.get("Content-Encoding") == b"gzip" or r.headers.get("Content-Encoding") == "gzip" for r in log), protocol
+        assert len(cw.list_metrics(Namespace=n)["Metrics"]) == 500, protocol

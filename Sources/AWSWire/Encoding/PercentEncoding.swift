@@ -4,15 +4,24 @@ public enum PercentEncoding {
     /// literally, as AWS front ends do.
     public static func decode(_ s: Substring, plusIsSpace: Bool) -> String {
         let utf8 = Array(s.utf8)
-        if !utf8.contains(UInt8(ascii: "%")) && !(plusIsSpace && utf8.contains(UInt8(ascii: "+"))) {
-            return String(s)
+        return utf8.withUnsafeBufferPointer { decode($0[...], plusIsSpace: plusIsSpace) }
+    }
+
+    /// `decode` over bytes: form bodies are parsed as bytes, never as Characters (a
+    /// 1,000-datum Query PutMetricData has 6,000 pairs).
+    static func decode(_ bytes: Slice<UnsafeBufferPointer<UInt8>>, plusIsSpace: Bool) -> String {
+        var plain = true
+        for c in bytes where c == UInt8(ascii: "%") || (plusIsSpace && c == UInt8(ascii: "+")) {
+            plain = false
+            break
         }
+        if plain { return String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self) }
         var out = [UInt8]()
-        out.reserveCapacity(utf8.count)
-        var i = 0
-        while i < utf8.count {
-            let c = utf8[i]
-            if c == UInt8(ascii: "%"), i + 2 < utf8.count, let h = hex(utf8[i + 1]), let l = hex(utf8[i + 2]) {
+        out.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            let c = bytes[i]
+            if c == UInt8(ascii: "%"), i + 2 < bytes.endIndex, let h = hex(bytes[i + 1]), let l = hex(bytes[i + 2]) {
                 out.append(h << 4 | l)
                 i += 3
             } else if c == UInt8(ascii: "+"), plusIsSpace {
@@ -28,13 +37,29 @@ public enum PercentEncoding {
 
     /// Parses `a=1&b=2` into ordered pairs (form bodies and query strings).
     public static func parseForm(_ s: Substring, plusIsSpace: Bool = true) -> [(String, String)] {
+        var s = s
+        return s.withUTF8 { parseForm(bytes: $0, plusIsSpace: plusIsSpace) }
+    }
+
+    /// Parses a form body given as bytes.
+    public static func parseForm(bytes: UnsafeBufferPointer<UInt8>, plusIsSpace: Bool = true) -> [(String, String)] {
         var out: [(String, String)] = []
-        for part in s.split(separator: "&", omittingEmptySubsequences: true) {
-            if let eq = part.firstIndex(of: "=") {
-                out.append((decode(part[..<eq], plusIsSpace: plusIsSpace), decode(part[part.index(after: eq)...], plusIsSpace: plusIsSpace)))
-            } else {
-                out.append((decode(part, plusIsSpace: plusIsSpace), ""))
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            var eq = -1
+            while end < bytes.count, bytes[end] != UInt8(ascii: "&") {
+                if eq < 0, bytes[end] == UInt8(ascii: "=") { eq = end }
+                end += 1
             }
+            if end > start {
+                if eq >= 0 {
+                    out.append((decode(bytes[start..<eq], plusIsSpace: plusIsSpace), decode(bytes[(eq + 1)..<end], plusIsSpace: plusIsSpace)))
+                } else {
+                    out.append((decode(bytes[start..<end], plusIsSpace: plusIsSpace), ""))
+                }
+            }
+            start = end + 1
         }
         return out
     }

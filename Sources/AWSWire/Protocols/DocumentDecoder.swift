@@ -20,16 +20,17 @@ public struct DocumentDecoder {
 
     /// Decodes `document` as a value of shape `shapeIndex`.
     public func decode(_ document: WireValue, shape shapeIndex: Int) throws -> WireValue {
-        try convert(document, shapeIndex, path: "")
+        var path = Validator.Path()
+        return try convert(document, shapeIndex, &path)
     }
 
-    private func mismatch(_ found: WireValue, _ expected: String, _ path: String) -> AWSError {
-        let where_ = path.isEmpty ? "the request body" : "'\(path)'"
+    private func mismatch(_ found: WireValue, _ expected: String, _ path: Validator.Path) -> AWSError {
+        let where_ = path.steps.isEmpty ? "the request body" : "'\(path.coral)'"
         return AWSError(CommonErrors.serializationException,
                         "Expected \(expected) for \(where_) but found \(found.kindName == "object" ? "an object" : "a " + found.kindName).")
     }
 
-    private func convert(_ v: WireValue, _ index: Int, path: String) throws -> WireValue {
+    private func convert(_ v: WireValue, _ index: Int, _ path: inout Validator.Path) throws -> WireValue {
         let shape = model.shapes[index]
         switch shape.kind {
         case .structure:
@@ -38,7 +39,9 @@ public struct DocumentDecoder {
             out.reserveCapacity(obj.count)
             for member in shape.members where member.location == .body {
                 guard let raw = obj[member.wireName], raw != .null else { continue }
-                out[member.name] = try convert(raw, member.shape, path: join(path, lowerFirst(member.name)))
+                path.steps.append(.member(name: member.name, wireName: member.wireName))
+                out[member.name] = try convert(raw, member.shape, &path)
+                path.steps.removeLast()
             }
             return .map(out)
         case .list:
@@ -47,14 +50,18 @@ public struct DocumentDecoder {
             out.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {
                 if item == .null { out.append(.null); continue }
-                out.append(try convert(item, shape.element, path: "\(path).\(i + 1).member"))
+                path.steps.append(.index(i))
+                out.append(try convert(item, shape.element, &path))
+                path.steps.removeLast()
             }
             return .list(out)
         case .map:
             guard case .map(let obj) = v else { throw mismatch(v, "an object", path) }
             var out: [String: WireValue] = [:]
             for (k, item) in obj where item != .null {
-                out[k] = try convert(item, shape.element, path: "\(path).\(k)")
+                path.steps.append(.mapValue(k))
+                out[k] = try convert(item, shape.element, &path)
+                path.steps.removeLast()
             }
             return .map(out)
         case .string:
@@ -98,7 +105,7 @@ public struct DocumentDecoder {
             case (.blob, _): return v
             case (.string(let s), .json):
                 guard let bytes = Base64.decode(s) else {
-                    throw AWSError(CommonErrors.serializationException, "Value for '\(path)' is not valid base64.")
+                    throw AWSError(CommonErrors.serializationException, "Value for '\(path.coral)' is not valid base64.")
                 }
                 return .blob(bytes)
             default: throw mismatch(v, "a blob", path)

@@ -33,8 +33,48 @@ public struct Validator {
     /// All violations in `value` (of shape `shapeIndex`), in document order.
     public func violations(of value: WireValue, shape shapeIndex: Int) -> [Violation] {
         var out: [Violation] = []
-        check(value, shapeIndex, path: "", queryPath: "", into: &out)
+        var path = Path()
+        check(value, shapeIndex, &path, into: &out)
         return out
+    }
+
+    /// Where a value sits, as a stack of steps rendered only when a violation is reported
+    /// (rendering it for every value was most of the cost of validating a large request).
+    struct Path {
+        enum Step {
+            case member(name: String, wireName: String)
+            case index(Int)
+            case mapKey
+            case mapValue(String)
+        }
+        var steps: [Step] = []
+
+        /// The coral path: `metricData.1.member.unit`.
+        var coral: String {
+            var out = ""
+            for step in steps {
+                switch step {
+                case .member(let name, _): out = out.isEmpty ? lowerFirst(name) : out + "." + lowerFirst(name)
+                case .index(let i): out += ".\(i + 1).member"
+                case .mapKey: out += ".key"
+                case .mapValue(let k): out += ".\(k)"
+                }
+            }
+            return out
+        }
+
+        /// The Query path: `MetricData.member.1.Unit`.
+        var query: String {
+            var out = ""
+            for step in steps {
+                switch step {
+                case .member(_, let wireName): out = out.isEmpty ? wireName : out + "." + wireName
+                case .index(let i): out += ".member.\(i + 1)"
+                case .mapKey, .mapValue: break
+                }
+            }
+            return out
+        }
     }
 
     /// The AWS error for `violations` on `service`. CloudWatch words its own families, each
@@ -66,49 +106,56 @@ public struct Validator {
         return AWSError(code, "\(n) validation error\(n == 1 ? "" : "s") detected: " + violations.map(\.text).joined(separator: "; "))
     }
 
-    private func check(_ value: WireValue, _ index: Int, path: String, queryPath: String, into out: inout [Violation]) {
+    private func check(_ value: WireValue, _ index: Int, _ path: inout Path, into out: inout [Violation]) {
         let shape = model.shapes[index]
         switch (shape.kind, value) {
         case (.structure, .map(let fields)):
             for member in shape.members {
-                let memberPath = join(path, lowerFirst(member.name))
-                let memberQueryPath = join(queryPath, member.wireName)
                 guard let v = fields[member.name], v != .null else {
                     if member.required, !shape.isUnion {
-                        out.append(Violation(text: "Value null at '\(memberPath)' failed to satisfy constraint: Member must not be null",
-                                             kind: .missing, queryPath: memberQueryPath))
+                        path.steps.append(.member(name: member.name, wireName: member.wireName))
+                        out.append(Violation(text: "Value null at '\(path.coral)' failed to satisfy constraint: Member must not be null",
+                                             kind: .missing, queryPath: path.query))
+                        path.steps.removeLast()
                     }
                     continue
                 }
-                check(v, member.shape, path: memberPath, queryPath: memberQueryPath, into: &out)
+                path.steps.append(.member(name: member.name, wireName: member.wireName))
+                check(v, member.shape, &path, into: &out)
+                path.steps.removeLast()
             }
         case (.list, .list(let items)):
-            checkLength(Double(items.count), shape, value, path, queryPath, collection: true, &out)
+            checkLength(Double(items.count), shape, value, path, collection: true, &out)
             for (i, item) in items.enumerated() where item != .null {
-                check(item, shape.element, path: "\(path).\(i + 1).member", queryPath: "\(queryPath).member.\(i + 1)", into: &out)
+                path.steps.append(.index(i))
+                check(item, shape.element, &path, into: &out)
+                path.steps.removeLast()
             }
         case (.map, .map(let entries)):
-            checkLength(Double(entries.count), shape, value, path, queryPath, collection: true, &out)
+            checkLength(Double(entries.count), shape, value, path, collection: true, &out)
             for (k, item) in entries {
-                check(.string(k), shape.key, path: "\(path).key", queryPath: queryPath, into: &out)
-                check(item, shape.element, path: "\(path).\(k)", queryPath: queryPath, into: &out)
+                path.steps.append(.mapKey)
+                check(.string(k), shape.key, &path, into: &out)
+                path.steps[path.steps.count - 1] = .mapValue(k)
+                check(item, shape.element, &path, into: &out)
+                path.steps.removeLast()
             }
         case (.string, .string(let s)):
-            checkLength(Double(s.utf16.count), shape, value, path, queryPath, collection: false, &out)
+            checkLength(Double(s.utf16.count), shape, value, path, collection: false, &out)
             if let allowed = shape.enumValues, !allowed.contains(s) {
-                out.append(Violation(text: "Value '\(s)' at '\(path)' failed to satisfy constraint: Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]",
-                                     kind: .enumValue(allowed), queryPath: queryPath))
+                out.append(Violation(text: "Value '\(s)' at '\(path.coral)' failed to satisfy constraint: Member must satisfy enum value set: [\(allowed.joined(separator: ", "))]",
+                                     kind: .enumValue(allowed), queryPath: path.query))
             }
             if let pattern = shape.pattern, !PatternCache.shared.matches(pattern, s) {
-                out.append(Violation(text: "Value '\(s)' at '\(path)' failed to satisfy constraint: Member must satisfy regular expression pattern: \(pattern)",
-                                     kind: .other, queryPath: queryPath))
+                out.append(Violation(text: "Value '\(s)' at '\(path.coral)' failed to satisfy constraint: Member must satisfy regular expression pattern: \(pattern)",
+                                     kind: .other, queryPath: path.query))
             }
         case (.blob, .blob(let b)):
-            checkLength(Double(b.count), shape, value, path, queryPath, collection: false, &out)
+            checkLength(Double(b.count), shape, value, path, collection: false, &out)
         case (.integer, .int(let i)), (.long, .int(let i)):
-            checkRange(Double(i), shape, String(i), path, queryPath, &out)
+            checkRange(Double(i), shape, value, path, &out)
         case (.float, .double(let d)), (.double, .double(let d)):
-            if d.isFinite { checkRange(d, shape, String(d), path, queryPath, &out) }
+            if d.isFinite { checkRange(d, shape, value, path, &out) }
         default:
             break
         }
@@ -128,26 +175,26 @@ public struct Validator {
         }
     }
 
-    private func checkLength(_ n: Double, _ shape: Shape, _ value: WireValue, _ path: String, _ queryPath: String,
+    private func checkLength(_ n: Double, _ shape: Shape, _ value: WireValue, _ path: Path,
                              collection: Bool, _ out: inout [Violation]) {
         if let min = shape.min, n < min {
-            out.append(Violation(text: "Value '\(describe(value))' at '\(path)' failed to satisfy constraint: Member must have length greater than or equal to \(Int(min))",
-                                 kind: .other, queryPath: queryPath))
+            out.append(Violation(text: "Value '\(describe(value))' at '\(path.coral)' failed to satisfy constraint: Member must have length greater than or equal to \(Int(min))",
+                                 kind: .other, queryPath: path.query))
         }
         if let max = shape.max, n > max {
-            out.append(Violation(text: "Value '\(describe(value))' at '\(path)' failed to satisfy constraint: Member must have length less than or equal to \(Int(max))",
-                                 kind: collection ? .tooManyItems(Int(max)) : .tooLong(Int(max)), queryPath: queryPath))
+            out.append(Violation(text: "Value '\(describe(value))' at '\(path.coral)' failed to satisfy constraint: Member must have length less than or equal to \(Int(max))",
+                                 kind: collection ? .tooManyItems(Int(max)) : .tooLong(Int(max)), queryPath: path.query))
         }
     }
 
-    private func checkRange(_ n: Double, _ shape: Shape, _ text: String, _ path: String, _ queryPath: String, _ out: inout [Violation]) {
+    private func checkRange(_ n: Double, _ shape: Shape, _ value: WireValue, _ path: Path, _ out: inout [Violation]) {
         if let min = shape.min, n < min {
-            out.append(Violation(text: "Value '\(text)' at '\(path)' failed to satisfy constraint: Member must have value greater than or equal to \(format(min))",
-                                 kind: .other, queryPath: queryPath))
+            out.append(Violation(text: "Value '\(describe(value))' at '\(path.coral)' failed to satisfy constraint: Member must have value greater than or equal to \(format(min))",
+                                 kind: .other, queryPath: path.query))
         }
         if let max = shape.max, n > max {
-            out.append(Violation(text: "Value '\(text)' at '\(path)' failed to satisfy constraint: Member must have value less than or equal to \(format(max))",
-                                 kind: .other, queryPath: queryPath))
+            out.append(Violation(text: "Value '\(describe(value))' at '\(path.coral)' failed to satisfy constraint: Member must have value less than or equal to \(format(max))",
+                                 kind: .other, queryPath: path.query))
         }
     }
 

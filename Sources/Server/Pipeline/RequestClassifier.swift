@@ -44,7 +44,7 @@ struct RequestClassifier {
         let contentType = req.header("content-type")?.lowercased() ?? ""
         var form: [(String, String)] = []
         if contentType.hasPrefix("application/x-www-form-urlencoded") {
-            form = PercentEncoding.parseForm(Substring(decoding: body, as: UTF8.self))
+            form = body.withUnsafeBufferPointer { PercentEncoding.parseForm(bytes: $0) }
         }
         let queryParams = PercentEncoding.parseForm(Substring(req.rawQuery))
         if queryParams.contains(where: { $0.0 == "Action" }) { form = queryParams + form }

@@ -46,7 +46,9 @@ public struct RequestProcessor: Sendable {
         let sigRequest = SigV4Request(method: req.method, rawPath: req.rawPath, rawQuery: req.rawQuery, headers: req.headers)
         let claim = Result { () throws(SigV4Failure) -> SigV4Claim? in try SigV4.claim(of: sigRequest) }
         let scopeService = (try? claim.get())??.credential.service
-        let classified = RequestClassifier.classify(req, body: req.body, scopeService: scopeService)
+        // Inflated before classification: a gzipped Query body carries its Action inside.
+        let inflated = Result { () throws(AWSError) -> [UInt8] in try inflate(req) }
+        let classified = RequestClassifier.classify(req, body: (try? inflated.get()) ?? req.body, scopeService: scopeService)
         guard let service = classified.service else {
             let error = AWSError(CommonErrors.unknownService,
                                  "Trailwatch could not tell which service this request is for. Send an X-Amz-Target header (JSON), a smithy-protocol RPCv2 path, or a Query Action with a SigV4 credential scope naming the service.")
@@ -70,7 +72,7 @@ public struct RequestProcessor: Sendable {
                 throw AWSError(CommonErrors.notImplemented,
                                "Trailwatch does not implement \(model.service.displayName) \(operation.name) yet.")
             }
-            let body = try inflate(req)
+            let body = try inflated.get()
             let ctx = CallContext(requestID: requestID, identity: auth.identity, region: auth.region,
                                   receivedAt: clock.now(), sourceIP: req.sourceIP, userAgent: req.header("user-agent") ?? "")
             if let fast = routes.fastHandler(service, operation.name, classified.proto), let output = try await fast(body, ctx) {
@@ -111,7 +113,7 @@ public struct RequestProcessor: Sendable {
     }
 
     /// The body, inflated when it is gzip-encoded.
-    private func inflate(_ req: IncomingRequest) throws -> [UInt8] {
+    private func inflate(_ req: IncomingRequest) throws(AWSError) -> [UInt8] {
         guard let encoding = req.header("content-encoding")?.lowercased(), encoding.contains("gzip") else { return req.body }
         do {
             return try Gzip.inflate(req.body, limit: Self.maxBodyBytes)
