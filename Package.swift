@@ -29,11 +29,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "TrailwatchCore",
+            dependencies: ["CZlib"],
             swiftSettings: strictSettings),
         .target(
             name: "AWSWire",
             dependencies: [
-                "TrailwatchCore", "CZlib",
+                "TrailwatchCore",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings),
@@ -64,9 +65,13 @@ let package = Package(
             dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage"],
             swiftSettings: strictSettings),
         .target(
+            name: "CloudWatchLogs",
+            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage"],
+            swiftSettings: strictSettings),
+        .target(
             name: "Server",
             dependencies: [
-                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Identity", "CloudWatchMetrics",
+                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Identity", "CloudWatchMetrics", "CloudWatchLogs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -97,6 +102,8 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "Storage", "TrailwatchCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings),
         .testTarget(name: "CloudWatchMetricsTests", dependencies: ["CloudWatchMetrics", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(name: "CloudWatchLogsTests", dependencies: ["CloudWatchLogs", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "AWSWire", "AWSShapes", "StorageSQLite", "TrailwatchCore"], swiftSettings: strictSettings),
     ],

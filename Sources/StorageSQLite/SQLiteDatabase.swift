@@ -164,5 +164,51 @@ extension SQLiteDatabase {
                 CREATE INDEX metric_chunks_age ON metric_chunks (resolution, window_end);
                 """)
         },
+        Migration("v4-logs") { db in
+            try db.execute(sql: """
+                CREATE TABLE log_groups (
+                    id INTEGER PRIMARY KEY,
+                    account TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    retention_days INTEGER,
+                    kms_key TEXT,
+                    class TEXT NOT NULL,
+                    UNIQUE (account, region, name)
+                );
+                CREATE TABLE log_streams (
+                    id INTEGER PRIMARY KEY,
+                    group_id INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    created INTEGER NOT NULL,
+                    first_event INTEGER,
+                    last_event INTEGER,
+                    last_ingestion INTEGER,
+                    stored_bytes INTEGER NOT NULL,
+                    UNIQUE (group_id, name)
+                );
+                -- Events not yet sealed into blocks; seq orders equal timestamps by arrival.
+                CREATE TABLE log_events (
+                    seq INTEGER PRIMARY KEY,
+                    stream INTEGER NOT NULL,
+                    ts INTEGER NOT NULL,
+                    ingested INTEGER NOT NULL,
+                    message TEXT NOT NULL
+                );
+                CREATE INDEX log_events_by_stream ON log_events (stream, ts, seq);
+                CREATE TABLE log_blocks (
+                    id INTEGER PRIMARY KEY,
+                    stream INTEGER NOT NULL,
+                    first_ts INTEGER NOT NULL,
+                    last_ts INTEGER NOT NULL,
+                    last_seq INTEGER NOT NULL,
+                    count INTEGER NOT NULL,
+                    raw_bytes INTEGER NOT NULL,
+                    body BLOB NOT NULL
+                );
+                CREATE INDEX log_blocks_by_stream ON log_blocks (stream, first_ts);
+                """)
+        },
     ]
 }

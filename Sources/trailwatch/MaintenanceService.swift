@@ -1,9 +1,11 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Foundation
 import Logging
 import ServiceLifecycle
 import StorageSQLite
+import TrailwatchCore
 
 /// Background storage work on a schedule: metric checkpoints every 30 seconds, or sooner when
 /// the head grows large (sealing closed hours and deleting the checkpointed log), and
@@ -11,6 +13,8 @@ import StorageSQLite
 /// shutdown.
 struct MaintenanceService: Service {
     let metrics: SQLiteMetricStore
+    let logs: SQLiteLogStore
+    let clock: any WallClock
     let logger: Logger
     var checkpointEvery: Duration = .seconds(30)
 
@@ -32,6 +36,14 @@ struct MaintenanceService: Service {
                 var reworked = 0
                 if ticks % 2 == 0 { reworked = try await metrics.maintain() }
                 if sealed > 0 { releaseFreedMemory() }
+                // Log events settled for a minute go into compressed blocks; retention runs
+                // by the server's clock.
+                let nowMillis = Int64(clock.now().timeIntervalSince1970 * 1000)
+                let blocks = try await logs.seal(settledBefore: nowMillis - 60_000)
+                let expired = try await logs.expire(now: nowMillis)
+                if blocks > 0 || expired > 0 {
+                    logger.debug("log store maintenance", metadata: ["blocks": .stringConvertible(blocks), "expired": .stringConvertible(expired)])
+                }
                 logger.debug("metric store maintenance", metadata: [
                     "sealedWindows": .stringConvertible(sealed), "chunksReworked": .stringConvertible(reworked),
                     "duration": .string("\(ContinuousClock.now - started)")])

@@ -74,6 +74,7 @@ enum TrailwatchServer {
         let database = try SQLiteDatabase(location: location)
         let store = try SQLiteResourceStore(database)
         let metricStore = try SQLiteMetricStore(database, clock: clock)
+        let logStore = try SQLiteLogStore(database)
 
         var roots = settings.credentials.map {
             Credential.root(accessKeyId: $0.accessKeyId, secretAccessKey: $0.secretAccessKey, accountId: $0.accountId ?? settings.accountId)
@@ -83,10 +84,10 @@ enum TrailwatchServer {
         }
         let authenticator = Authenticator(mode: settings.auth, resolver: ConfiguredCredentials(roots),
                                           defaultAccountId: settings.accountId, clock: clock)
-        let services = Services(resources: store, tags: store, metrics: metricStore, clock: clock)
+        let services = Services(resources: store, tags: store, metrics: metricStore, logs: logStore, clock: clock)
         let processor = RequestProcessor(
             routes: .standard(services), authenticator: authenticator, clock: clock,
-            resetter: settings.enableReset || settings.inMemory ? CompositeReset([metricStore, store]) : nil,
+            resetter: settings.enableReset || settings.inMemory ? CompositeReset([metricStore, logStore, store]) : nil,
             maintenance: metricStore, logger: logger)
 
         let storage = settings.inMemory ? "in memory (nothing survives a restart)" : "in \(settings.dataDir)"
@@ -100,7 +101,7 @@ enum TrailwatchServer {
                     logger.notice("No credentials configured: sign requests with access key 'test' and secret 'test' (set TRAILWATCH_ACCESS_KEY_ID and TRAILWATCH_SECRET_ACCESS_KEY to change them).")
                 }
             })
-        let maintenance = MaintenanceService(metrics: metricStore, logger: logger)
+        let maintenance = MaintenanceService(metrics: metricStore, logs: logStore, clock: clock, logger: logger)
         let group = ServiceGroup(services: [maintenance, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         logger.notice("Trailwatch stopped")

@@ -19,10 +19,11 @@ struct Harness {
         let db = try SQLiteDatabase(location: .memory)
         let store = try SQLiteResourceStore(db)
         let metrics = try SQLiteMetricStore(db, clock: clock)
+        let logs = try SQLiteLogStore(db)
         let auth = Authenticator(mode: mode, resolver: ConfiguredCredentials([.root(accessKeyId: "test", secretAccessKey: "test", accountId: "000000000000")]),
                                  defaultAccountId: "000000000000", clock: clock)
-        processor = RequestProcessor(routes: .standard(Services(resources: store, tags: store, metrics: metrics, clock: clock)),
-                                     authenticator: auth, clock: clock, resetter: reset ? CompositeReset([metrics, store]) : nil,
+        processor = RequestProcessor(routes: .standard(Services(resources: store, tags: store, metrics: metrics, logs: logs, clock: clock)),
+                                     authenticator: auth, clock: clock, resetter: reset ? CompositeReset([metrics, logs, store]) : nil,
                                      logger: Logger(label: "test"))
     }
 

@@ -1,5 +1,6 @@
 import AWSShapes
 import AWSWire
+public import CloudWatchLogs
 public import CloudWatchMetrics
 public import Identity
 public import Storage
@@ -11,13 +12,15 @@ public struct Services: Sendable {
     public let metrics: MetricsService
     public let metricData: MetricDataService
     public let cloudWatchTags: CloudWatchTagging
+    public let logs: LogsService
     public let sts: STSService
 
-    public init(resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, clock: any WallClock) {
+    public init(resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, logs: any LogStore, clock: any WallClock) {
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
         self.metrics = MetricsService(store: metrics, clock: clock)
         metricData = MetricDataService(store: metrics, clock: clock)
         cloudWatchTags = CloudWatchTagging(resources: resources, tags: tags)
+        self.logs = LogsService(store: logs, resources: resources, tags: tags, metrics: metrics, clock: clock)
         sts = STSService()
     }
 }
@@ -45,6 +48,37 @@ extension RouteTable {
         t.on(CloudWatch.API.tagResource, s.cloudWatchTags.tagResource)
         t.on(CloudWatch.API.untagResource, s.cloudWatchTags.untagResource)
         t.on(CloudWatch.API.listTagsForResource, s.cloudWatchTags.listTagsForResource)
+
+        // CloudWatch Logs: groups, streams, retention
+        t.on(CloudWatchLogs.API.createLogGroup, s.logs.createLogGroup)
+        t.on(CloudWatchLogs.API.deleteLogGroup, s.logs.deleteLogGroup)
+        t.on(CloudWatchLogs.API.describeLogGroups, s.logs.describeLogGroups)
+        t.on(CloudWatchLogs.API.createLogStream, s.logs.createLogStream)
+        t.on(CloudWatchLogs.API.deleteLogStream, s.logs.deleteLogStream)
+        t.on(CloudWatchLogs.API.describeLogStreams, s.logs.describeLogStreams)
+        t.on(CloudWatchLogs.API.putRetentionPolicy, s.logs.putRetentionPolicy)
+        t.on(CloudWatchLogs.API.deleteRetentionPolicy, s.logs.deleteRetentionPolicy)
+        t.on(CloudWatchLogs.API.associateKmsKey, s.logs.associateKmsKey)
+        t.on(CloudWatchLogs.API.disassociateKmsKey, s.logs.disassociateKmsKey)
+
+        // CloudWatch Logs: events
+        t.on(CloudWatchLogs.API.putLogEvents, s.logs.putLogEvents)
+        t.on(CloudWatchLogs.API.getLogEvents, s.logs.getLogEvents)
+        t.on(CloudWatchLogs.API.filterLogEvents, s.logs.filterLogEvents)
+
+        // CloudWatch Logs: metric filters
+        t.on(CloudWatchLogs.API.putMetricFilter, s.logs.putMetricFilter)
+        t.on(CloudWatchLogs.API.describeMetricFilters, s.logs.describeMetricFilters)
+        t.on(CloudWatchLogs.API.deleteMetricFilter, s.logs.deleteMetricFilter)
+        t.on(CloudWatchLogs.API.testMetricFilter, s.logs.testMetricFilter)
+
+        // CloudWatch Logs: tags
+        t.on(CloudWatchLogs.API.tagResource, s.logs.tagResource)
+        t.on(CloudWatchLogs.API.untagResource, s.logs.untagResource)
+        t.on(CloudWatchLogs.API.listTagsForResource, s.logs.listTagsForResource)
+        t.on(CloudWatchLogs.API.tagLogGroup, s.logs.tagLogGroup)
+        t.on(CloudWatchLogs.API.untagLogGroup, s.logs.untagLogGroup)
+        t.on(CloudWatchLogs.API.listTagsLogGroup, s.logs.listTagsLogGroup)
 
         // STS
         t.on(STS.API.getCallerIdentity, s.sts.getCallerIdentity)

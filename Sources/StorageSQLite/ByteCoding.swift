@@ -1,4 +1,4 @@
-/// Little helpers for the metric store's binary formats: LEB128 varints, zigzag, doubles,
+/// Little helpers for the stores' binary formats: LEB128 varints, zigzag, doubles,
 /// and fixed-width bit packing.
 struct ByteWriter {
     var bytes: [UInt8] = []

@@ -1,0 +1,190 @@
+public import AWSShapes
+public import AWSWire
+import Foundation
+import Storage
+public import TrailwatchCore
+
+/// PutLogEvents, GetLogEvents, FilterLogEvents.
+extension LogsService {
+    static let maxBatchBytes = 1_048_576
+    static let perEventOverhead = 26
+    static let maxBatchEvents = 10_000
+    static let dayMillis: Int64 = 86_400_000
+    /// Events older than this are refused (tooOldLogEventEndIndex).
+    static let maxAgeMillis: Int64 = 14 * dayMillis
+    /// Events further ahead than this are refused (tooNewLogEventStartIndex).
+    static let maxAheadMillis: Int64 = 2 * 3_600_000
+
+    public func putLogEvents(_ input: CloudWatchLogs.PutLogEventsRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.PutLogEventsResponse {
+        let events = input.logEvents
+        if events.count > Self.maxBatchEvents {
+            throw AWSError(Errors.invalidParameterException,
+                           "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to 10000")
+        }
+        let bytes = events.reduce(0) { $0 + $1.message.utf8.count + Self.perEventOverhead }
+        if bytes > Self.maxBatchBytes {
+            throw AWSError(Errors.invalidParameterException, "Upload too large: \(bytes) bytes exceeds limit of \(Self.maxBatchBytes)")
+        }
+        for i in events.indices.dropFirst() where events[i].timestamp < events[i - 1].timestamp {
+            throw AWSError(Errors.invalidParameterException, "Log events in a single PutLogEvents request must be in chronological order.")
+        }
+        if let first = events.first, let last = events.last, last.timestamp - first.timestamp > Int(Self.dayMillis) {
+            throw AWSError(Errors.invalidParameterException, "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
+        }
+        let group = try await requireGroup(name: input.logGroupName, ctx)
+        let stream = try await requireStream(group, input.logStreamName)
+
+        // Events are sorted: the too old and expired ones are a prefix, the too new a suffix.
+        let now = nowMillis
+        let oldest = now - Self.maxAgeMillis
+        let retained = group.retentionDays.map { now - Int64($0) * Self.dayMillis } ?? Int64.min
+        var rejected = CloudWatchLogs.RejectedLogEventsInfo()
+        var start = 0
+        var end = events.count
+        while start < end, Int64(events[start].timestamp) < max(oldest, retained) {
+            if Int64(events[start].timestamp) < oldest { rejected.tooOldLogEventEndIndex = start + 1 }
+            if Int64(events[start].timestamp) < retained { rejected.expiredLogEventEndIndex = start + 1 }
+            start += 1
+        }
+        while end > start, Int64(events[end - 1].timestamp) > now + Self.maxAheadMillis {
+            end -= 1
+            rejected.tooNewLogEventStartIndex = end
+        }
+        let accepted = events[start..<end].map { (timestamp: Int64($0.timestamp), message: $0.message) }
+        let records = try await store.append(streamID: stream.id, events: accepted, ingestionTime: now)
+        if !records.isEmpty {
+            try await emitMetrics(for: records, group: group, ctx)
+        }
+        let isRejected = rejected.tooOldLogEventEndIndex != nil || rejected.tooNewLogEventStartIndex != nil || rejected.expiredLogEventEndIndex != nil
+        var updated = stream
+        updated.lastIngestionTime = now
+        return CloudWatchLogs.PutLogEventsResponse(nextSequenceToken: Self.sequenceToken(updated),
+                                                   rejectedLogEventsInfo: isRejected ? rejected : nil)
+    }
+
+    // MARK: GetLogEvents
+
+    /// GetLogEvents tokens: `f/` (read forward after) or `b/` (read backward before) and a
+    /// position; the position of nothing yet read is all zeros.
+    struct StreamToken {
+        var forward: Bool
+        var position: LogPosition?
+
+        var text: String {
+            let p = position ?? LogPosition(timestamp: 0, seq: 0)
+            return (forward ? "f/" : "b/") + String(format: "%020lld%020lld", p.timestamp, p.seq)
+        }
+
+        init(forward: Bool, position: LogPosition?) {
+            self.forward = forward
+            self.position = position
+        }
+
+        init(_ text: String) throws {
+            let body = text.dropFirst(2)
+            guard text.hasPrefix("f/") || text.hasPrefix("b/"), body.count == 40,
+                  let ts = Int64(body.prefix(20)), let seq = Int64(body.suffix(20)) else {
+                throw AWSError(CloudWatchLogs.Errors.invalidParameterException, "The specified nextToken is invalid.")
+            }
+            forward = text.hasPrefix("f/")
+            position = ts == 0 && seq == 0 ? nil : LogPosition(timestamp: ts, seq: seq)
+        }
+    }
+
+    public func getLogEvents(_ input: CloudWatchLogs.GetLogEventsRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.GetLogEventsResponse {
+        let group = try await requireGroup(name: input.logGroupName, identifier: input.logGroupIdentifier, ctx)
+        let stream = try await requireStream(group, input.logStreamName)
+        let limit = try Self.limit(input.limit, max: 10_000, default: 10_000)
+        let token = try input.nextToken.map(StreamToken.init)
+        let forward = token?.forward ?? (input.startFromHead ?? false)
+        var query = LogEventQuery(streamIDs: [stream.id], start: input.startTime.map(Int64.init), end: input.endTime.map(Int64.init),
+                                  after: token?.position, forward: forward, limit: limit)
+        // Forward from a backward token's position re-reads nothing: a `b/` token resumes before it.
+        if token == nil && !forward { query.after = nil }
+        var events = try await store.events(query, now: nowMillis, filter: nil)
+        events = Self.withinPage(events)
+        if !forward { events.reverse() }
+        let out = events.map { CloudWatchLogs.OutputLogEvent(timestamp: Int($0.timestamp), message: $0.message, ingestionTime: Int($0.ingestionTime)) }
+        // With nothing read, the tokens stand still (a reader loops until the token repeats).
+        let first = events.first?.position, last = events.last?.position
+        let forwardToken = StreamToken(forward: true, position: last ?? token?.position)
+        let backwardToken = StreamToken(forward: false, position: first ?? token?.position)
+        return CloudWatchLogs.GetLogEventsResponse(events: out, nextForwardToken: forwardToken.text, nextBackwardToken: backwardToken.text)
+    }
+
+    /// The longest prefix of `events` within AWS's 1 MB response page.
+    static func withinPage(_ events: [LogEventRecord]) -> [LogEventRecord] {
+        var bytes = 0
+        for (i, e) in events.enumerated() {
+            bytes += e.message.utf8.count + perEventOverhead
+            if bytes > maxBatchBytes { return Array(events.prefix(max(i, 1))) }
+        }
+        return events
+    }
+
+    // MARK: FilterLogEvents
+
+    public func filterLogEvents(_ input: CloudWatchLogs.FilterLogEventsRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.FilterLogEventsResponse {
+        if input.logStreamNames != nil && input.logStreamNamePrefix != nil {
+            throw AWSError(Errors.invalidParameterException, "You cannot specify both logStreamNames and logStreamNamePrefix.")
+        }
+        let group = try await requireGroup(name: input.logGroupName, identifier: input.logGroupIdentifier, ctx)
+        let limit = try Self.limit(input.limit, max: 10_000, default: 10_000)
+        let pattern = try Self.pattern(input.filterPattern)
+        var streams = try await store.streams(groupID: group.id)
+        if let names = input.logStreamNames {
+            streams = streams.filter { names.contains($0.name) }
+            if streams.isEmpty {
+                throw AWSError(Errors.resourceNotFoundException, "The specified log stream does not exist.")
+            }
+        }
+        if let prefix = input.logStreamNamePrefix { streams = streams.filter { $0.name.hasPrefix(prefix) } }
+        var after: LogPosition?
+        if let token = input.nextToken {
+            guard let text = try LogsPageToken.decode(token, kind: "filter"), let (ts, seq) = Self.pair(text) else {
+                throw LogsPageToken.invalid
+            }
+            after = LogPosition(timestamp: ts, seq: seq)
+        }
+        // FilterLogEvents' endTime is inclusive.
+        let query = LogEventQuery(streamIDs: streams.map(\.id), start: input.startTime.map(Int64.init),
+                                  end: input.endTime.map { Int64($0) + 1 }, after: after, forward: true, limit: limit + 1)
+        var filter: (@Sendable (LogEventRecord) -> Bool)?
+        if let pattern { filter = { pattern.matches($0.message) } }
+        let found = try await store.events(query, now: nowMillis, filter: filter)
+        let limited = Array(found.prefix(limit))
+        let page = Self.withinPage(limited)
+        let complete = found.count <= limit && page.count == limited.count
+        let names = Dictionary(uniqueKeysWithValues: streams.map { ($0.id, $0.name) })
+        let events = page.map { e in
+            CloudWatchLogs.FilteredLogEvent(logStreamName: names[e.streamID], timestamp: Int(e.timestamp), message: e.message,
+                                            ingestionTime: Int(e.ingestionTime), eventId: Self.eventId(e))
+        }
+        let next = !complete ? page.last.map { LogsPageToken.encode("\($0.timestamp):\($0.seq)", kind: "filter") } : nil
+        return CloudWatchLogs.FilterLogEventsResponse(
+            events: events,
+            searchedLogStreams: streams.map { CloudWatchLogs.SearchedLogStream(logStreamName: $0.name, searchedCompletely: next == nil) },
+            nextToken: next)
+    }
+
+    static func pair(_ text: String) -> (Int64, Int64)? {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let a = Int64(parts[0]), let b = Int64(parts[1]) else { return nil }
+        return (a, b)
+    }
+
+    /// A 56-digit event id, as AWS's look: timestamp, sequence and stream.
+    static func eventId(_ e: LogEventRecord) -> String {
+        String(format: "%020lld%020lld%016lld", e.timestamp, e.seq, e.streamID)
+    }
+
+    /// The parsed pattern, nil for one that matches everything; AWS's error when invalid.
+    static func pattern(_ text: String?) throws -> FilterPattern? {
+        guard let text, !text.trimmingASCIIWhitespace().isEmpty else { return nil }
+        do {
+            return try FilterPattern(text)
+        } catch {
+            throw AWSError(Errors.invalidParameterException, "Invalid filter pattern")
+        }
+    }
+}

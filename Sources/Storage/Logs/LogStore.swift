@@ -1,0 +1,146 @@
+public import TrailwatchCore
+
+/// A log group as stored. Times are epoch milliseconds, as CloudWatch Logs answers them.
+public struct LogGroupRecord: Sendable, Equatable {
+    public var id: Int64
+    public var scope: ResourceScope
+    public var name: String
+    public var createdAt: Int64
+    public var retentionDays: Int?
+    public var kmsKeyId: String?
+    public var logGroupClass: String
+    public var storedBytes: Int64
+
+    public init(id: Int64 = 0, scope: ResourceScope, name: String, createdAt: Int64, retentionDays: Int? = nil,
+                kmsKeyId: String? = nil, logGroupClass: String = "STANDARD", storedBytes: Int64 = 0) {
+        self.id = id
+        self.scope = scope
+        self.name = name
+        self.createdAt = createdAt
+        self.retentionDays = retentionDays
+        self.kmsKeyId = kmsKeyId
+        self.logGroupClass = logGroupClass
+        self.storedBytes = storedBytes
+    }
+}
+
+/// A log stream as stored, with the times and size its events give it.
+public struct LogStreamRecord: Sendable, Equatable {
+    public var id: Int64
+    public var groupID: Int64
+    public var name: String
+    public var createdAt: Int64
+    public var firstEventTimestamp: Int64?
+    public var lastEventTimestamp: Int64?
+    public var lastIngestionTime: Int64?
+    public var storedBytes: Int64
+
+    public init(id: Int64 = 0, groupID: Int64, name: String, createdAt: Int64, firstEventTimestamp: Int64? = nil,
+                lastEventTimestamp: Int64? = nil, lastIngestionTime: Int64? = nil, storedBytes: Int64 = 0) {
+        self.id = id
+        self.groupID = groupID
+        self.name = name
+        self.createdAt = createdAt
+        self.firstEventTimestamp = firstEventTimestamp
+        self.lastEventTimestamp = lastEventTimestamp
+        self.lastIngestionTime = lastIngestionTime
+        self.storedBytes = storedBytes
+    }
+}
+
+/// One stored log event. `seq` orders events of equal timestamp by arrival and is unique
+/// across the store; (timestamp, seq) is an event's position.
+public struct LogEventRecord: Sendable, Equatable {
+    public var streamID: Int64
+    public var timestamp: Int64
+    public var seq: Int64
+    public var ingestionTime: Int64
+    public var message: String
+
+    public init(streamID: Int64, timestamp: Int64, seq: Int64, ingestionTime: Int64, message: String) {
+        self.streamID = streamID
+        self.timestamp = timestamp
+        self.seq = seq
+        self.ingestionTime = ingestionTime
+        self.message = message
+    }
+
+    public var position: LogPosition { LogPosition(timestamp: timestamp, seq: seq) }
+}
+
+/// Where an event sits in time order: events sort by timestamp, then by arrival.
+public struct LogPosition: Sendable, Hashable, Comparable {
+    public var timestamp: Int64
+    public var seq: Int64
+
+    public init(timestamp: Int64, seq: Int64) {
+        self.timestamp = timestamp
+        self.seq = seq
+    }
+
+    public static func < (a: LogPosition, b: LogPosition) -> Bool {
+        (a.timestamp, a.seq) < (b.timestamp, b.seq)
+    }
+}
+
+/// A read of events from some streams.
+public struct LogEventQuery: Sendable {
+    public var streamIDs: [Int64]
+    /// Inclusive lower and exclusive upper timestamp bounds.
+    public var start: Int64?
+    public var end: Int64?
+    /// Resume strictly after (forward) or before (backward) this position.
+    public var after: LogPosition?
+    public var forward: Bool
+    public var limit: Int
+
+    public init(streamIDs: [Int64], start: Int64? = nil, end: Int64? = nil, after: LogPosition? = nil, forward: Bool = true, limit: Int) {
+        self.streamIDs = streamIDs
+        self.start = start
+        self.end = end
+        self.after = after
+        self.forward = forward
+        self.limit = limit
+    }
+}
+
+/// Durable storage of log groups, streams and events.
+///
+/// Contract, for every implementation:
+/// - A call that returns normally has committed: the change survives a crash.
+/// - `append` stores all of its events or none.
+/// - `events` answers in position order (ascending when forward, descending otherwise), and
+///   never returns events of a group older than its retention at `now`.
+/// - Deleting a group deletes its streams and events; deleting a stream deletes its events.
+public protocol LogStore: Sendable {
+    /// Creates the group; false when one of that name exists.
+    func createGroup(_ group: LogGroupRecord) async throws -> Bool
+    func group(scope: ResourceScope, name: String) async throws -> LogGroupRecord?
+    /// Every group of the scope, by name.
+    func groups(scope: ResourceScope) async throws -> [LogGroupRecord]
+    /// Deletes the group and everything in it; false when it does not exist.
+    func deleteGroup(scope: ResourceScope, name: String) async throws -> Bool
+    /// Sets (or clears, with nil) the group's retention.
+    func setRetention(groupID: Int64, days: Int?) async throws
+    /// Sets (or clears) the group's KMS key.
+    func setKmsKey(groupID: Int64, keyId: String?) async throws
+
+    /// Creates the stream; false when one of that name exists in the group.
+    func createStream(_ stream: LogStreamRecord) async throws -> Bool
+    func stream(groupID: Int64, name: String) async throws -> LogStreamRecord?
+    /// Every stream of the group, by name.
+    func streams(groupID: Int64) async throws -> [LogStreamRecord]
+    /// Deletes the stream and its events; false when it does not exist.
+    func deleteStream(groupID: Int64, name: String) async throws -> Bool
+
+    /// Durably appends events (timestamp, message) to a stream, received at `ingestionTime`;
+    /// answers the stored records.
+    func append(streamID: Int64, events: [(timestamp: Int64, message: String)], ingestionTime: Int64) async throws -> [LogEventRecord]
+
+    /// Up to `query.limit` events of the streams matching `filter`, in position order.
+    func events(_ query: LogEventQuery, now: Int64, filter: (@Sendable (LogEventRecord) -> Bool)?) async throws -> [LogEventRecord]
+
+    /// Deletes events past their group's retention at `now` (epoch ms); returns how many.
+    @discardableResult
+    func expire(now: Int64) async throws -> Int
+}
