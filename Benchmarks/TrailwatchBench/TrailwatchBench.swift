@@ -81,21 +81,37 @@ struct TrailwatchBench: AsyncParsableCommand {
         case "w8-metrics":
             // Small PutMetricData (10 datums): the peak, then latency at half of it, paced.
             let body = Array(#"{"Namespace":"Bench/W8","MetricData":[\#((0..<10).map { #"{"MetricName":"lat","Dimensions":[{"Name":"Host","Value":"h\#($0)"}],"Value":1.5,"Unit":"Milliseconds"}"# }.joined(separator: ","))]}"#.utf8)
-            let make: @Sendable (Int) -> PreparedRequest = { _ in
+            try await halfPeakLatency("W8-metrics-10", generator: generator, setup: []) { _ in
                 target.json(service: "monitoring", target: "GraniteServiceVersion20100801.PutMetricData", version: "1.0",
                             body: body, extra: [("x-amzn-query-mode", "true")])
             }
-            _ = try await generator.run(connections: connections, duration: 1, next: make)
-            let peak = try await generator.run(connections: connections, duration: duration, next: make)
-            let paced = try await generator.run(connections: connections, duration: duration, rate: peak.requestsPerSecond / 2, next: make)
-            print(String(format: "W8-metrics-10 target=%@ peak_req/s=%.0f at50%%_req/s=%.0f p50_ms=%.3f p99_ms=%.3f errors=%d",
-                         self.name, peak.requestsPerSecond, paced.requestsPerSecond, paced.percentile(0.5), paced.percentile(0.99),
-                         paced.errors + peak.errors))
-            if let e = paced.firstError ?? peak.firstError { print("  first error: \(e.prefix(300))") }
+            return true
+        case "w8-logs":
+            // PutLogEvents: a full 1 MB batch (4,500 events of ~200 bytes) and a 100-event batch.
+            for (label, events) in [("W8-logs-1MB", 4500), ("W8-logs-100", 100)] {
+                let w = LogWorkloads.putLogEvents(target, group: "bench-w8-\(events)-\(UUID().uuidString.prefix(8))", events: events)
+                try await halfPeakLatency(label, generator: generator, setup: w.setup, make: w.next)
+            }
             return true
         default:
             return false
         }
+    }
+
+    /// The peak rate of `make`'s requests, then p50/p99 latency paced at half of it.
+    func halfPeakLatency(_ label: String, generator: LoadGenerator, setup: [PreparedRequest],
+                         make: @escaping @Sendable (Int) -> PreparedRequest) async throws {
+        for request in setup {
+            let r = try await generator.run(connections: 1, duration: 30, maxRequests: 1) { _ in request }
+            if r.errors > 0 { throw BenchError("\(label) setup failed: \(r.firstError ?? "?")") }
+        }
+        _ = try await generator.run(connections: connections, duration: 1, next: make)
+        let peak = try await generator.run(connections: connections, duration: duration, next: make)
+        let paced = try await generator.run(connections: connections, duration: duration, rate: peak.requestsPerSecond / 2, next: make)
+        print(String(format: "%@ target=%@ peak_req/s=%.0f at50%%_req/s=%.0f p50_ms=%.3f p99_ms=%.3f errors=%d",
+                     label, self.name, peak.requestsPerSecond, paced.requestsPerSecond, paced.percentile(0.5), paced.percentile(0.99),
+                     paced.errors + peak.errors))
+        if let e = paced.firstError ?? peak.firstError { print("  first error: \(e.prefix(300))") }
     }
 
     func printStats(_ target: Target, label: String, datapoints: Int) async throws {

@@ -37,7 +37,7 @@ struct Target: Sendable {
 }
 
 enum Workloads {
-    static let names = ["health", "get-dashboard", "w1-json", "w1-query", "w1-cbor"]
+    static let names = ["health", "get-dashboard", "w1-json", "w1-query", "w1-cbor", "w2", "logs-100"]
 
     static func make(_ name: String, target: Target) throws -> Workload {
         switch name {
@@ -57,6 +57,10 @@ enum Workloads {
             let encoding = MetricWorkloads.Encoding(rawValue: String(name.dropFirst(3)))!
             let now = Int64(Date().timeIntervalSince1970)
             return MetricWorkloads.putMetricData(target, encoding: encoding, timestamp: { _ in now })
+        case "w2":
+            return LogWorkloads.putLogEvents(target, group: "bench-w2-\(UUID().uuidString.prefix(8))", events: 4500)
+        case "logs-100":
+            return LogWorkloads.putLogEvents(target, group: "bench-logs100-\(UUID().uuidString.prefix(8))", events: 100)
         default:
             throw BenchError("unknown workload \(name); known: \(names.joined(separator: ", "))")
         }

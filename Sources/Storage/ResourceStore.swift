@@ -99,3 +99,20 @@ public protocol StoreMaintenance: Sendable {
     /// Figures about storage: bytes on disk and counts, by name.
     func storageStats() async throws -> [String: Int64]
 }
+
+/// Runs several stores' maintenance in turn and merges their figures.
+public struct CompositeMaintenance: StoreMaintenance {
+    let parts: [any StoreMaintenance]
+
+    public init(_ parts: [any StoreMaintenance]) { self.parts = parts }
+
+    public func runMaintenance() async throws {
+        for p in parts { try await p.runMaintenance() }
+    }
+
+    public func storageStats() async throws -> [String: Int64] {
+        var out: [String: Int64] = [:]
+        for p in parts { out.merge(try await p.storageStats()) { $1 } }
+        return out
+    }
+}

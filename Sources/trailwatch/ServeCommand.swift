@@ -74,7 +74,7 @@ enum TrailwatchServer {
         let database = try SQLiteDatabase(location: location)
         let store = try SQLiteResourceStore(database)
         let metricStore = try SQLiteMetricStore(database, clock: clock)
-        let logStore = try SQLiteLogStore(database)
+        let logStore = try SQLiteLogStore(database, clock: clock)
 
         var roots = settings.credentials.map {
             Credential.root(accessKeyId: $0.accessKeyId, secretAccessKey: $0.secretAccessKey, accountId: $0.accountId ?? settings.accountId)
@@ -88,7 +88,7 @@ enum TrailwatchServer {
         let processor = RequestProcessor(
             routes: .standard(services), authenticator: authenticator, clock: clock,
             resetter: settings.enableReset || settings.inMemory ? CompositeReset([metricStore, logStore, store]) : nil,
-            maintenance: metricStore, logger: logger)
+            maintenance: CompositeMaintenance([logStore, metricStore]), logger: logger)
 
         let storage = settings.inMemory ? "in memory (nothing survives a restart)" : "in \(settings.dataDir)"
         let app = TrailwatchHTTPServer.application(

@@ -19,7 +19,7 @@ struct Harness {
         let db = try SQLiteDatabase(location: .memory)
         let store = try SQLiteResourceStore(db)
         let metrics = try SQLiteMetricStore(db, clock: clock)
-        let logs = try SQLiteLogStore(db)
+        let logs = try SQLiteLogStore(db, clock: clock)
         let auth = Authenticator(mode: mode, resolver: ConfiguredCredentials([.root(accessKeyId: "test", secretAccessKey: "test", accountId: "000000000000")]),
                                  defaultAccountId: "000000000000", clock: clock)
         processor = RequestProcessor(routes: .standard(Services(resources: store, tags: store, metrics: metrics, logs: logs, clock: clock)),

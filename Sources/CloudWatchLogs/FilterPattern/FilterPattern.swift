@@ -106,6 +106,10 @@ struct RegexBox: @unchecked Sendable {
 
     init(_ source: String) throws {
         self.source = source
+        // AWS's subset: no groups, no negation, ASCII only.
+        if source.unicodeScalars.contains(where: { "()!".unicodeScalars.contains($0) || !$0.isASCII }) {
+            throw FilterPatternError(reason: "unsupported character in regular expression %\(source)%")
+        }
         do {
             regex = try NSRegularExpression(pattern: source)
         } catch {
@@ -118,28 +122,28 @@ struct RegexBox: @unchecked Sendable {
     }
 }
 
-/// `*` wildcards in string values: any run of characters.
+/// `*` wildcards in string values, at the start or end only (`Ev*ent` is literal text).
 struct Glob: Sendable {
-    let parts: [String]
-    let exact: Bool
+    let body: String
+    let leading: Bool
+    let trailing: Bool
 
     init(_ s: String) {
-        parts = s.components(separatedBy: "*")
-        exact = parts.count == 1
+        var b = Substring(s)
+        leading = b.count > 1 && b.hasPrefix("*") || b == "*"
+        if leading { b = b.dropFirst() }
+        trailing = b.count > 0 && b.hasSuffix("*")
+        if trailing { b = b.dropLast() }
+        body = String(b)
     }
 
     func matches(_ text: String) -> Bool {
-        if exact { return text == parts[0] }
-        var rest = Substring(text)
-        guard rest.hasPrefix(parts[0]) else { return false }
-        rest = rest.dropFirst(parts[0].count)
-        for (i, part) in parts.enumerated().dropFirst() {
-            if i == parts.count - 1 { return part.isEmpty || rest.hasSuffix(part) }
-            guard !part.isEmpty else { continue }
-            guard let r = rest.range(of: part) else { return false }
-            rest = rest[r.upperBound...]
+        switch (leading, trailing) {
+        case (false, false): return text == body
+        case (true, false): return text.hasSuffix(body)
+        case (false, true): return text.hasPrefix(body)
+        case (true, true): return body.isEmpty || text.contains(body)
         }
-        return true
     }
 }
 

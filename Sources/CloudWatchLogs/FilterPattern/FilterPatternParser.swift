@@ -1,3 +1,4 @@
+import Foundation
 import TrailwatchCore
 
 /// Parses the three filter pattern forms (see `FilterPattern`).
@@ -19,10 +20,12 @@ struct FilterPatternParser {
         if t.isEmpty || t == "\"\"" { return .all }
         if t.hasPrefix("{") {
             guard t.hasSuffix("}"), t.count >= 2 else { throw FilterPatternError(reason: "unbalanced { in JSON pattern") }
-            var p = TokenStream(try Self.tokenize(String(t.dropFirst().dropLast())))
+            let tokens = try Self.tokenize(String(t.dropFirst().dropLast()))
+            var p = TokenStream(tokens)
             guard !p.atEnd else { throw FilterPatternError(reason: "empty JSON pattern") }
             let condition = try p.jsonOr()
             guard p.atEnd else { throw FilterPatternError(reason: "unexpected \(p.peek.map { "\($0)" } ?? "") in JSON pattern") }
+            try Self.checkQuotas(tokens)
             return .json(condition)
         }
         if t.hasPrefix("[") {
@@ -38,6 +41,7 @@ struct FilterPatternParser {
                     entry.append(token)
                 }
             }
+            try Self.checkQuotas(tokens)
             return .delimited(fields)
         }
         if t.hasPrefix("}") || t.hasPrefix("]") || t.hasSuffix("{") {
@@ -100,7 +104,8 @@ struct FilterPatternParser {
             default: required.append(term)
             }
         }
-        return .terms(required: required, anyOf: anyOf, noneOf: noneOf)
+        // Mixed with plain terms, `?` terms are ignored (AWS's documented behaviour).
+        return .terms(required: required, anyOf: required.isEmpty ? anyOf : [], noneOf: noneOf)
     }
 
     // MARK: Tokens
@@ -166,15 +171,44 @@ struct FilterPatternParser {
         return out
     }
 
-    static func value(_ token: Token?) throws -> PatternValue {
+    /// The value of `op`: numeric operators need a number; unquoted strings are plain words.
+    static func value(_ token: Token?, for op: ComparisonOp) throws -> PatternValue {
+        let v: PatternValue
         switch token {
-        case .quoted(let s): return .string(Glob(s), raw: s)
-        case .regex(let r): return .regex(try RegexBox(r))
+        case .quoted(let s): v = .string(Glob(s), raw: s)
+        case .regex(let r): v = .regex(try RegexBox(r))
         case .word(let w):
-            if let n = Double(w), !w.hasPrefix("$") { return .number(n, raw: w) }
-            return .string(Glob(w), raw: w)
+            if let n = Double(w), !w.hasPrefix("$") {
+                v = .number(n, raw: w)
+            } else {
+                if w.unicodeScalars.contains(where: { "@$\\".unicodeScalars.contains($0) }) {
+                    throw FilterPatternError(reason: "the value \(w) must be quoted")
+                }
+                v = .string(Glob(w), raw: w)
+            }
         default: throw FilterPatternError(reason: "a comparison needs a value")
         }
+        if op != .eq && op != .ne, case .number = v {} else if op != .eq && op != .ne {
+            throw FilterPatternError(reason: "\(op.rawValue) compares numbers")
+        }
+        return v
+    }
+
+    /// AWS's limits: two regular expressions, one wildcard per selector, three in all.
+    static func checkQuotas(_ tokens: [Token]) throws {
+        var regexes = 0, wildcards = 0
+        for t in tokens {
+            switch t {
+            case .regex: regexes += 1
+            case .word(let w) where w.hasPrefix("$"):
+                let n = w.components(separatedBy: "[*]").count - 1 + w.components(separatedBy: ".*").count - 1
+                if n > 1 { throw FilterPatternError(reason: "one wildcard per selector") }
+                wildcards += n
+            default: break
+            }
+        }
+        if regexes > 2 { throw FilterPatternError(reason: "at most two regular expressions") }
+        if wildcards > 3 { throw FilterPatternError(reason: "at most three wildcard selectors") }
     }
 
     // MARK: Space-delimited
@@ -240,7 +274,7 @@ struct TokenStream {
         let selector = try JSONSelector.parse(w)
         switch next() {
         case .op(let op):
-            return .compare(selector, op, try FilterPatternParser.value(next()))
+            return .compare(selector, op, try FilterPatternParser.value(next(), for: op))
         case .word(let k) where k.uppercased() == "IS":
             guard case .word(let v) = next() else { throw FilterPatternError(reason: "IS needs NULL, TRUE or FALSE") }
             switch v.uppercased() {
@@ -279,6 +313,6 @@ struct TokenStream {
         // The first comparison follows the name; later ones repeat it (`a=1 || a=2`).
         if i > 0, case .word(let w) = peek, w == name { i += 1 }
         guard case .op(let op) = next() else { throw FilterPatternError(reason: "field \(name) needs a comparison") }
-        return .compare(op, try FilterPatternParser.value(next()))
+        return .compare(op, try FilterPatternParser.value(next(), for: op))
     }
 }

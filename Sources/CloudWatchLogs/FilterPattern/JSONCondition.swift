@@ -54,7 +54,9 @@ struct JSONSelector: Sendable {
         var steps: [Step] = []
         var i = 1
         while i < chars.count {
-            if chars[i] == "." {
+            if chars[i] == ".", i + 1 < chars.count, chars[i + 1] == "[" {
+                i += 1  // `$.['a.b']`: the bracket carries the step
+            } else if chars[i] == "." {
                 i += 1
                 if i < chars.count, chars[i] == "*" {
                     steps.append(.any)
@@ -77,7 +79,9 @@ struct JSONSelector: Sendable {
                 }
                 guard i < chars.count else { throw FilterPatternError(reason: "unclosed [ in \(text)") }
                 i += 1
-                if inner == "*" { steps.append(.any) } else if let n = Int(inner), n >= 0 { steps.append(.index(n)) } else {
+                if inner.count >= 2, let q = inner.first, q == "'" || q == "\"", inner.last == q {
+                    steps.append(.key(String(inner.dropFirst().dropLast())))
+                } else if inner == "*" { steps.append(.any) } else if let n = Int(inner), n >= 0 { steps.append(.index(n)) } else {
                     throw FilterPatternError(reason: "bad array index in \(text)")
                 }
             } else {

@@ -10,8 +10,9 @@ public import TrailwatchCore
 /// are rows of `log_events` (one transaction per PutLogEvents, through the group-commit
 /// writer); `seal` later moves each stream's settled rows into compressed `log_blocks`, and
 /// reads merge both in position order.
-public final class SQLiteLogStore: LogStore, StateReset, Sendable {
+public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Sendable {
     let db: SQLiteDatabase
+    let clock: any WallClock
     let catalog = Mutex(Catalog())
     /// Events sealed into one block at most.
     static let blockEvents = 8192
@@ -55,8 +56,9 @@ public final class SQLiteLogStore: LogStore, StateReset, Sendable {
         let name: String
     }
 
-    public init(_ db: SQLiteDatabase) throws {
+    public init(_ db: SQLiteDatabase, clock: any WallClock) throws {
         self.db = db
+        self.clock = clock
         let loaded = try db.dbWriter.read { db -> Catalog in
             var c = Catalog()
             for row in try Row.fetchAll(db, sql: "SELECT * FROM log_groups") {
@@ -280,6 +282,27 @@ public final class SQLiteLogStore: LogStore, StateReset, Sendable {
     }
 
     // MARK: Maintenance
+
+    var nowMillis: Int64 { Int64(clock.now().timeIntervalSince1970 * 1000) }
+
+    /// Seals every unsealed event and applies retention now.
+    public func runMaintenance() async throws {
+        try await seal(settledBefore: nowMillis + 1)
+        try await expire(now: nowMillis)
+    }
+
+    public func storageStats() async throws -> [String: Int64] {
+        let figures = try await db.read { db -> [String: Int64] in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT (SELECT count(*) FROM log_events) + (SELECT coalesce(sum(count), 0) FROM log_blocks) AS events,
+                       (SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_events) + (SELECT coalesce(sum(raw_bytes), 0) FROM log_blocks) AS raw,
+                       (SELECT count(*) FROM log_blocks) AS blocks,
+                       (SELECT coalesce(sum(length(body)), 0) FROM log_blocks) AS blockBytes
+                """)!
+            return ["logEvents": row["events"], "logRawBytes": row["raw"], "logBlocks": row["blocks"], "logBlockBytes": row["blockBytes"]]
+        }
+        return figures.merging(["bytesOnDisk": db.bytesOnDisk()]) { $1 }
+    }
 
     /// Seals unsealed events ingested before `settledBefore` (epoch ms) into compressed blocks
     /// of up to `blockEvents` per stream. Returns the number of blocks written.

@@ -1,0 +1,131 @@
+import Foundation
+import GRDB
+import Storage
+@testable import StorageSQLite
+import Testing
+import TrailwatchCore
+
+@Suite("Log store")
+struct LogStoreTests {
+    let scope = ResourceScope(accountId: "111111111111", region: "eu-west-1")
+    let t0: Int64 = 1_790_000_000_000
+    static let day: Int64 = 86_400_000
+
+    func makeStore(_ url: URL? = nil) throws -> (SQLiteLogStore, LogStreamRecord, LogGroupRecord) {
+        let db = try SQLiteDatabase(location: url.map { .file($0) } ?? .memory)
+        let store = try SQLiteLogStore(db, clock: ManualClock(Date(timeIntervalSince1970: Double(t0) / 1000)))
+        return (store, LogStreamRecord(groupID: 0, name: "", createdAt: 0), LogGroupRecord(scope: scope, name: "", createdAt: 0))
+    }
+
+    func groupAndStream(_ store: SQLiteLogStore, group: String = "g", stream: String = "s") async throws -> (LogGroupRecord, LogStreamRecord) {
+        if try await store.group(scope: scope, name: group) == nil {
+            #expect(try await store.createGroup(LogGroupRecord(scope: scope, name: group, createdAt: t0)))
+        }
+        let g = try #require(try await store.group(scope: scope, name: group))
+        #expect(try await store.createStream(LogStreamRecord(groupID: g.id, name: stream, createdAt: t0)))
+        let s = try #require(try await store.stream(groupID: g.id, name: stream))
+        return (g, s)
+    }
+
+    @Test("events come back in (timestamp, arrival) order, forward and backward, and resume after a position")
+    func order() async throws {
+        let (store, _, _) = try makeStore()
+        let (_, s) = try await groupAndStream(store)
+        _ = try await store.append(streamID: s.id, events: [(t0 + 2, "b"), (t0 + 2, "c"), (t0 + 5, "d")], ingestionTime: t0 + 10)
+        _ = try await store.append(streamID: s.id, events: [(t0 + 1, "a"), (t0 + 2, "c2")], ingestionTime: t0 + 11)
+        let all = try await store.events(LogEventQuery(streamIDs: [s.id], limit: 100), now: t0, filter: nil)
+        #expect(all.map(\.message) == ["a", "b", "c", "c2", "d"])
+        let back = try await store.events(LogEventQuery(streamIDs: [s.id], forward: false, limit: 2), now: t0, filter: nil)
+        #expect(back.map(\.message) == ["d", "c2"])
+        let after = try await store.events(LogEventQuery(streamIDs: [s.id], after: all[1].position, limit: 2), now: t0, filter: nil)
+        #expect(after.map(\.message) == ["c", "c2"])
+        let ranged = try await store.events(LogEventQuery(streamIDs: [s.id], start: t0 + 2, end: t0 + 5, limit: 100), now: t0, filter: nil)
+        #expect(ranged.map(\.message) == ["b", "c", "c2"])
+        let filtered = try await store.events(LogEventQuery(streamIDs: [s.id], limit: 100), now: t0) { $0.message.hasPrefix("c") }
+        #expect(filtered.map(\.message) == ["c", "c2"])
+        let stream = try #require(try await store.stream(groupID: s.groupID, name: "s"))
+        #expect(stream.firstEventTimestamp == t0 + 1 && stream.lastEventTimestamp == t0 + 5 && stream.lastIngestionTime == t0 + 11)
+        #expect(stream.storedBytes == 6)
+    }
+
+    @Test("sealed blocks answer exactly what the rows did, and compress")
+    func sealing() async throws {
+        let (store, _, _) = try makeStore()
+        let (_, s) = try await groupAndStream(store)
+        let (_, s2) = try await groupAndStream(store, stream: "other")
+        var events: [(timestamp: Int64, message: String)] = []
+        for i in 0..<20_000 {
+            events.append((t0 + Int64(i / 3), #"{"level":"info","path":"/api/v1/items/\#(i % 97)","status":\#(i % 7 == 0 ? 500 : 200),"ms":\#(i % 113)}"#))
+        }
+        for chunk in stride(from: 0, to: events.count, by: 5000) {
+            _ = try await store.append(streamID: s.id, events: Array(events[chunk..<chunk + 5000]), ingestionTime: t0 + 100)
+        }
+        _ = try await store.append(streamID: s2.id, events: [(t0 + 7, "other stream")], ingestionTime: t0 + 100)
+        let query = LogEventQuery(streamIDs: [s.id, s2.id], start: t0 + 100, end: t0 + 5000, limit: 3000)
+        let before = try await store.events(query, now: t0, filter: nil)
+        let blocks = try await store.seal(settledBefore: t0 + 101)
+        #expect(blocks == 4)  // 20,000 events in blocks of 8,192, and the other stream's one
+        let after = try await store.events(query, now: t0, filter: nil)
+        #expect(after == before)
+        let backward = try await store.events(LogEventQuery(streamIDs: [s.id], forward: false, limit: 5), now: t0, filter: nil)
+        #expect(backward.map(\.timestamp) == [t0 + 6666, t0 + 6666, t0 + 6665, t0 + 6665, t0 + 6665])
+        // New rows after sealing merge with the blocks.
+        _ = try await store.append(streamID: s.id, events: [(t0 + 1, "late")], ingestionTime: t0 + 200)
+        let second = try await store.events(LogEventQuery(streamIDs: [s.id], start: t0 + 1, end: t0 + 2, limit: 10), now: t0, filter: nil)
+        #expect(second.count == 4 && second.last?.message == "late")
+        let stored = try await store.db.read { db in try Int.fetchOne(db, sql: "SELECT sum(length(body)) FROM log_blocks") ?? 0 }
+        let raw = events.reduce(0) { $0 + $1.message.utf8.count }
+        #expect(raw / stored >= 5, "compressed \(raw) bytes to \(stored)")
+    }
+
+    @Test("retention deletes expired events by the given clock, in rows and blocks, and storedBytes shrinks")
+    func retention() async throws {
+        let (store, _, _) = try makeStore()
+        let (g, s) = try await groupAndStream(store)
+        _ = try await store.append(streamID: s.id, events: (0..<10).map { (t0 + Int64($0) * Self.day, "day \($0)") }, ingestionTime: t0)
+        _ = try await store.seal(settledBefore: t0 + 1)
+        _ = try await store.append(streamID: s.id, events: [(t0 + 3 * Self.day + 5, "row")], ingestionTime: t0 + 1)
+        // No retention: nothing expires.
+        #expect(try await store.expire(now: t0 + 100 * Self.day) == 0)
+        try await store.setRetention(groupID: g.id, days: 5)
+        let now = t0 + 9 * Self.day + 1
+        // Reads already hide what is past retention...
+        let visible = try await store.events(LogEventQuery(streamIDs: [s.id], limit: 100), now: now, filter: nil)
+        #expect(visible.map(\.message) == ["day 5", "day 6", "day 7", "day 8", "day 9"])
+        // ...and expiry really deletes it.
+        let removed = try await store.expire(now: now)
+        #expect(removed == 6)
+        let left = try await store.events(LogEventQuery(streamIDs: [s.id], limit: 100), now: t0, filter: nil)
+        #expect(left.map(\.message) == ["day 5", "day 6", "day 7", "day 8", "day 9"])
+        let group = try #require(try await store.group(scope: scope, name: "g"))
+        #expect(group.storedBytes == 25)
+        let stream = try #require(try await store.stream(groupID: g.id, name: "s"))
+        #expect(stream.firstEventTimestamp == t0 + 5 * Self.day)
+    }
+
+    @Test("deleting a group deletes its streams and events; the catalog survives a reopen")
+    func deleteAndReopen() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("logstore-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("db.sqlite")
+        do {
+            let (store, _, _) = try makeStore(url)
+            let (_, s) = try await groupAndStream(store)
+            _ = try await groupAndStream(store, group: "gone")
+            _ = try await store.append(streamID: s.id, events: [(t0, "kept")], ingestionTime: t0)
+            try await store.setRetention(groupID: s.groupID, days: 30)
+            #expect(try await store.deleteGroup(scope: scope, name: "gone"))
+            #expect(try await !store.deleteGroup(scope: scope, name: "gone"))
+        }
+        let (reopened, _, _) = try makeStore(url)
+        #expect(try await reopened.groups(scope: scope).map(\.name) == ["g"])
+        let g = try #require(try await reopened.group(scope: scope, name: "g"))
+        #expect(g.retentionDays == 30)
+        let s = try #require(try await reopened.stream(groupID: g.id, name: "s"))
+        let events = try await reopened.events(LogEventQuery(streamIDs: [s.id], limit: 10), now: t0, filter: nil)
+        #expect(events.map(\.message) == ["kept"])
+        // New events get sequence numbers after the old ones.
+        let more = try await reopened.append(streamID: s.id, events: [(t0, "next")], ingestionTime: t0)
+        #expect(more[0].seq > events[0].seq)
+    }
+}
