@@ -12,7 +12,7 @@ enum EmbeddedMetricFormat {
         var out: [MetricSample] = []
         for r in records {
             // Cheap test before parsing: most events are not EMF.
-            guard r.message.utf8.first == UInt8(ascii: "{"), r.message.contains("CloudWatchMetrics"),
+            guard r.message.utf8.first == UInt8(ascii: "{"), r.message.containsBytes("CloudWatchMetrics"),
                   case .map(let root)? = try? JSONReader.parse(Array(r.message.utf8)),
                   case .map(let aws)? = root["_aws"], case .list(let directives)? = aws["CloudWatchMetrics"] else { continue }
             let millis = aws["Timestamp"]?.doubleValue.map { Int64($0) } ?? r.timestamp

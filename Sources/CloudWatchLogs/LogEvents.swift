@@ -28,9 +28,6 @@ extension LogsService {
         for i in events.indices.dropFirst() where events[i].timestamp < events[i - 1].timestamp {
             throw AWSError(Errors.invalidParameterException, "Log events in a single PutLogEvents request must be in chronological order.")
         }
-        if let first = events.first, let last = events.last, last.timestamp - first.timestamp > Int(Self.dayMillis) {
-            throw AWSError(Errors.invalidParameterException, "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
-        }
         let group = try await requireGroup(name: input.logGroupName, ctx)
         let stream = try await requireStream(group, input.logStreamName)
 
@@ -49,6 +46,10 @@ extension LogsService {
         while end > start, Int64(events[end - 1].timestamp) > now + Self.maxAheadMillis {
             end -= 1
             rejected.tooNewLogEventStartIndex = end
+        }
+        // The 24-hour span applies to the events kept: old and new ones are reported instead.
+        if start < end, events[end - 1].timestamp - events[start].timestamp > Int(Self.dayMillis) {
+            throw AWSError(Errors.invalidParameterException, "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
         }
         let accepted = events[start..<end].map { (timestamp: Int64($0.timestamp), message: $0.message) }
         let records = try await store.append(streamID: stream.id, events: accepted, ingestionTime: now)
@@ -163,7 +164,8 @@ extension LogsService {
         let next = !complete ? page.last.map { LogsPageToken.encode("\($0.timestamp):\($0.seq)", kind: "filter") } : nil
         return CloudWatchLogs.FilterLogEventsResponse(
             events: events,
-            searchedLogStreams: streams.map { CloudWatchLogs.SearchedLogStream(logStreamName: $0.name, searchedCompletely: next == nil) },
+            // "As of May 15, 2020, this parameter is no longer supported. This parameter returns an empty list."
+            searchedLogStreams: [],
             nextToken: next)
     }
 

@@ -16,6 +16,9 @@ extension LogsService {
         if let tags = input.tags, tags.count > 50 {
             throw AWSError(Errors.invalidParameterException, "The number of tags in the request exceeds the limit of 50.")
         }
+        if input.logGroupName.lowercased().hasPrefix("aws/") {
+            throw AWSError(Errors.invalidParameterException, "Log groups starting with AWS/ are reserved for AWS.")
+        }
         let created = try await store.createGroup(LogGroupRecord(
             scope: ctx.scope, name: input.logGroupName, createdAt: nowMillis, kmsKeyId: input.kmsKeyId,
             logGroupClass: input.logGroupClass ?? "STANDARD"))
@@ -45,13 +48,14 @@ extension LogsService {
         }
         let limit = try Self.limit(input.limit, max: 50, default: 50)
         let after = try LogsPageToken.decode(input.nextToken, kind: "groups")
-        let pattern = input.logGroupNamePattern?.lowercased()
+        // A case-sensitive substring search (the API reference).
+        let pattern = input.logGroupNamePattern
         var page: [LogGroupRecord] = []
         var more = false
         for g in try await store.groups(scope: ctx.scope) {
             if let after, !Array(after.utf8).lexicographicallyPrecedes(Array(g.name.utf8)) { continue }
             if let prefix = input.logGroupNamePrefix, !g.name.hasPrefix(prefix) { continue }
-            if let pattern, !pattern.isEmpty, !g.name.lowercased().contains(pattern) { continue }
+            if let pattern, !pattern.isEmpty, !g.name.containsBytes(pattern) { continue }
             if let cls = input.logGroupClass, g.logGroupClass != cls { continue }
             if let ids = input.logGroupIdentifiers, !ids.contains(where: { $0 == g.name || $0 == Self.groupArn(ctx.scope, g.name) }) { continue }
             if page.count == limit {
@@ -62,6 +66,11 @@ extension LogsService {
         }
         var out: [CloudWatchLogs.LogGroup] = []
         for g in page {
+            if input.logGroupNamePattern != nil {
+                // A pattern search answers only the name, ARN and creation time.
+                out.append(CloudWatchLogs.LogGroup(logGroupName: g.name, creationTime: Int(g.createdAt), arn: Self.groupArn(ctx.scope, g.name) + ":*"))
+                continue
+            }
             let filters = try await metricFilters(ctx.scope, group: g.name).count
             out.append(CloudWatchLogs.LogGroup(
                 logGroupName: g.name, creationTime: Int(g.createdAt), retentionInDays: g.retentionDays, metricFilterCount: filters,
@@ -144,7 +153,7 @@ extension LogsService {
                 CloudWatchLogs.LogStream(
                     logStreamName: s.name, creationTime: Int(s.createdAt), firstEventTimestamp: s.firstEventTimestamp.map(Int.init),
                     lastEventTimestamp: s.lastEventTimestamp.map(Int.init), lastIngestionTime: s.lastIngestionTime.map(Int.init),
-                    uploadSequenceToken: Self.sequenceToken(s), arn: Self.streamArn(ctx.scope, group.name, s.name), storedBytes: 0)
+                    uploadSequenceToken: s.lastIngestionTime == nil ? nil : Self.sequenceToken(s), arn: Self.streamArn(ctx.scope, group.name, s.name), storedBytes: 0)
             },
             nextToken: streams.count > limit ? page.last.map { LogsPageToken.encode(key($0), kind: "streams") } : nil)
     }

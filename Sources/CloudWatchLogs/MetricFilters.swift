@@ -110,7 +110,7 @@ extension LogsService {
             guard let m = pattern.match(message) else { continue }
             var extracted: [String: String] = [:]
             for f in m.fields { extracted["$" + f.name] = f.value }
-            matches.append(CloudWatchLogs.MetricFilterMatchRecord(eventNumber: i + 1, eventMessage: message, extractedValues: extracted))
+            matches.append(CloudWatchLogs.MetricFilterMatchRecord(eventNumber: i, eventMessage: message, extractedValues: extracted))
         }
         return CloudWatchLogs.TestMetricFilterResponse(matches: matches)
     }

@@ -13,3 +13,35 @@ extension StringProtocol {
         return String(decoding: utf8[start..<end], as: UTF8.self)
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension String {
+    /// Whether `needle` occurs in the string, compared byte for byte as UTF-8 (what log
+    /// matching wants: case-sensitive, no Unicode normalisation) with `memchr` and `memcmp`. The standard
+    /// library's `contains(_:)` takes microseconds per call, which was a third of ingestion.
+    public func containsBytes(_ needle: String) -> Bool {
+        if needle.isEmpty { return true }
+        var haystack = self
+        var needle = needle
+        return haystack.withUTF8 { h in
+            needle.withUTF8 { n in
+                guard n.count <= h.count, let hb = h.baseAddress, let nb = n.baseAddress else { return false }
+                let first = Int32(nb.pointee)
+                let last = h.count - n.count
+                var i = 0
+                while i <= last {
+                    guard let hit = memchr(hb + i, first, last - i + 1) else { return false }
+                    let at = hb.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                    if memcmp(hb + at, nb, n.count) == 0 { return true }
+                    i = at + 1
+                }
+                return false
+            }
+        }
+    }
+}

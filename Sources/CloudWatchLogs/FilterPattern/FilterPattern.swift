@@ -92,7 +92,7 @@ enum Term: Sendable {
 
     func occurs(in message: String) -> Bool {
         switch self {
-        case .text(let t): return message.contains(t)
+        case .text(let t): return message.containsBytes(t)
         case .regex(let r): return r.search(message)
         }
     }
