@@ -69,9 +69,13 @@ let package = Package(
             dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage"],
             swiftSettings: strictSettings),
         .target(
+            name: "S3Subset",
+            dependencies: ["TrailwatchCore", "AWSWire", "Storage", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings),
+        .target(
             name: "Server",
             dependencies: [
-                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Identity", "CloudWatchMetrics", "CloudWatchLogs",
+                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Identity", "CloudWatchMetrics", "CloudWatchLogs", "S3Subset",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -210,5 +210,26 @@ extension SQLiteDatabase {
                 CREATE INDEX log_blocks_by_stream ON log_blocks (stream, first_ts);
                 """)
         },
+        Migration("v5-objects") { db in
+            try db.execute(sql: """
+                CREATE TABLE s3_buckets (
+                    name TEXT PRIMARY KEY,
+                    account TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    created REAL NOT NULL
+                );
+                CREATE TABLE s3_objects (
+                    bucket TEXT NOT NULL,
+                    key TEXT NOT NULL,
+                    size INTEGER NOT NULL,
+                    etag TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    modified REAL NOT NULL,
+                    metadata BLOB NOT NULL,
+                    body BLOB NOT NULL,
+                    PRIMARY KEY (bucket, key)
+                );
+                """)
+        },
     ]
 }

@@ -84,7 +84,8 @@ enum TrailwatchServer {
         }
         let authenticator = Authenticator(mode: settings.auth, resolver: ConfiguredCredentials(roots),
                                           defaultAccountId: settings.accountId, clock: clock)
-        let services = Services(resources: store, tags: store, metrics: metricStore, logs: logStore, clock: clock)
+        let services = Services(resources: store, tags: store, metrics: metricStore, logs: logStore,
+                                objects: SQLiteObjectStore(database), clock: clock)
         let processor = RequestProcessor(
             routes: .standard(services), authenticator: authenticator, clock: clock,
             resetter: settings.enableReset || settings.inMemory ? CompositeReset([metricStore, logStore, store]) : nil,

@@ -65,6 +65,13 @@ public struct RequestProcessor: Sendable {
             } catch let failure as SigV4Failure {
                 throw failure.awsError(for: classified.proto)
             }
+            if classified.proto == .restXml, let rest = routes.restHandler(service) {
+                let ctx = CallContext(requestID: requestID, identity: auth.identity, region: auth.region,
+                                      receivedAt: clock.now(), sourceIP: req.sourceIP, userAgent: req.header("user-agent") ?? "")
+                var response = try await rest(req.method, req.rawPath, req.rawQuery, req.headers, req.body, ctx)
+                response.headers.append(("x-amz-request-id", requestID))
+                return response
+            }
             guard let operation else {
                 throw unknownOperation(classified)
             }

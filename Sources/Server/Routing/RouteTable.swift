@@ -8,6 +8,10 @@ public typealias OperationHandler = @Sendable (WireValue, CallContext) async thr
 /// to hand the request to the generic path.
 public typealias FastHandler = @Sendable ([UInt8], CallContext) async throws -> WireValue?
 
+/// A handler for a REST service that routes by method and path itself (the S3 subset).
+public typealias RestHandler = @Sendable (_ method: String, _ rawPath: String, _ rawQuery: String,
+                                          _ headers: [(String, String)], _ body: [UInt8], CallContext) async throws -> WireResponse
+
 /// Which function answers each (service, operation).
 ///
 /// Every operation of every served service has an entry in its service model; an operation
@@ -20,6 +24,7 @@ public struct RouteTable: Sendable {
 
     private(set) var handlers: [Key: OperationHandler] = [:]
     private(set) var fastHandlers: [FastKey: FastHandler] = [:]
+    private(set) var restHandlers: [AWSService: RestHandler] = [:]
 
     struct FastKey: Hashable {
         let key: Key
@@ -56,6 +61,13 @@ public struct RouteTable: Sendable {
             try await handler(body, ctx)?.wireValue
         }
     }
+
+    /// Binds a REST service's own router.
+    public mutating func rest(_ service: AWSService, _ handler: @escaping RestHandler) {
+        restHandlers[service] = handler
+    }
+
+    public func restHandler(_ service: AWSService) -> RestHandler? { restHandlers[service] }
 
     /// The fast path of `operation` on `proto`, if any.
     public func fastHandler(_ service: AWSService, _ operation: String, _ proto: WireProtocol) -> FastHandler? {

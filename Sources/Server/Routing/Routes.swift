@@ -3,6 +3,7 @@ import AWSWire
 public import CloudWatchLogs
 public import CloudWatchMetrics
 public import Identity
+public import S3Subset
 public import Storage
 public import TrailwatchCore
 
@@ -13,14 +14,17 @@ public struct Services: Sendable {
     public let metricData: MetricDataService
     public let cloudWatchTags: CloudWatchTagging
     public let logs: LogsService
+    public let s3: S3Service
     public let sts: STSService
 
-    public init(resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, logs: any LogStore, clock: any WallClock) {
+    public init(resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, logs: any LogStore,
+                objects: any ObjectStore, clock: any WallClock) {
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
         self.metrics = MetricsService(store: metrics, clock: clock)
         metricData = MetricDataService(store: metrics, clock: clock)
         cloudWatchTags = CloudWatchTagging(resources: resources, tags: tags)
         self.logs = LogsService(store: logs, resources: resources, tags: tags, metrics: metrics, clock: clock)
+        s3 = S3Service(store: objects, clock: clock)
         sts = STSService()
     }
 }
@@ -79,6 +83,12 @@ extension RouteTable {
         t.on(CloudWatchLogs.API.tagLogGroup, s.logs.tagLogGroup)
         t.on(CloudWatchLogs.API.untagLogGroup, s.logs.untagLogGroup)
         t.on(CloudWatchLogs.API.listTagsLogGroup, s.logs.listTagsLogGroup)
+
+        // S3 subset (REST: routed by method and path)
+        let s3 = s.s3
+        t.rest(.s3) { method, path, query, headers, body, ctx in
+            try await s3.handle(S3Service.Request(method: method, rawPath: path, rawQuery: query, headers: headers, body: body), ctx)
+        }
 
         // STS
         t.on(STS.API.getCallerIdentity, s.sts.getCallerIdentity)
