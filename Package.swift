@@ -66,7 +66,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "CloudWatchLogs",
-            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage"],
+            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "S3Subset"],
             swiftSettings: strictSettings),
         .target(
             name: "S3Subset",

@@ -10,10 +10,14 @@ public struct LogsService: Sendable {
     let resources: any ResourceStore
     let tags: any TagStore
     let metrics: any MetricStore
+    /// Where exports are written (the S3 subset's store).
+    let objects: (any ObjectStore)?
     let clock: any WallClock
 
-    public init(store: any LogStore, resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, clock: any WallClock) {
+    public init(store: any LogStore, resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore,
+                objects: (any ObjectStore)?, clock: any WallClock) {
         self.store = store
+        self.objects = objects
         self.resources = resources
         self.tags = tags
         self.metrics = metrics

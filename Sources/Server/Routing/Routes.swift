@@ -23,7 +23,7 @@ public struct Services: Sendable {
         self.metrics = MetricsService(store: metrics, clock: clock)
         metricData = MetricDataService(store: metrics, clock: clock)
         cloudWatchTags = CloudWatchTagging(resources: resources, tags: tags)
-        self.logs = LogsService(store: logs, resources: resources, tags: tags, metrics: metrics, clock: clock)
+        self.logs = LogsService(store: logs, resources: resources, tags: tags, metrics: metrics, objects: objects, clock: clock)
         s3 = S3Service(store: objects, clock: clock)
         sts = STSService()
     }
@@ -75,6 +75,11 @@ extension RouteTable {
         t.on(CloudWatchLogs.API.describeMetricFilters, s.logs.describeMetricFilters)
         t.on(CloudWatchLogs.API.deleteMetricFilter, s.logs.deleteMetricFilter)
         t.on(CloudWatchLogs.API.testMetricFilter, s.logs.testMetricFilter)
+
+        // CloudWatch Logs: exports to the S3 subset
+        t.on(CloudWatchLogs.API.createExportTask, s.logs.createExportTask)
+        t.on(CloudWatchLogs.API.describeExportTasks, s.logs.describeExportTasks)
+        t.on(CloudWatchLogs.API.cancelExportTask, s.logs.cancelExportTask)
 
         // CloudWatch Logs: tags
         t.on(CloudWatchLogs.API.tagResource, s.logs.tagResource)
