@@ -73,9 +73,13 @@ let package = Package(
             dependencies: ["TrailwatchCore", "AWSWire", "Storage", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings),
         .target(
+            name: "CloudTrail",
+            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "S3Subset"],
+            swiftSettings: strictSettings),
+        .target(
             name: "Server",
             dependencies: [
-                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Identity", "CloudWatchMetrics", "CloudWatchLogs", "S3Subset",
+                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Identity", "CloudWatchMetrics", "CloudWatchLogs", "S3Subset", "CloudTrail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -83,7 +87,7 @@ let package = Package(
         .executableTarget(
             name: "trailwatch",
             dependencies: [
-                "TrailwatchCore", "Server", "Storage", "StorageSQLite",
+                "TrailwatchCore", "Server", "Storage", "StorageSQLite", "CloudTrail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -109,6 +113,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "CloudWatchLogsTests", dependencies: ["CloudWatchLogs", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(name: "CloudTrailTests", dependencies: ["CloudTrail", "Storage", "StorageSQLite", "TrailwatchCore"], swiftSettings: strictSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "AWSWire", "AWSShapes", "StorageSQLite", "TrailwatchCore"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]

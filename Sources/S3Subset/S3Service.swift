@@ -56,6 +56,15 @@ public struct S3Service: Sendable {
         }
     }
 
+    /// The request parameters CloudTrail records for a call: the bucket and key it names.
+    public static func auditParameters(rawPath: String) -> WireValue {
+        let (bucket, key) = split(rawPath)
+        var m: [String: WireValue] = [:]
+        if !bucket.isEmpty { m["bucketName"] = .string(bucket) }
+        if !key.isEmpty { m["key"] = .string(key) }
+        return .map(m)
+    }
+
     /// `/bucket/some/key` -> ("bucket", "some/key"), percent-decoded.
     static func split(_ rawPath: String) -> (bucket: String, key: String) {
         var path = Substring(rawPath)

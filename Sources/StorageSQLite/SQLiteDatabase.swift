@@ -231,5 +231,26 @@ extension SQLiteDatabase {
                 );
                 """)
         },
+        Migration("v6-trail-events") { db in
+            try db.execute(sql: """
+                CREATE TABLE trail_events (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    event_id TEXT NOT NULL,
+                    account TEXT NOT NULL,
+                    region TEXT NOT NULL,
+                    time INTEGER NOT NULL,
+                    name TEXT NOT NULL,
+                    source TEXT NOT NULL,
+                    username TEXT NOT NULL,
+                    access_key TEXT NOT NULL,
+                    read_only INTEGER NOT NULL,
+                    management INTEGER NOT NULL,
+                    resources TEXT NOT NULL,
+                    body TEXT NOT NULL
+                );
+                CREATE INDEX trail_events_by_time ON trail_events (account, region, time);
+                CREATE INDEX trail_events_by_id ON trail_events (event_id);
+                """)
+        },
     ]
 }

@@ -4,6 +4,7 @@ import Glibc
 import Foundation
 import Logging
 import ServiceLifecycle
+import CloudTrail
 import StorageSQLite
 import TrailwatchCore
 
@@ -14,6 +15,7 @@ import TrailwatchCore
 struct MaintenanceService: Service {
     let metrics: SQLiteMetricStore
     let logs: SQLiteLogStore
+    let trailEvents: SQLiteTrailEventStore
     let clock: any WallClock
     let logger: Logger
     var checkpointEvery: Duration = .seconds(30)
@@ -41,6 +43,8 @@ struct MaintenanceService: Service {
                 let nowMillis = Int64(clock.now().timeIntervalSince1970 * 1000)
                 let blocks = try await logs.seal(settledBefore: nowMillis - 60_000)
                 let expired = try await logs.expire(now: nowMillis)
+                // Event history keeps 90 days.
+                try await trailEvents.expire(before: nowMillis - EventHistoryService.retentionMillis)
                 if blocks > 0 || expired > 0 {
                     logger.debug("log store maintenance", metadata: ["blocks": .stringConvertible(blocks), "expired": .stringConvertible(expired)])
                 }
@@ -68,4 +72,14 @@ func releaseFreedMemory() {
     guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return }
     _ = unsafeBitCast(symbol, to: Trim.self)(0)
     #endif
+}
+
+/// Writes recorded API calls to the event store a few times a second; flushes at shutdown.
+struct RecorderService: Service {
+    let recorder: TrailRecorder
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await recorder.run() }
+        try? await recorder.flush()
+    }
 }

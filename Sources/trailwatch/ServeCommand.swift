@@ -1,3 +1,4 @@
+import CloudTrail
 import ArgumentParser
 import Foundation
 import Identity
@@ -75,6 +76,8 @@ enum TrailwatchServer {
         let store = try SQLiteResourceStore(database)
         let metricStore = try SQLiteMetricStore(database, clock: clock)
         let logStore = try SQLiteLogStore(database, clock: clock)
+        let trailEvents = SQLiteTrailEventStore(database)
+        let recorder = TrailRecorder(store: trailEvents)
 
         var roots = settings.credentials.map {
             Credential.root(accessKeyId: $0.accessKeyId, secretAccessKey: $0.secretAccessKey, accountId: $0.accountId ?? settings.accountId)
@@ -85,11 +88,11 @@ enum TrailwatchServer {
         let authenticator = Authenticator(mode: settings.auth, resolver: ConfiguredCredentials(roots),
                                           defaultAccountId: settings.accountId, clock: clock)
         let services = Services(resources: store, tags: store, metrics: metricStore, logs: logStore,
-                                objects: SQLiteObjectStore(database), clock: clock)
+                                objects: SQLiteObjectStore(database), trailEvents: trailEvents, recorder: recorder, clock: clock)
         let processor = RequestProcessor(
             routes: .standard(services), authenticator: authenticator, clock: clock,
             resetter: settings.enableReset || settings.inMemory ? CompositeReset([metricStore, logStore, store]) : nil,
-            maintenance: CompositeMaintenance([logStore, metricStore]), logger: logger)
+            maintenance: CompositeMaintenance([logStore, metricStore]), recorder: recorder, logger: logger)
 
         let storage = settings.inMemory ? "in memory (nothing survives a restart)" : "in \(settings.dataDir)"
         let app = TrailwatchHTTPServer.application(
@@ -102,8 +105,8 @@ enum TrailwatchServer {
                     logger.notice("No credentials configured: sign requests with access key 'test' and secret 'test' (set TRAILWATCH_ACCESS_KEY_ID and TRAILWATCH_SECRET_ACCESS_KEY to change them).")
                 }
             })
-        let maintenance = MaintenanceService(metrics: metricStore, logs: logStore, clock: clock, logger: logger)
-        let group = ServiceGroup(services: [maintenance, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let maintenance = MaintenanceService(metrics: metricStore, logs: logStore, trailEvents: trailEvents, clock: clock, logger: logger)
+        let group = ServiceGroup(services: [maintenance, RecorderService(recorder: recorder), app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         logger.notice("Trailwatch stopped")
     }

@@ -22,7 +22,8 @@ struct Harness {
         let logs = try SQLiteLogStore(db, clock: clock)
         let auth = Authenticator(mode: mode, resolver: ConfiguredCredentials([.root(accessKeyId: "test", secretAccessKey: "test", accountId: "000000000000")]),
                                  defaultAccountId: "000000000000", clock: clock)
-        processor = RequestProcessor(routes: .standard(Services(resources: store, tags: store, metrics: metrics, logs: logs, objects: SQLiteObjectStore(db), clock: clock)),
+        processor = RequestProcessor(routes: .standard(Services(resources: store, tags: store, metrics: metrics, logs: logs, objects: SQLiteObjectStore(db),
+                                                                trailEvents: SQLiteTrailEventStore(db), recorder: nil, clock: clock)),
                                      authenticator: auth, clock: clock, resetter: reset ? CompositeReset([metrics, logs, store]) : nil,
                                      logger: Logger(label: "test"))
     }

@@ -1,6 +1,7 @@
 public import AWSWire
 import Foundation
 public import Logging
+import S3Subset
 public import Storage
 public import TrailwatchCore
 
@@ -23,29 +24,66 @@ public struct RequestProcessor: Sendable {
     let clock: any WallClock
     let resetter: (any StateReset)?
     let maintenance: (any StoreMaintenance)?
+    /// Where every answered call is reported (CloudTrail), or nil.
+    let recorder: (any AuditRecorder)?
     let logger: Logger
 
     /// - Parameters:
     ///   - resetter: the state to wipe on reset requests, or nil when reset is off.
     ///   - maintenance: what `POST /_trailwatch/maintenance` and `GET /_trailwatch/stats` use.
     public init(routes: RouteTable, authenticator: Authenticator, clock: any WallClock, resetter: (any StateReset)?,
-                maintenance: (any StoreMaintenance)? = nil, logger: Logger) {
+                maintenance: (any StoreMaintenance)? = nil, recorder: (any AuditRecorder)? = nil, logger: Logger) {
         self.routes = routes
         self.authenticator = authenticator
         self.clock = clock
         self.resetter = resetter
         self.maintenance = maintenance
+        self.recorder = recorder
         self.logger = logger
     }
 
-    /// Answers one request.
+    /// Answers one request, and hands it to the audit recorder.
     public func handle(_ req: IncomingRequest) async -> WireResponse {
         let requestID = RequestID.make()
         if let admin = await adminResponse(req) { return admin }
+        var audit = AuditFacts()
+        let response = await answer(req, requestID: requestID, audit: &audit)
+        if let recorder, let service = audit.service, let operation = audit.operation,
+           recorder.wants(service: service.signingName, operation: operation) {
+            let scopeRegion = audit.claimedRegion ?? "us-east-1"
+            recorder.record(APICall(
+                service: service.signingName, operation: operation, region: audit.identityRegion ?? scopeRegion,
+                identity: audit.identity, accessKeyId: audit.identity?.accessKeyId ?? audit.claimedKey,
+                accountId: audit.identity?.accountId ?? authenticator.defaultAccountId, sourceIP: req.sourceIP,
+                userAgent: req.header("user-agent") ?? "", requestID: requestID, time: audit.time ?? clock.now(),
+                requestParameters: audit.input, responseElements: audit.output, errorCode: audit.errorCode,
+                errorMessage: audit.errorMessage))
+        }
+        return response
+    }
 
+    /// What the audit record of a request needs, filled in as the request goes.
+    struct AuditFacts {
+        var service: AWSService?
+        var operation: String?
+        var claimedKey: String?
+        var claimedRegion: String?
+        var identity: CallerIdentity?
+        var identityRegion: String?
+        var time: Date?
+        var input: WireValue?
+        var output: WireValue?
+        var errorCode: String?
+        var errorMessage: String?
+    }
+
+    private func answer(_ req: IncomingRequest, requestID: String, audit: inout AuditFacts) async -> WireResponse {
         let sigRequest = SigV4Request(method: req.method, rawPath: req.rawPath, rawQuery: req.rawQuery, headers: req.headers)
         let claim = Result { () throws(SigV4Failure) -> SigV4Claim? in try SigV4.claim(of: sigRequest) }
-        let scopeService = (try? claim.get())??.credential.service
+        let claimed = (try? claim.get()) ?? nil
+        let scopeService = claimed?.credential.service
+        audit.claimedKey = claimed?.credential.accessKeyId
+        audit.claimedRegion = claimed?.credential.region
         // Inflated before classification: a gzipped Query body carries its Action inside.
         let inflated = Result { () throws(AWSError) -> [UInt8] in try inflate(req) }
         let classified = RequestClassifier.classify(req, body: (try? inflated.get()) ?? req.body, scopeService: scopeService)
@@ -53,6 +91,11 @@ public struct RequestProcessor: Sendable {
             let error = AWSError(CommonErrors.unknownService,
                                  "Trailwatch could not tell which service this request is for. Send an X-Amz-Target header (JSON), a smithy-protocol RPCv2 path, or a Query Action with a SigV4 credential scope naming the service.")
             return WireCodec.encodeError(error, proto: classified.proto, model: nil, requestID: requestID)
+        }
+        audit.service = service
+        audit.operation = classified.operation
+        if service == .s3 {
+            audit.operation = S3Service.operation(method: req.method, rawPath: req.rawPath, rawQuery: req.rawQuery)
         }
         let model = ServiceDirectory.model(service)
         let codec = WireCodec(proto: classified.proto, model: model)
@@ -65,11 +108,16 @@ public struct RequestProcessor: Sendable {
             } catch let failure as SigV4Failure {
                 throw failure.awsError(for: classified.proto)
             }
+            audit.identity = auth.identity
+            audit.identityRegion = auth.region
+            let ctx = CallContext(requestID: requestID, identity: auth.identity, region: auth.region,
+                                  receivedAt: clock.now(), sourceIP: req.sourceIP, userAgent: req.header("user-agent") ?? "")
+            audit.time = ctx.receivedAt
             if classified.proto == .restXml, let rest = routes.restHandler(service) {
-                let ctx = CallContext(requestID: requestID, identity: auth.identity, region: auth.region,
-                                      receivedAt: clock.now(), sourceIP: req.sourceIP, userAgent: req.header("user-agent") ?? "")
+                audit.input = S3Service.auditParameters(rawPath: req.rawPath)
                 var response = try await rest(req.method, req.rawPath, req.rawQuery, req.headers, req.body, ctx)
                 response.headers.append(("x-amz-request-id", requestID))
+                if response.status >= 400 { audit.errorCode = String(response.status) }
                 return response
             }
             guard let operation else {
@@ -80,19 +128,23 @@ public struct RequestProcessor: Sendable {
                                "Trailwatch does not implement \(model.service.displayName) \(operation.name) yet.")
             }
             let body = try inflated.get()
-            let ctx = CallContext(requestID: requestID, identity: auth.identity, region: auth.region,
-                                  receivedAt: clock.now(), sourceIP: req.sourceIP, userAgent: req.header("user-agent") ?? "")
             if let fast = routes.fastHandler(service, operation.name, classified.proto), let output = try await fast(body, ctx) {
                 return codec.encodeOutput(operation, output, requestID: requestID)
             }
             let input = try codec.decodeInput(operation, body: body, form: classified.form)
+            audit.input = input
             let output = try await handler(input, ctx)
+            audit.output = output
             return codec.encodeOutput(operation, output, requestID: requestID)
         } catch let error as AWSError {
+            audit.errorCode = error.type.code
+            audit.errorMessage = error.message
             return codec.encodeError(error, requestID: requestID)
         } catch {
             logger.error("internal failure", metadata: ["requestId": .string(requestID), "error": .string("\(error)")])
             let failure = AWSError(CommonErrors.internalFailure, "The request processing has failed because of an unknown error, exception or failure. (Request ID: \(requestID))")
+            audit.errorCode = failure.type.code
+            audit.errorMessage = failure.message
             return codec.encodeError(failure, requestID: requestID)
         }
     }

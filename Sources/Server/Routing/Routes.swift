@@ -1,5 +1,6 @@
 import AWSShapes
 import AWSWire
+public import CloudTrail
 public import CloudWatchLogs
 public import CloudWatchMetrics
 public import Identity
@@ -15,16 +16,18 @@ public struct Services: Sendable {
     public let cloudWatchTags: CloudWatchTagging
     public let logs: LogsService
     public let s3: S3Service
+    public let history: EventHistoryService
     public let sts: STSService
 
     public init(resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, logs: any LogStore,
-                objects: any ObjectStore, clock: any WallClock) {
+                objects: any ObjectStore, trailEvents: any TrailEventStore, recorder: TrailRecorder?, clock: any WallClock) {
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
         self.metrics = MetricsService(store: metrics, clock: clock)
         metricData = MetricDataService(store: metrics, clock: clock)
         cloudWatchTags = CloudWatchTagging(resources: resources, tags: tags)
         self.logs = LogsService(store: logs, resources: resources, tags: tags, metrics: metrics, objects: objects, clock: clock)
         s3 = S3Service(store: objects, clock: clock)
+        history = EventHistoryService(events: trailEvents, recorder: recorder, clock: clock)
         sts = STSService()
     }
 }
@@ -94,6 +97,9 @@ extension RouteTable {
         t.rest(.s3) { method, path, query, headers, body, ctx in
             try await s3.handle(S3Service.Request(method: method, rawPath: path, rawQuery: query, headers: headers, body: body), ctx)
         }
+
+        // CloudTrail: event history
+        t.on(CloudTrail.API.lookupEvents, s.history.lookupEvents)
 
         // STS
         t.on(STS.API.getCallerIdentity, s.sts.getCallerIdentity)

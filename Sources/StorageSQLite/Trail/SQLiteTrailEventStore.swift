@@ -1,0 +1,84 @@
+import Foundation
+import GRDB
+public import Storage
+
+/// `TrailEventStore` on the embedded database: one row per event, lookup attributes in indexed
+/// columns, the record as JSON text.
+public struct SQLiteTrailEventStore: TrailEventStore {
+    let db: SQLiteDatabase
+
+    public init(_ db: SQLiteDatabase) { self.db = db }
+
+    public func append(_ events: [TrailEventRecord]) async throws {
+        guard !events.isEmpty else { return }
+        _ = try await db.write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO trail_events (event_id, account, region, time, name, source, username, access_key, read_only, management, resources, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for e in events {
+                // Resources as "type\tname" lines, so LIKE can find a type or a name.
+                let resources = e.resources.map { "\($0.type)\t\($0.name)" }.joined(separator: "\n")
+                try insert.execute(arguments: [e.eventID, e.accountId, e.region, e.time, e.eventName, e.eventSource, e.username,
+                                               e.accessKeyId, e.readOnly, e.management, resources, e.json])
+            }
+            return true
+        }
+    }
+
+    static func record(_ row: Row) -> TrailEventRecord {
+        let resources = (row["resources"] as String).split(separator: "\n").compactMap { line -> (type: String, name: String)? in
+            let parts = line.split(separator: "\t", maxSplits: 1, omittingEmptySubsequences: false)
+            return parts.count == 2 ? (String(parts[0]), String(parts[1])) : nil
+        }
+        return TrailEventRecord(eventID: row["event_id"], accountId: row["account"], region: row["region"], time: row["time"],
+                                eventName: row["name"], eventSource: row["source"], username: row["username"], accessKeyId: row["access_key"],
+                                readOnly: row["read_only"], management: row["management"], resources: resources, json: row["body"], seq: row["seq"])
+    }
+
+    public func lookup(accountId: String, region: String, attribute: TrailLookupAttribute?, start: Int64, end: Int64,
+                       before: Int64?, limit: Int) async throws -> [TrailEventRecord] {
+        var clause = ""
+        var args: [any DatabaseValueConvertible] = [accountId, region, start, end, before ?? Int64.max]
+        switch attribute {
+        case nil: break
+        case .eventId(let v): clause = " AND event_id = ?"; args.append(v)
+        case .eventName(let v): clause = " AND name = ?"; args.append(v)
+        case .readOnly(let v): clause = " AND read_only = ?"; args.append(v)
+        case .username(let v): clause = " AND username = ?"; args.append(v)
+        case .eventSource(let v): clause = " AND source = ?"; args.append(v)
+        case .accessKeyId(let v): clause = " AND access_key = ?"; args.append(v)
+        case .resourceType(let v):
+            clause = " AND ('\n' || resources) LIKE ? ESCAPE '\\'"
+            args.append("%\n" + Self.escapeLike(v) + "\t%")
+        case .resourceName(let v):
+            clause = " AND (resources || '\n') LIKE ? ESCAPE '\\'"
+            args.append("%\t" + Self.escapeLike(v) + "\n%")
+        }
+        args.append(limit)
+        let sql = """
+            SELECT * FROM trail_events WHERE account = ? AND region = ? AND management = 1 AND time >= ? AND time <= ? AND seq < ?\(clause)
+            ORDER BY time DESC, seq DESC LIMIT ?
+            """
+        let arguments = StatementArguments(args.map { $0.databaseValue })
+        return try await db.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.record) }
+    }
+
+    static func escapeLike(_ s: String) -> String {
+        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
+    }
+
+    public func events(accountId: String, after: Int64, limit: Int) async throws -> [TrailEventRecord] {
+        try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM trail_events WHERE account = ? AND seq > ? ORDER BY seq LIMIT ?",
+                             arguments: [accountId, after, limit]).map(Self.record)
+        }
+    }
+
+    public func expire(before: Int64) async throws -> Int {
+        try await db.write { db in
+            try db.execute(sql: "DELETE FROM trail_events WHERE time < ?", arguments: [before])
+            return db.changesCount
+        }
+    }
+}

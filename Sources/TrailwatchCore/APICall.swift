@@ -1,0 +1,56 @@
+public import Foundation
+
+/// One API call as the request pipeline saw it, handed to the audit recorder after the answer
+/// is known (CloudTrail turns it into an event record).
+public struct APICall: Sendable {
+    /// The service's signing name (`monitoring`, `logs`, `cloudtrail`, `s3`, `sts`...).
+    public var service: String
+    public var operation: String
+    public var region: String
+    /// Who called: the authenticated identity, or nil when authentication refused the call.
+    public var identity: CallerIdentity?
+    /// The access key the request claimed (also when refused).
+    public var accessKeyId: String?
+    /// The account the call was addressed to.
+    public var accountId: String
+    public var sourceIP: String
+    public var userAgent: String
+    public var requestID: String
+    public var time: Date
+    /// The decoded input (member names as the model spells them), nil when it was never decoded.
+    public var requestParameters: WireValue?
+    /// The output, nil on failure.
+    public var responseElements: WireValue?
+    public var errorCode: String?
+    public var errorMessage: String?
+    public var tls: Bool
+
+    public init(service: String, operation: String, region: String, identity: CallerIdentity?, accessKeyId: String?, accountId: String,
+                sourceIP: String, userAgent: String, requestID: String, time: Date, requestParameters: WireValue?,
+                responseElements: WireValue?, errorCode: String?, errorMessage: String?, tls: Bool = false) {
+        self.service = service
+        self.operation = operation
+        self.region = region
+        self.identity = identity
+        self.accessKeyId = accessKeyId
+        self.accountId = accountId
+        self.sourceIP = sourceIP
+        self.userAgent = userAgent
+        self.requestID = requestID
+        self.time = time
+        self.requestParameters = requestParameters
+        self.responseElements = responseElements
+        self.errorCode = errorCode
+        self.errorMessage = errorMessage
+        self.tls = tls
+    }
+}
+
+/// Receives every API call the server answers. `record` must be cheap: it runs on the
+/// request path (the CloudTrail recorder buffers and writes in the background).
+public protocol AuditRecorder: Sendable {
+    func record(_ call: APICall)
+    /// Whether calls of this operation are recorded at all (data events only when a trail
+    /// selects them), so the pipeline can skip building the call.
+    func wants(service: String, operation: String) -> Bool
+}
