@@ -74,7 +74,8 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "CloudTrail",
-            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "S3Subset"],
+            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "S3Subset",
+                           .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto")],
             swiftSettings: strictSettings),
         .target(
             name: "Server",

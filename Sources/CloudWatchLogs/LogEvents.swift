@@ -190,3 +190,26 @@ extension LogsService {
         }
     }
 }
+
+extension LogsService: LogSink {
+    public func groupExists(scope: ResourceScope, group: String) async throws -> Bool {
+        try await store.group(scope: scope, name: group) != nil
+    }
+
+    /// Events from inside Trailwatch (CloudTrail delivery): stored, then metric filters and
+    /// the embedded metric format applied, as for PutLogEvents.
+    public func deliver(scope: ResourceScope, group name: String, stream streamName: String,
+                        events: [(timestamp: Int64, message: String)]) async throws -> Bool {
+        guard let group = try await store.group(scope: scope, name: name) else { return false }
+        if try await store.stream(groupID: group.id, name: streamName) == nil {
+            _ = try await store.createStream(LogStreamRecord(groupID: group.id, name: streamName, createdAt: nowMillis))
+        }
+        guard let stream = try await store.stream(groupID: group.id, name: streamName) else { return false }
+        let records = try await store.append(streamID: stream.id, events: events, ingestionTime: nowMillis)
+        if !records.isEmpty {
+            try await emitMetrics(for: records, group: group, CallContext(requestID: "", identity: .root(accountId: scope.accountId, accessKeyId: ""),
+                                                                          region: scope.region, receivedAt: clock.now()))
+        }
+        return true
+    }
+}

@@ -47,7 +47,9 @@ public struct S3Service: Sendable {
         case ("PUT", false, true): return "CreateBucket"
         case ("HEAD", false, true): return "HeadBucket"
         case ("DELETE", false, true): return "DeleteBucket"
-        case ("GET", false, true): return rawQuery.contains("list-type=2") ? "ListObjectsV2" : "ListObjects"
+        case ("GET", false, true):
+            if rawQuery == "location" || rawQuery.hasPrefix("location&") || rawQuery.hasPrefix("location=") { return "GetBucketLocation" }
+            return rawQuery.contains("list-type=2") ? "ListObjectsV2" : "ListObjects"
         case ("PUT", false, false): return "PutObject"
         case ("GET", false, false): return "GetObject"
         case ("HEAD", false, false): return "HeadObject"
@@ -84,6 +86,13 @@ public struct S3Service: Sendable {
         case "ListBuckets": return try await listBuckets(ctx)
         case "CreateBucket": return try await createBucket(bucket, req, ctx)
         case "HeadBucket": return try await headBucket(bucket)
+        case "GetBucketLocation":
+            let b = try await requireBucket(bucket)
+            return Self.xml { w in
+                w.open("LocationConstraint", xmlns: Self.xmlns)
+                if b.region != "us-east-1" { w.raw(XMLWriter.escape(b.region)) }
+                w.close("LocationConstraint")
+            }
         case "DeleteBucket": return try await deleteBucket(bucket, ctx)
         case "ListObjectsV2", "ListObjects": return try await listObjects(bucket, query: query, v2: req.rawQuery.contains("list-type=2"))
         case "PutObject": return try await putObject(bucket, key, req)

@@ -54,3 +54,11 @@ public protocol AuditRecorder: Sendable {
     /// selects them), so the pipeline can skip building the call.
     func wants(service: String, operation: String) -> Bool
 }
+
+/// Where other services put log events (CloudTrail's delivery to CloudWatch Logs): the Logs
+/// service, so that metric filters apply as to any PutLogEvents.
+public protocol LogSink: Sendable {
+    func groupExists(scope: ResourceScope, group: String) async throws -> Bool
+    /// Appends events to `stream` of `group` (creating the stream); false when the group is missing.
+    func deliver(scope: ResourceScope, group: String, stream: String, events: [(timestamp: Int64, message: String)]) async throws -> Bool
+}

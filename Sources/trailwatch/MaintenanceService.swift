@@ -83,3 +83,21 @@ struct RecorderService: Service {
         try? await recorder.flush()
     }
 }
+
+/// Delivers logging trails' files on the delivery interval; once more at shutdown.
+struct DeliveryService: Service {
+    let delivery: TrailDelivery
+    let every: Double
+    let logger: Logger
+
+    func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            _ = try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(every)) }
+            do {
+                try await delivery.deliver()
+            } catch {
+                logger.error("trail delivery failed", metadata: ["error": .string("\(error)")])
+            }
+        }
+    }
+}

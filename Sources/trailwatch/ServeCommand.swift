@@ -28,6 +28,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "strict: verify SigV4 against known credentials; open: accept any key.") var auth: String?
     @Flag(name: .customLong("enable-reset"), help: "Allow POST /_trailwatch/reset and /moto-api/reset to wipe all state.") var enableReset = false
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (default info).") var logLevel: String?
+    @Option(name: .customLong("trail-delivery-interval"), help: "Seconds between CloudTrail log file deliveries (default 300).") var trailDeliveryInterval: Double?
+    @Option(name: .customLong("trail-digest-interval"), help: "Seconds between CloudTrail digest files (default 3600).") var trailDigestInterval: Double?
     @Option(help: "A JSON config file.") var config: String?
 
     func run() async throws {
@@ -60,6 +62,8 @@ struct ServeCommand: AsyncParsableCommand {
         if let auth { s.auth = try Settings.authMode(auth) }
         if enableReset { s.enableReset = true }
         if let logLevel { s.logLevel = logLevel }
+        if let trailDeliveryInterval { s.trailDeliveryInterval = trailDeliveryInterval }
+        if let trailDigestInterval { s.trailDigestInterval = trailDigestInterval }
         try s.validate()
         return s
     }
@@ -89,6 +93,7 @@ enum TrailwatchServer {
                                           defaultAccountId: settings.accountId, clock: clock)
         let services = Services(resources: store, tags: store, metrics: metricStore, logs: logStore,
                                 objects: SQLiteObjectStore(database), trailEvents: trailEvents, recorder: recorder, clock: clock)
+        let delivery = TrailDelivery(trails: services.trails, events: trailEvents, clock: clock, digestInterval: settings.trailDigestInterval)
         let processor = RequestProcessor(
             routes: .standard(services), authenticator: authenticator, clock: clock,
             resetter: settings.enableReset || settings.inMemory ? CompositeReset([metricStore, logStore, store]) : nil,
@@ -106,7 +111,8 @@ enum TrailwatchServer {
                 }
             })
         let maintenance = MaintenanceService(metrics: metricStore, logs: logStore, trailEvents: trailEvents, clock: clock, logger: logger)
-        let group = ServiceGroup(services: [maintenance, RecorderService(recorder: recorder), app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        let group = ServiceGroup(services: [maintenance, RecorderService(recorder: recorder),
+                                                 DeliveryService(delivery: delivery, every: settings.trailDeliveryInterval, logger: logger), app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         logger.notice("Trailwatch stopped")
     }

@@ -12,6 +12,9 @@ struct Settings: Equatable {
     var auth = AuthMode.strict
     var enableReset = false
     var logLevel = "info"
+    /// Seconds between trail deliveries (about 5 minutes on AWS) and between digest files (hourly).
+    var trailDeliveryInterval: Double = 300
+    var trailDigestInterval: Double = 3600
     /// Root credentials; `test`/`test` when none are configured.
     var credentials: [RootCredential] = []
 
@@ -31,6 +34,8 @@ struct Settings: Equatable {
         var auth: String?
         var enableReset: Bool?
         var logLevel: String?
+        var trailDeliveryInterval: Double?
+        var trailDigestInterval: Double?
         var credentials: [RootCredential]?
     }
 
@@ -48,6 +53,8 @@ struct Settings: Equatable {
         if let v = file.enableReset { enableReset = v }
         if let v = file.logLevel { logLevel = v }
         if let v = file.credentials { credentials = v }
+        if let v = file.trailDeliveryInterval { trailDeliveryInterval = v }
+        if let v = file.trailDigestInterval { trailDigestInterval = v }
     }
 
     /// Applies `TRAILWATCH_*` environment variables.
@@ -58,6 +65,13 @@ struct Settings: Equatable {
             port = p
         }
         if let v = env["TRAILWATCH_DATA_DIR"] { dataDir = v }
+        for (name, keyPath) in [("TRAILWATCH_TRAIL_DELIVERY_INTERVAL", \Settings.trailDeliveryInterval),
+                                ("TRAILWATCH_TRAIL_DIGEST_INTERVAL", \Settings.trailDigestInterval)] {
+            if let v = env[name] {
+                guard let seconds = Double(v), seconds > 0 else { throw SettingsError("\(name) must be a number of seconds, got '\(v)'") }
+                self[keyPath: keyPath] = seconds
+            }
+        }
         if let v = env["TRAILWATCH_IN_MEMORY"] { inMemory = try Settings.bool(v, "TRAILWATCH_IN_MEMORY") }
         if let v = env["TRAILWATCH_ACCOUNT_ID"] { accountId = v }
         if let v = env["TRAILWATCH_AUTH"] { auth = try Settings.authMode(v) }

@@ -17,6 +17,7 @@ public struct Services: Sendable {
     public let logs: LogsService
     public let s3: S3Service
     public let history: EventHistoryService
+    public let trails: TrailsService
     public let sts: STSService
 
     public init(resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, logs: any LogStore,
@@ -28,6 +29,7 @@ public struct Services: Sendable {
         self.logs = LogsService(store: logs, resources: resources, tags: tags, metrics: metrics, objects: objects, clock: clock)
         s3 = S3Service(store: objects, clock: clock)
         history = EventHistoryService(events: trailEvents, recorder: recorder, clock: clock)
+        trails = TrailsService(resources: resources, tags: tags, objects: objects, logSink: self.logs, recorder: recorder, clock: clock)
         sts = STSService()
     }
 }
@@ -100,6 +102,25 @@ extension RouteTable {
 
         // CloudTrail: event history
         t.on(CloudTrail.API.lookupEvents, s.history.lookupEvents)
+
+        // CloudTrail: trails
+        t.on(CloudTrail.API.createTrail, s.trails.createTrail)
+        t.on(CloudTrail.API.updateTrail, s.trails.updateTrail)
+        t.on(CloudTrail.API.deleteTrail, s.trails.deleteTrail)
+        t.on(CloudTrail.API.getTrail, s.trails.getTrail)
+        t.on(CloudTrail.API.describeTrails, s.trails.describeTrails)
+        t.on(CloudTrail.API.listTrails, s.trails.listTrails)
+        t.on(CloudTrail.API.startLogging, s.trails.startLogging)
+        t.on(CloudTrail.API.stopLogging, s.trails.stopLogging)
+        t.on(CloudTrail.API.getTrailStatus, s.trails.getTrailStatus)
+        t.on(CloudTrail.API.putEventSelectors, s.trails.putEventSelectors)
+        t.on(CloudTrail.API.getEventSelectors, s.trails.getEventSelectors)
+        t.on(CloudTrail.API.putInsightSelectors, s.trails.putInsightSelectors)
+        t.on(CloudTrail.API.getInsightSelectors, s.trails.getInsightSelectors)
+        t.on(CloudTrail.API.addTags, s.trails.addTags)
+        t.on(CloudTrail.API.removeTags, s.trails.removeTags)
+        t.on(CloudTrail.API.listTags, s.trails.listTags)
+        t.on(CloudTrail.API.listPublicKeys, s.trails.listPublicKeys)
 
         // STS
         t.on(STS.API.getCallerIdentity, s.sts.getCallerIdentity)
