@@ -73,6 +73,10 @@ let package = Package(
             dependencies: ["TrailwatchCore", "AWSWire", "Storage", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings),
         .target(
+            name: "SNSSubset",
+            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage"],
+            swiftSettings: strictSettings),
+        .target(
             name: "CloudTrail",
             dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "S3Subset",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto")],
@@ -80,7 +84,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Identity", "CloudWatchMetrics", "CloudWatchLogs", "S3Subset", "CloudTrail",
+                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Identity", "CloudWatchMetrics", "CloudWatchLogs", "S3Subset", "SNSSubset", "CloudTrail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -61,6 +61,12 @@ public struct TrailDelivery: Sendable {
             try await put(bucket: bucket, key: key, body: Gzip.deflate(body), metadata: [:])
             written += 1
             t.latestDeliveryTime = now
+            if let topic = t.trail.snsTopicARN, let notify = trails.notify {
+                // AWS's notification: the bucket and the new object's key.
+                var w = JSONWriter()
+                w.value(.map(["s3Bucket": .string(bucket), "s3ObjectKey": .list([.string(key)])]))
+                try await notify(topic, String(decoding: w.bytes, as: UTF8.self))
+            }
             if t.trail.logFileValidationEnabled == true {
                 let times = list.map(\.time)
                 t.pendingFiles.append(.init(bucket: bucket, key: key, hash: Self.sha256(body),

@@ -18,9 +18,13 @@ public struct TrailsService: Sendable {
     let recorder: TrailRecorder?
     let keys: SigningKeys
     let clock: any WallClock
+    /// Publishes to an SNS topic (trail delivery notifications).
+    let notify: (@Sendable (_ topicArn: String, _ message: String) async throws -> Void)?
 
     public init(resources: any ResourceStore, tags: any TagStore, objects: any ObjectStore, logSink: (any LogSink)?,
-                recorder: TrailRecorder?, clock: any WallClock) {
+                recorder: TrailRecorder?, clock: any WallClock,
+                notify: (@Sendable (_ topicArn: String, _ message: String) async throws -> Void)? = nil) {
+        self.notify = notify
         self.resources = resources
         self.tags = tags
         self.objects = objects

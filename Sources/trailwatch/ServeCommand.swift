@@ -8,6 +8,7 @@ import ServiceLifecycle
 import UnixSignals
 import Storage
 import StorageSQLite
+import Synchronization
 import TrailwatchCore
 
 /// `trailwatch serve`: start the server.
@@ -91,8 +92,11 @@ enum TrailwatchServer {
         }
         let authenticator = Authenticator(mode: settings.auth, resolver: ConfiguredCredentials(roots),
                                           defaultAccountId: settings.accountId, clock: clock)
+        // The URL SNS messages point back at, fixed once the server listens (the port may be 0).
+        let publicEndpoint = Mutex("http://\(settings.host):\(settings.port)")
         let services = Services(resources: store, tags: store, metrics: metricStore, logs: logStore,
-                                objects: SQLiteObjectStore(database), trailEvents: trailEvents, recorder: recorder, clock: clock)
+                                objects: SQLiteObjectStore(database), trailEvents: trailEvents, recorder: recorder, clock: clock,
+                                endpoint: { publicEndpoint.withLock { $0 } })
         let delivery = TrailDelivery(trails: services.trails, events: trailEvents, clock: clock, digestInterval: settings.trailDigestInterval)
         let processor = RequestProcessor(
             routes: .standard(services), authenticator: authenticator, clock: clock,
@@ -103,6 +107,7 @@ enum TrailwatchServer {
         let app = TrailwatchHTTPServer.application(
             processor: processor, host: settings.host, port: settings.port, logger: logger,
             onServerRunning: { port in
+                publicEndpoint.withLock { $0 = "http://\(settings.host):\(port)" }
                 logger.notice("Trailwatch listening on http://\(settings.host):\(port)",
                               metadata: ["storage": .string(storage), "auth": .string(settings.auth.rawValue),
                                          "account": .string(settings.accountId)])

@@ -104,7 +104,7 @@ public struct RequestProcessor: Sendable {
             let auth: Authenticator.Authenticated
             do {
                 auth = try await authenticator.authenticate(sigRequest, claim: claim, service: service, rawBody: req.body,
-                                                            requiresAuth: operation?.requiresAuth ?? true)
+                                                            requiresAuth: Self.requiresAuth(service, operation))
             } catch let failure as SigV4Failure {
                 throw failure.awsError(for: classified.proto)
             }
@@ -147,6 +147,13 @@ public struct RequestProcessor: Sendable {
             audit.errorMessage = failure.message
             return codec.encodeError(failure, requestID: requestID)
         }
+    }
+
+    /// Whether an operation must be signed: as its model says, except SNS ConfirmSubscription,
+    /// whose SubscribeURL an endpoint visits without credentials (the token authorizes it).
+    static func requiresAuth(_ service: AWSService, _ operation: OperationModel?) -> Bool {
+        if service == .sns, operation?.name == "ConfirmSubscription" { return false }
+        return operation?.requiresAuth ?? true
     }
 
     /// The model's operation, nil when the request names none the service has.

@@ -5,6 +5,7 @@ public import CloudWatchLogs
 public import CloudWatchMetrics
 public import Identity
 public import S3Subset
+public import SNSSubset
 public import Storage
 public import TrailwatchCore
 
@@ -18,10 +19,12 @@ public struct Services: Sendable {
     public let s3: S3Service
     public let history: EventHistoryService
     public let trails: TrailsService
+    public let sns: SNSService
     public let sts: STSService
 
     public init(resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, logs: any LogStore,
-                objects: any ObjectStore, trailEvents: any TrailEventStore, recorder: TrailRecorder?, clock: any WallClock) {
+                objects: any ObjectStore, trailEvents: any TrailEventStore, recorder: TrailRecorder?, clock: any WallClock,
+                endpoint: @escaping @Sendable () -> String = { "http://127.0.0.1:4566" }) {
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
         self.metrics = MetricsService(store: metrics, clock: clock)
         metricData = MetricDataService(store: metrics, clock: clock)
@@ -29,7 +32,10 @@ public struct Services: Sendable {
         self.logs = LogsService(store: logs, resources: resources, tags: tags, metrics: metrics, objects: objects, clock: clock)
         s3 = S3Service(store: objects, clock: clock)
         history = EventHistoryService(events: trailEvents, recorder: recorder, clock: clock)
-        trails = TrailsService(resources: resources, tags: tags, objects: objects, logSink: self.logs, recorder: recorder, clock: clock)
+        let sns = SNSService(resources: resources, tags: tags, clock: clock, endpoint: endpoint)
+        self.sns = sns
+        trails = TrailsService(resources: resources, tags: tags, objects: objects, logSink: self.logs, recorder: recorder, clock: clock,
+                               notify: { topic, message in _ = try await sns.publish(topicArn: topic, subject: nil, message: message) })
         sts = STSService()
     }
 }
@@ -121,6 +127,18 @@ extension RouteTable {
         t.on(CloudTrail.API.removeTags, s.trails.removeTags)
         t.on(CloudTrail.API.listTags, s.trails.listTags)
         t.on(CloudTrail.API.listPublicKeys, s.trails.listPublicKeys)
+
+        // SNS subset
+        t.on(SNS.API.createTopic, s.sns.createTopic)
+        t.on(SNS.API.deleteTopic, s.sns.deleteTopic)
+        t.on(SNS.API.listTopics, s.sns.listTopics)
+        t.on(SNS.API.getTopicAttributes, s.sns.getTopicAttributes)
+        t.on(SNS.API.subscribe, s.sns.subscribe)
+        t.on(SNS.API.confirmSubscription, s.sns.confirmSubscription)
+        t.on(SNS.API.listSubscriptions, s.sns.listSubscriptions)
+        t.on(SNS.API.listSubscriptionsByTopic, s.sns.listSubscriptionsByTopic)
+        t.on(SNS.API.unsubscribe, s.sns.unsubscribe)
+        t.on(SNS.API.publish, s.sns.publish)
 
         // STS
         t.on(STS.API.getCallerIdentity, s.sts.getCallerIdentity)

@@ -1,0 +1,248 @@
+public import AWSShapes
+public import AWSWire
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+public import Storage
+public import TrailwatchCore
+
+/// The SNS subset: topics, HTTP/HTTPS subscriptions with their confirmation handshake, and
+/// Publish delivering SNS's JSON message format. CloudTrail publishes its delivery
+/// notifications through `publish(topicArn:subject:message:)`.
+public struct SNSService: Sendable {
+    static let topicKind = "sns:topic"
+    static let subscriptionKind = "sns:subscription"
+
+    let resources: any ResourceStore
+    let tags: any TagStore
+    let clock: any WallClock
+    /// The server's own URL, for SubscribeURL and UnsubscribeURL (known once it listens).
+    let endpoint: @Sendable () -> String
+
+    public init(resources: any ResourceStore, tags: any TagStore, clock: any WallClock, endpoint: @escaping @Sendable () -> String) {
+        self.resources = resources
+        self.tags = tags
+        self.clock = clock
+        self.endpoint = endpoint
+    }
+
+    typealias Errors = SNS.Errors
+
+    struct Sub: Sendable {
+        var id: String
+        var topicArn: String
+        var proto: String
+        var endpoint: String
+        var owner: String
+        var token: String
+        var confirmed: Bool
+
+        var arn: String { "\(topicArn):\(id)" }
+
+        var wire: WireValue {
+            .map(["id": .string(id), "topicArn": .string(topicArn), "protocol": .string(proto), "endpoint": .string(endpoint),
+                  "owner": .string(owner), "token": .string(token), "confirmed": .bool(confirmed)])
+        }
+
+        init(id: String, topicArn: String, proto: String, endpoint: String, owner: String, token: String, confirmed: Bool) {
+            (self.id, self.topicArn, self.proto, self.endpoint, self.owner, self.token, self.confirmed) = (id, topicArn, proto, endpoint, owner, token, confirmed)
+        }
+
+        init?(_ w: WireValue) {
+            guard let id = w["id"]?.stringValue, let t = w["topicArn"]?.stringValue, let p = w["protocol"]?.stringValue,
+                  let e = w["endpoint"]?.stringValue, let o = w["owner"]?.stringValue, let k = w["token"]?.stringValue else { return nil }
+            self.init(id: id, topicArn: t, proto: p, endpoint: e, owner: o, token: k, confirmed: w["confirmed"]?.boolValue ?? false)
+        }
+    }
+
+    static func topicArn(_ scope: ResourceScope, _ name: String) -> String { "arn:aws:sns:\(scope.region):\(scope.accountId):\(name)" }
+
+    /// (scope, name) of a topic ARN.
+    static func parse(_ arn: String) -> (ResourceScope, String)? {
+        let p = arn.split(separator: ":", omittingEmptySubsequences: false)
+        guard p.count == 6, p[0] == "arn", p[2] == "sns" else { return nil }
+        return (ResourceScope(accountId: String(p[4]), region: String(p[3])), String(p[5]))
+    }
+
+    func requireTopic(_ arn: String) async throws -> (ResourceScope, String) {
+        guard let (scope, name) = Self.parse(arn), try await resources.get(kind: Self.topicKind, scope: scope, name: name) != nil else {
+            throw AWSError(Errors.notFoundException, "Topic does not exist")
+        }
+        return (scope, name)
+    }
+
+    func subscriptions(_ scope: ResourceScope?) async throws -> [Sub] {
+        try await resources.all(kind: Self.subscriptionKind).filter { scope == nil || $0.scope == scope }
+            .compactMap { try? Sub(JSONReader.parse($0.body)) }
+    }
+
+    func save(_ s: Sub, _ scope: ResourceScope) async throws {
+        var w = JSONWriter()
+        w.value(s.wire)
+        let now = clock.now()
+        try await resources.put(ResourceRecord(kind: Self.subscriptionKind, scope: scope, name: s.id, body: w.bytes, createdAt: now, updatedAt: now),
+                                ifAbsent: false)
+    }
+
+    // MARK: Topics
+
+    public func createTopic(_ input: SNS.CreateTopicInput, _ ctx: CallContext) async throws -> SNS.CreateTopicResponse {
+        let base = input.name.hasSuffix(".fifo") ? String(input.name.dropLast(5)) : input.name
+        guard !base.isEmpty, input.name.utf8.count <= 256,
+              base.unicodeScalars.allSatisfy({ ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "-" || $0 == "_" }) else {
+            throw AWSError(Errors.invalidParameterException, "Invalid parameter: Topic Name")
+        }
+        let now = clock.now()
+        try await resources.put(ResourceRecord(kind: Self.topicKind, scope: ctx.scope, name: input.name, body: Array("{}".utf8),
+                                               createdAt: now, updatedAt: now), ifAbsent: true)
+        let arn = Self.topicArn(ctx.scope, input.name)
+        if let t = input.tags, !t.isEmpty { try await tags.setTags(arn: arn, t.map { (key: $0.key, value: $0.value) }) }
+        return SNS.CreateTopicResponse(topicArn: arn)
+    }
+
+    public func deleteTopic(_ input: SNS.DeleteTopicInput, _ ctx: CallContext) async throws -> EmptyShape {
+        // Deleting a topic that does not exist succeeds, as on AWS.
+        guard let (scope, name) = Self.parse(input.topicArn) else { return EmptyShape() }
+        _ = try await resources.delete(kind: Self.topicKind, scope: scope, names: [name], allOrNothing: false)
+        let subs = try await subscriptions(scope).filter { $0.topicArn == input.topicArn }
+        _ = try await resources.delete(kind: Self.subscriptionKind, scope: scope, names: subs.map(\.id), allOrNothing: false)
+        try await tags.removeAllTags(arn: input.topicArn)
+        return EmptyShape()
+    }
+
+    public func listTopics(_ input: SNS.ListTopicsInput, _ ctx: CallContext) async throws -> SNS.ListTopicsResponse {
+        let page = try await resources.list(kind: Self.topicKind, scope: ctx.scope, prefix: nil, after: input.nextToken, limit: 101)
+        return SNS.ListTopicsResponse(topics: page.prefix(100).map { SNS.Topic(topicArn: Self.topicArn(ctx.scope, $0.name)) },
+                                      nextToken: page.count > 100 ? page[99].name : nil)
+    }
+
+    public func getTopicAttributes(_ input: SNS.GetTopicAttributesInput, _ ctx: CallContext) async throws -> SNS.GetTopicAttributesResponse {
+        let (scope, name) = try await requireTopic(input.topicArn)
+        let subs = try await subscriptions(scope).filter { $0.topicArn == input.topicArn }
+        return SNS.GetTopicAttributesResponse(attributes: [
+            "TopicArn": input.topicArn, "Owner": scope.accountId, "DisplayName": "", "Name": name,
+            "SubscriptionsConfirmed": String(subs.filter(\.confirmed).count),
+            "SubscriptionsPending": String(subs.filter { !$0.confirmed }.count), "SubscriptionsDeleted": "0",
+        ])
+    }
+
+    // MARK: Subscriptions
+
+    public func subscribe(_ input: SNS.SubscribeInput, _ ctx: CallContext) async throws -> SNS.SubscribeResponse {
+        let (scope, _) = try await requireTopic(input.topicArn)
+        guard ["http", "https"].contains(input.protocol) else {
+            throw AWSError(Errors.invalidParameterException, "Invalid parameter: Trailwatch's SNS subset delivers to http and https endpoints only")
+        }
+        guard let endpoint = input.endpoint, let url = URL(string: endpoint), url.scheme == input.protocol, url.host != nil else {
+            throw AWSError(Errors.invalidParameterException, "Invalid parameter: Endpoint must match the specified protocol")
+        }
+        if let existing = try await subscriptions(scope).first(where: { $0.topicArn == input.topicArn && $0.endpoint == endpoint }) {
+            return SNS.SubscribeResponse(subscriptionArn: existing.confirmed || input.returnSubscriptionArn == true ? existing.arn : "pending confirmation")
+        }
+        let sub = Sub(id: UUID().uuidString.lowercased(), topicArn: input.topicArn, proto: input.protocol, endpoint: endpoint,
+                      owner: ctx.identity.accountId, token: Self.token(), confirmed: false)
+        try await save(sub, scope)
+        let message = "You have chosen to subscribe to the topic \(input.topicArn).\nTo confirm the subscription, visit the SubscribeURL included in this message."
+        let confirmURL = "\(self.endpoint())/?Action=ConfirmSubscription&Version=2010-03-31&TopicArn=\(PercentEncoding.encode(input.topicArn))&Token=\(sub.token)"
+        let body = Self.envelope(["Type": "SubscriptionConfirmation", "MessageId": UUID().uuidString.lowercased(), "Token": sub.token,
+                                  "TopicArn": input.topicArn, "Message": message, "SubscribeURL": confirmURL, "Timestamp": timestamp()])
+        Task { await Self.post(endpoint, body: body, type: "SubscriptionConfirmation", topicArn: input.topicArn, subscriptionArn: nil) }
+        return SNS.SubscribeResponse(subscriptionArn: input.returnSubscriptionArn == true ? sub.arn : "pending confirmation")
+    }
+
+    public func confirmSubscription(_ input: SNS.ConfirmSubscriptionInput, _ ctx: CallContext) async throws -> SNS.ConfirmSubscriptionResponse {
+        let (scope, _) = try await requireTopic(input.topicArn)
+        guard var sub = try await subscriptions(scope).first(where: { $0.topicArn == input.topicArn && $0.token == input.token }) else {
+            throw AWSError(Errors.invalidParameterException, "Invalid token")
+        }
+        sub.confirmed = true
+        try await save(sub, scope)
+        return SNS.ConfirmSubscriptionResponse(subscriptionArn: sub.arn)
+    }
+
+    func listed(_ s: Sub) -> SNS.Subscription {
+        SNS.Subscription(subscriptionArn: s.confirmed ? s.arn : "PendingConfirmation", owner: s.owner, protocol: s.proto, endpoint: s.endpoint, topicArn: s.topicArn)
+    }
+
+    public func listSubscriptions(_ input: SNS.ListSubscriptionsInput, _ ctx: CallContext) async throws -> SNS.ListSubscriptionsResponse {
+        SNS.ListSubscriptionsResponse(subscriptions: try await subscriptions(ctx.scope).sorted { $0.id < $1.id }.map(listed))
+    }
+
+    public func listSubscriptionsByTopic(_ input: SNS.ListSubscriptionsByTopicInput, _ ctx: CallContext) async throws -> SNS.ListSubscriptionsByTopicResponse {
+        let (scope, _) = try await requireTopic(input.topicArn)
+        return SNS.ListSubscriptionsByTopicResponse(subscriptions: try await subscriptions(scope).filter { $0.topicArn == input.topicArn }
+            .sorted { $0.id < $1.id }.map(listed))
+    }
+
+    public func unsubscribe(_ input: SNS.UnsubscribeInput, _ ctx: CallContext) async throws -> EmptyShape {
+        guard let sub = try await subscriptions(nil).first(where: { $0.arn == input.subscriptionArn }),
+              let (scope, _) = Self.parse(sub.topicArn) else {
+            throw AWSError(Errors.notFoundException, "Subscription does not exist")
+        }
+        _ = try await resources.delete(kind: Self.subscriptionKind, scope: scope, names: [sub.id], allOrNothing: false)
+        return EmptyShape()
+    }
+
+    // MARK: Publish
+
+    public func publish(_ input: SNS.PublishInput, _ ctx: CallContext) async throws -> SNS.PublishResponse {
+        guard let arn = input.topicArn ?? input.targetArn else {
+            throw AWSError(Errors.invalidParameterException, "Invalid parameter: TopicArn or TargetArn Reason: no value for required parameter")
+        }
+        if input.message.utf8.count > 262_144 {
+            throw AWSError(Errors.invalidParameterException, "Invalid parameter: Message too long")
+        }
+        _ = try await requireTopic(arn)
+        return SNS.PublishResponse(messageId: try await publish(topicArn: arn, subject: input.subject, message: input.message))
+    }
+
+    /// Delivers `message` to the topic's confirmed subscriptions (in the background); its id.
+    public func publish(topicArn: String, subject: String?, message: String) async throws -> String {
+        let id = UUID().uuidString.lowercased()
+        guard let (scope, _) = Self.parse(topicArn) else { return id }
+        for sub in try await subscriptions(scope) where sub.topicArn == topicArn && sub.confirmed {
+            var fields = ["Type": "Notification", "MessageId": id, "TopicArn": topicArn, "Message": message, "Timestamp": timestamp(),
+                          "UnsubscribeURL": "\(endpoint())/?Action=Unsubscribe&Version=2010-03-31&SubscriptionArn=\(PercentEncoding.encode(sub.arn))"]
+            if let subject { fields["Subject"] = subject }
+            let body = Self.envelope(fields)
+            let endpoint = sub.endpoint, arn = sub.arn
+            Task { await Self.post(endpoint, body: body, type: "Notification", topicArn: topicArn, subscriptionArn: arn) }
+        }
+        return id
+    }
+
+    func timestamp() -> String { Timestamps.iso8601(clock.now()) }
+
+    static func token() -> String {
+        (0..<64).map { _ in String(format: "%02x", UInt8.random(in: 0...255)) }.joined()
+    }
+
+    /// SNS's JSON message: the fields, plus signature fields. The signature is not verifiable
+    /// (Trailwatch has no certificate authority to issue a SigningCertURL certificate).
+    static func envelope(_ fields: [String: String]) -> [UInt8] {
+        var all = fields
+        all["SignatureVersion"] = "1"
+        all["Signature"] = "UNSIGNED"
+        all["SigningCertURL"] = ""
+        var w = JSONWriter()
+        w.value(.map(all.mapValues { .string($0) }))
+        return w.bytes
+    }
+
+    /// POSTs a message as SNS does: text/plain JSON with the x-amz-sns-* headers. Failures are
+    /// dropped (SNS retries; this subset does not).
+    static func post(_ endpoint: String, body: [UInt8], type: String, topicArn: String, subscriptionArn: String?) async {
+        guard let url = URL(string: endpoint) else { return }
+        var req = URLRequest(url: url)
+        req.httpMethod = "POST"
+        req.httpBody = Data(body)
+        req.setValue("text/plain; charset=UTF-8", forHTTPHeaderField: "Content-Type")
+        req.setValue(type, forHTTPHeaderField: "x-amz-sns-message-type")
+        req.setValue(topicArn, forHTTPHeaderField: "x-amz-sns-topic-arn")
+        if let subscriptionArn { req.setValue(subscriptionArn, forHTTPHeaderField: "x-amz-sns-subscription-arn") }
+        req.setValue("Amazon Simple Notification Service Agent", forHTTPHeaderField: "User-Agent")
+        req.timeoutInterval = 15
+        _ = try? await URLSession.shared.data(for: req)
+    }
+}
