@@ -37,7 +37,7 @@ struct Target: Sendable {
 }
 
 enum Workloads {
-    static let names = ["health", "get-dashboard", "w1-json", "w1-query", "w1-cbor", "w2", "logs-100"]
+    static let names = ["health", "get-dashboard", "w1-json", "w1-query", "w1-cbor", "w2", "logs-100", "put-dashboard", "describe-log-groups"]
 
     static func make(_ name: String, target: Target) throws -> Workload {
         switch name {
@@ -52,6 +52,18 @@ enum Workloads {
             return Workload(name: name, setup: [put], next: { _ in
                 target.json(service: "monitoring", target: "GraniteServiceVersion20100801.GetDashboard", version: "1.0",
                             body: getBody, extra: [("x-amzn-query-mode", "true")])
+            })
+        case "put-dashboard":
+            // A management write: same dashboard, rewritten.
+            let body = Array(#"{"DashboardName":"bench-put","DashboardBody":"{\"widgets\":[]}"}"#.utf8)
+            return Workload(name: name, setup: [], next: { _ in
+                target.json(service: "monitoring", target: "GraniteServiceVersion20100801.PutDashboard", version: "1.0",
+                            body: body, extra: [("x-amzn-query-mode", "true")])
+            })
+        case "describe-log-groups":
+            let create = LogWorkloads.call(target, "CreateLogGroup", #"{"logGroupName":"bench-describe"}"#)
+            return Workload(name: name, setup: [create], next: { _ in
+                LogWorkloads.call(target, "DescribeLogGroups", #"{"logGroupNamePrefix":"bench-"}"#)
             })
         case "w1-json", "w1-query", "w1-cbor":
             let encoding = MetricWorkloads.Encoding(rawValue: String(name.dropFirst(3)))!

@@ -15,6 +15,8 @@ struct Settings: Equatable {
     /// Seconds between trail deliveries (about 5 minutes on AWS) and between digest files (hourly).
     var trailDeliveryInterval: Double = 300
     var trailDigestInterval: Double = 3600
+    /// Whether every call is recorded as a CloudTrail event (off only to measure its cost).
+    var recordCalls = true
     /// Root credentials; `test`/`test` when none are configured.
     var credentials: [RootCredential] = []
 
@@ -36,6 +38,7 @@ struct Settings: Equatable {
         var logLevel: String?
         var trailDeliveryInterval: Double?
         var trailDigestInterval: Double?
+        var recordCalls: Bool?
         var credentials: [RootCredential]?
     }
 
@@ -55,6 +58,7 @@ struct Settings: Equatable {
         if let v = file.credentials { credentials = v }
         if let v = file.trailDeliveryInterval { trailDeliveryInterval = v }
         if let v = file.trailDigestInterval { trailDigestInterval = v }
+        if let v = file.recordCalls { recordCalls = v }
     }
 
     /// Applies `TRAILWATCH_*` environment variables.
@@ -65,6 +69,7 @@ struct Settings: Equatable {
             port = p
         }
         if let v = env["TRAILWATCH_DATA_DIR"] { dataDir = v }
+        if let v = env["TRAILWATCH_RECORD_CALLS"] { recordCalls = try Settings.bool(v, "TRAILWATCH_RECORD_CALLS") }
         for (name, keyPath) in [("TRAILWATCH_TRAIL_DELIVERY_INTERVAL", \Settings.trailDeliveryInterval),
                                 ("TRAILWATCH_TRAIL_DIGEST_INTERVAL", \Settings.trailDigestInterval)] {
             if let v = env[name] {
