@@ -55,6 +55,7 @@ extension LogsService {
         let records = try await store.append(streamID: stream.id, events: accepted, ingestionTime: now)
         if !records.isEmpty {
             try await emitMetrics(for: records, group: group, ctx)
+            liveTail.publish(groupID: group.id, stream: stream.name, records: records)
         }
         let isRejected = rejected.tooOldLogEventEndIndex != nil || rejected.tooNewLogEventStartIndex != nil || rejected.expiredLogEventEndIndex != nil
         var updated = stream
@@ -206,6 +207,7 @@ extension LogsService: LogSink {
         }
         guard let stream = try await store.stream(groupID: group.id, name: streamName) else { return false }
         let records = try await store.append(streamID: stream.id, events: events, ingestionTime: nowMillis)
+        liveTail.publish(groupID: group.id, stream: streamName, records: records)
         if !records.isEmpty {
             try await emitMetrics(for: records, group: group, CallContext(requestID: "", identity: .root(accountId: scope.accountId, accessKeyId: ""),
                                                                           region: scope.region, receivedAt: clock.now()))

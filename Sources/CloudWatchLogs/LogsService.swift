@@ -13,6 +13,8 @@ public struct LogsService: Sendable {
     /// Where exports are written (the S3 subset's store).
     let objects: (any ObjectStore)?
     let clock: any WallClock
+    /// Live Tail sessions, fed by ingestion.
+    let liveTail = LiveTailHub()
 
     public init(store: any LogStore, resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore,
                 objects: (any ObjectStore)?, clock: any WallClock) {
@@ -83,18 +85,14 @@ public struct LogsService: Sendable {
     }
 }
 
-/// Opaque page tokens, tagged with the listing they page.
+/// Page tokens of Logs listings, and the error AWS gives for a bad one.
 enum LogsPageToken {
-    static func encode(_ after: String, kind: String) -> String {
-        Base64.encode(Array("\(kind)\n\(after)".utf8))
-    }
+    static func encode(_ after: String, kind: String) -> String { PageToken.encode(after, kind: kind) }
 
     static func decode(_ token: String?, kind: String) throws -> String? {
         guard let token else { return nil }
-        guard let bytes = Base64.decode(token) else { throw invalid }
-        let text = String(decoding: bytes, as: UTF8.self)
-        guard let nl = text.firstIndex(of: "\n"), text[..<nl] == kind else { throw invalid }
-        return String(text[text.index(after: nl)...])
+        guard let after = PageToken.decode(token, kind: kind) else { throw invalid }
+        return after
     }
 
     static var invalid: AWSError {

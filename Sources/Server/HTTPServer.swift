@@ -51,6 +51,13 @@ public struct TrailwatchResponder: HTTPResponder {
         for (name, value) in answer.headers {
             if let n = HTTPField.Name(name) { fields.append(HTTPField(name: n, value: value)) }
         }
+        if let stream = answer.stream {
+            // An event stream: each message is written as it is produced.
+            return Response(status: .init(code: answer.status), headers: fields, body: ResponseBody { writer in
+                for await chunk in stream { try await writer.write(ByteBuffer(bytes: chunk)) }
+                try await writer.finish(nil)
+            })
+        }
         return Response(status: .init(code: answer.status), headers: fields,
                         body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
     }

@@ -81,15 +81,14 @@ class Server:
         except urllib.error.HTTPError as e:
             return e.code, e.read()
 
-    def client(self, service, protocol=None, key="test", secret="test", region=REGION, retries=0, **kw):
+    def client(self, service, protocol=None, key="test", secret="test", region=REGION, retries=0, config=None, **kw):
         session = botocore.session.get_session()
         if protocol:
             session.get_component("data_loader").search_paths.insert(0, str(model_override(protocol)))
+        base = Config(retries={"max_attempts": retries, "mode": "standard"} if retries else {"total_max_attempts": 1})
         return boto3.Session(botocore_session=session).client(
             service, endpoint_url=self.endpoint, region_name=region, aws_access_key_id=key,
-            aws_secret_access_key=secret,
-            config=Config(retries={"max_attempts": retries, "mode": "standard"} if retries else {"total_max_attempts": 1}),
-            **kw)
+            aws_secret_access_key=secret, config=base.merge(config) if config else base, **kw)
 
     def cli(self, *args, env=None, check=True):
         e = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION,

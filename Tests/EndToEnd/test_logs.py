@@ -1006,3 +1006,31 @@ def test_acknowledged_log_events_survive_kill_9(make_server, tmp_path):
         total += len(got)
     filtered = sum(len(p["events"]) for p in logs.get_paginator("filter_log_events").paginate(logGroupName=group))
     assert filtered == total
+
+
+def test_start_live_tail_streams_new_events(server):
+    """StartLiveTail answers an event stream: sessionStart, then a sessionUpdate a second with the
+    events ingested since (filtered by the session's pattern). botocore prefixes the host with
+    `streaming-` for this operation; against a local endpoint that prefix must be turned off."""
+    live = server.client("logs", config=Config(inject_host_prefix=False, read_timeout=10))
+    logs = server.client("logs")
+    group, stream = make_stream(logs)
+    arn = group_arn(group)
+    response = live.start_live_tail(logGroupIdentifiers=[arn], logEventFilterPattern="ERROR")
+    events = response["responseStream"]
+    first = next(iter(events))
+    assert first["sessionStart"]["logGroupIdentifiers"] == [arn] and first["sessionStart"]["sessionId"]
+    put(logs, group, stream, [(now_ms(), "INFO fine"), (now_ms(), "ERROR broken")])
+    seen = []
+    deadline = time.time() + 8
+    for event in events:
+        update = event.get("sessionUpdate")
+        if update:
+            seen += [(r["logStreamName"], r["message"], r["logGroupIdentifier"]) for r in update["sessionResults"]]
+        if seen or time.time() > deadline:
+            break
+    events.close()
+    assert seen == [(stream, "ERROR broken", arn)]
+    with pytest.raises(ClientError) as e:
+        live.start_live_tail(logGroupIdentifiers=[group_arn("/no/such/group")])
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"

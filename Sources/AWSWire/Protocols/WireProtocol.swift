@@ -34,11 +34,14 @@ public struct WireResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    /// For streaming operations (event streams): chunks sent after `body`, until it finishes.
+    public var stream: AsyncStream<[UInt8]>?
 
-    public init(status: Int, headers: [(String, String)], body: [UInt8]) {
+    public init(status: Int, headers: [(String, String)], body: [UInt8], stream: AsyncStream<[UInt8]>? = nil) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.stream = stream
     }
 }
 

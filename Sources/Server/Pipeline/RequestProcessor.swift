@@ -133,6 +133,11 @@ public struct RequestProcessor: Sendable {
             }
             let input = try codec.decodeInput(operation, body: body, form: classified.form)
             audit.input = input
+            if let streaming = routes.streamHandler(service, operation.name) {
+                let stream = try await streaming(input, ctx)
+                return WireResponse(status: 200, headers: [("Content-Type", "application/vnd.amazon.eventstream"),
+                                                           ("x-amzn-RequestId", requestID)], body: [], stream: stream)
+            }
             let output = try await handler(input, ctx)
             audit.output = output
             return codec.encodeOutput(operation, output, requestID: requestID)

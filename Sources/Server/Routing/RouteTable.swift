@@ -12,6 +12,9 @@ public typealias FastHandler = @Sendable ([UInt8], CallContext) async throws -> 
 public typealias RestHandler = @Sendable (_ method: String, _ rawPath: String, _ rawQuery: String,
                                           _ headers: [(String, String)], _ body: [UInt8], CallContext) async throws -> WireResponse
 
+/// A handler of a streaming operation: a decoded input in, event-stream messages out.
+public typealias StreamHandler = @Sendable (WireValue, CallContext) async throws -> AsyncStream<[UInt8]>
+
 /// Which function answers each (service, operation).
 ///
 /// Every operation of every served service has an entry in its service model; an operation
@@ -25,6 +28,7 @@ public struct RouteTable: Sendable {
     private(set) var handlers: [Key: OperationHandler] = [:]
     private(set) var fastHandlers: [FastKey: FastHandler] = [:]
     private(set) var restHandlers: [AWSService: RestHandler] = [:]
+    private(set) var streamHandlers: [Key: StreamHandler] = [:]
 
     struct FastKey: Hashable {
         let key: Key
@@ -60,6 +64,29 @@ public struct RouteTable: Sendable {
         fastHandlers[FastKey(key: Key(service: op.model.service, operation: op.name), proto: proto)] = { body, ctx in
             try await handler(body, ctx)?.wireValue
         }
+    }
+
+    /// Binds a streaming operation (its output is an event stream).
+    public mutating func onStream<Input: WireStructure, Output: WireStructure>(
+        _ op: OperationDescriptor<Input, Output>,
+        _ handler: @escaping @Sendable (Input, CallContext) async throws -> AsyncStream<[UInt8]>
+    ) {
+        let key = Key(service: op.model.service, operation: op.name)
+        streamHandlers[key] = { wire, ctx in
+            let input: Input
+            do {
+                input = try Input(wire: wire)
+            } catch let e as WireDecodingError {
+                throw AWSError(CommonErrors.serializationException, e.message)
+            }
+            return try await handler(input, ctx)
+        }
+        // The operation is built: the generic lookup must not call it NotImplemented.
+        handlers[key] = { _, _ in throw AWSError(CommonErrors.internalFailure, "\(op.name) streams its answer.") }
+    }
+
+    public func streamHandler(_ service: AWSService, _ operation: String) -> StreamHandler? {
+        streamHandlers.isEmpty ? nil : streamHandlers[Key(service: service, operation: operation)]
     }
 
     /// Binds a REST service's own router.

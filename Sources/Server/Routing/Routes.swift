@@ -87,6 +87,9 @@ extension RouteTable {
         t.on(CloudWatchLogs.API.deleteMetricFilter, s.logs.deleteMetricFilter)
         t.on(CloudWatchLogs.API.testMetricFilter, s.logs.testMetricFilter)
 
+        // CloudWatch Logs: Live Tail (an event stream)
+        t.onStream(CloudWatchLogs.API.startLiveTail, s.logs.startLiveTail)
+
         // CloudWatch Logs: exports to the S3 subset
         t.on(CloudWatchLogs.API.createExportTask, s.logs.createExportTask)
         t.on(CloudWatchLogs.API.describeExportTasks, s.logs.describeExportTasks)
