@@ -1,9 +1,6 @@
 public import AWSShapes
 public import AWSWire
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 public import Storage
 public import TrailwatchCore
 
@@ -231,18 +228,13 @@ public struct SNSService: Sendable {
     }
 
     /// POSTs a message as SNS does: text/plain JSON with the x-amz-sns-* headers. Failures are
-    /// dropped (SNS retries; this subset does not).
+    /// dropped (SNS retries; this subset does not). https endpoints are accepted at Subscribe but
+    /// not delivered to yet (the server has no TLS client).
     static func post(_ endpoint: String, body: [UInt8], type: String, topicArn: String, subscriptionArn: String?) async {
         guard let url = URL(string: endpoint) else { return }
-        var req = URLRequest(url: url)
-        req.httpMethod = "POST"
-        req.httpBody = Data(body)
-        req.setValue("text/plain; charset=UTF-8", forHTTPHeaderField: "Content-Type")
-        req.setValue(type, forHTTPHeaderField: "x-amz-sns-message-type")
-        req.setValue(topicArn, forHTTPHeaderField: "x-amz-sns-topic-arn")
-        if let subscriptionArn { req.setValue(subscriptionArn, forHTTPHeaderField: "x-amz-sns-subscription-arn") }
-        req.setValue("Amazon Simple Notification Service Agent", forHTTPHeaderField: "User-Agent")
-        req.timeoutInterval = 15
-        _ = try? await URLSession.shared.data(for: req)
+        var headers = [("Content-Type", "text/plain; charset=UTF-8"), ("x-amz-sns-message-type", type), ("x-amz-sns-topic-arn", topicArn),
+                       ("User-Agent", "Amazon Simple Notification Service Agent")]
+        if let subscriptionArn { headers.append(("x-amz-sns-subscription-arn", subscriptionArn)) }
+        _ = await HTTPPoster.post(url, headers: headers, body: body)
     }
 }
