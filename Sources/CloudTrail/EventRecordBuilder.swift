@@ -37,7 +37,28 @@ public enum EventRecordBuilder {
     static let bulk: Set<String> = ["metricData", "logEvents", "body"]
     static let secrets: Set<String> = ["secretAccessKey", "sessionToken", "password"]
 
-    public static func build(_ call: APICall, eventID: String = UUID().uuidString.lowercased()) -> TrailEventRecord {
+    /// A new event id: a UUID (version 7 layout) whose first 48 bits are the event's time in
+    /// milliseconds, so a lookup by EventId finds its row through the time index.
+    public static func eventID(at time: Date) -> String {
+        let ms = UInt64(max(0, time.timeIntervalSince1970 * 1000))
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
+        for i in 0..<6 { bytes[i] = UInt8((ms >> (40 - 8 * UInt64(i))) & 0xFF) }
+        bytes[6] = 0x70 | (bytes[6] & 0x0F)
+        bytes[8] = 0x80 | (bytes[8] & 0x3F)
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        let h = Array(hex)
+        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-" + String(h[20..<32])
+    }
+
+    /// The time an id from `eventID(at:)` carries, or nil for any other id.
+    public static func time(ofEventID id: String) -> Int64? {
+        let hex = id.replacingOccurrences(of: "-", with: "")
+        guard hex.count == 32, hex[hex.index(hex.startIndex, offsetBy: 12)] == "7", let ms = Int64(hex.prefix(12), radix: 16) else { return nil }
+        return ms
+    }
+
+    public static func build(_ call: APICall, eventID: String? = nil) -> TrailEventRecord {
+        let eventID = eventID ?? Self.eventID(at: call.time)
         let source = eventSource(call.service)
         let readOnly = isReadOnly(call.operation)
         let management = !isDataEvent(service: call.service, operation: call.operation)

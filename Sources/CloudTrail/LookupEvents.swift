@@ -66,7 +66,7 @@ public struct EventHistoryService: Sendable {
     static func attribute(_ a: CloudTrail.LookupAttribute) throws -> TrailLookupAttribute {
         let v = a.attributeValue
         switch a.attributeKey {
-        case "EventId": return .eventId(v)
+        case "EventId": return .eventId(v, time: EventRecordBuilder.time(ofEventID: v))
         case "EventName": return .eventName(v)
         case "ReadOnly":
             guard v == "true" || v == "false" else {

@@ -5,7 +5,7 @@ public import TrailwatchCore
 
 /// The audit recorder: every answered call becomes a CloudTrail event. `record` only appends
 /// to a buffer (the request path pays for little more than a lock); `flush` builds the records
-/// and writes them in one transaction, and `run` flushes a few times a second.
+/// and writes them in one transaction, and `run` flushes every second (readers flush first).
 public final class TrailRecorder: AuditRecorder, Sendable {
     let store: any TrailEventStore
     private let buffer = Mutex<[APICall]>([])
@@ -14,7 +14,7 @@ public final class TrailRecorder: AuditRecorder, Sendable {
     /// Flushes this often.
     let interval: Duration
 
-    public init(store: any TrailEventStore, interval: Duration = .milliseconds(200)) {
+    public init(store: any TrailEventStore, interval: Duration = .seconds(1)) {
         self.store = store
         self.interval = interval
     }

@@ -252,5 +252,10 @@ extension SQLiteDatabase {
                 CREATE INDEX trail_events_by_id ON trail_events (event_id);
                 """)
         },
+        // Event ids now carry their time (UUID v7 layout), so the time index finds them; one
+        // index less to maintain per recorded call (W6).
+        Migration("v7-drop-trail-event-id-index") { db in
+            try db.execute(sql: "DROP INDEX trail_events_by_id")
+        },
     ]
 }

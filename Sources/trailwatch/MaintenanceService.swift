@@ -74,7 +74,7 @@ func releaseFreedMemory() {
     #endif
 }
 
-/// Writes recorded API calls to the event store a few times a second; flushes at shutdown.
+/// Writes recorded API calls to the event store every second; flushes at shutdown.
 struct RecorderService: Service {
     let recorder: TrailRecorder
 

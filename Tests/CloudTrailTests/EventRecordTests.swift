@@ -76,3 +76,17 @@ struct EventRecordTests {
         #expect(EventRecordBuilder.javaDate(time) == "Sep 21, 2026, 2:13:20 PM")
     }
 }
+
+@Suite("CloudTrail event ids")
+struct EventIDTests {
+    @Test("an event id is a UUID that carries its time in milliseconds")
+    func carriesTime() {
+        let t = Date(timeIntervalSince1970: 1_790_000_000.123)
+        let id = EventRecordBuilder.eventID(at: t)
+        #expect(UUID(uuidString: id) != nil)
+        #expect(id.count == 36 && id == id.lowercased())
+        #expect(EventRecordBuilder.time(ofEventID: id) == 1_790_000_000_123)
+        // A version-4 id (as older records or other tools carry) has no time.
+        #expect(EventRecordBuilder.time(ofEventID: "3f2504e0-4f89-41d3-9a0c-0305e82c3301") == nil)
+    }
+}

@@ -42,7 +42,9 @@ public struct TrailEventRecord: Sendable, Equatable {
 
 /// Which events a lookup wants.
 public enum TrailLookupAttribute: Sendable, Equatable {
-    case eventId(String), eventName(String), readOnly(Bool), username(String), resourceType(String)
+    /// An event id, with the time it carries when known (it narrows the search to that instant).
+    case eventId(String, time: Int64?)
+    case eventName(String), readOnly(Bool), username(String), resourceType(String)
     case resourceName(String), eventSource(String), accessKeyId(String)
 }
 

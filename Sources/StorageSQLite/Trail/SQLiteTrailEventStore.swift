@@ -42,7 +42,10 @@ public struct SQLiteTrailEventStore: TrailEventStore {
         var args: [any DatabaseValueConvertible] = [accountId, region, start, end, before ?? Int64.max]
         switch attribute {
         case nil: break
-        case .eventId(let v): clause = " AND event_id = ?"; args.append(v)
+        case .eventId(let v, let time):
+            // Ids carry their time: the time index finds the row (no index on event_id).
+            if let time { args[2] = max(start, time); args[3] = min(end, time) }
+            clause = " AND event_id = ?"; args.append(v)
         case .eventName(let v): clause = " AND name = ?"; args.append(v)
         case .readOnly(let v): clause = " AND read_only = ?"; args.append(v)
         case .username(let v): clause = " AND username = ?"; args.append(v)
