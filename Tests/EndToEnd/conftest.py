@@ -141,6 +141,20 @@ def make_server():
         s.stop(signal.SIGKILL)
 
 
+def kill_during(server, writer, stop, writers=4, seconds=2.0):
+    """Runs `writer(w)` on `writers` threads, kills the server with SIGKILL after `seconds`, then
+    sets `stop` and waits for the writers (crash tests)."""
+    import threading
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(writers)]
+    for th in threads:
+        th.start()
+    time.sleep(seconds)
+    server.stop(signal.SIGKILL)
+    stop.set()
+    for th in threads:
+        th.join()
+
+
 def wire_log(client):
     """Records the requests `client` sends (method, url, headers, body)."""
     sent = []

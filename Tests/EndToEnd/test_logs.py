@@ -17,7 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from conftest import REGION
+from conftest import REGION, kill_during
 
 ACCOUNT = "000000000000"
 SECOND = 1000
@@ -982,14 +982,7 @@ def test_acknowledged_log_events_survive_kill_9(make_server, tmp_path):
             acknowledged[w].extend(e["message"] for e in batch)
             i += 1
 
-    threads = [threading.Thread(target=writer, args=(w,)) for w in range(writers)]
-    for th in threads:
-        th.start()
-    time.sleep(2.0)
-    s.stop(signal.SIGKILL)
-    stop.set()
-    for th in threads:
-        th.join()
+    kill_during(s, writer, stop, writers=writers)
     assert all(acknowledged.values()), "a writer had no batch acknowledged before the kill"
 
     s2 = make_server("--data-dir", str(tmp_path))

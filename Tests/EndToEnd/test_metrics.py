@@ -11,7 +11,7 @@ import uuid
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import CLOUDWATCH_PROTOCOLS, wire_log
+from conftest import CLOUDWATCH_PROTOCOLS, kill_during, wire_log
 
 NOW = lambda: datetime.datetime.now(datetime.timezone.utc)
 
@@ -312,15 +312,7 @@ def test_acknowledged_datapoints_survive_kill_9(make_server, tmp_path):
                 acknowledged.append((w, len(data)))
             i += 1
 
-    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
-    for th in threads:
-        th.start()
-    import time
-    time.sleep(2.0)
-    s.stop(signal.SIGKILL)
-    stop.set()
-    for th in threads:
-        th.join()
+    kill_during(s, writer, stop)
     assert acknowledged, "no write was acknowledged before the kill"
     s2 = make_server("--data-dir", str(tmp_path))
     cw = s2.client("cloudwatch")
