@@ -25,11 +25,12 @@ public struct MetricsService: Sendable {
 
     /// PutMetricData's fast path: the raw awsJson body read straight into a batch; nil when
     /// the request needs the generic path (see PutMetricDataJSON).
-    public func putMetricDataFast(_ body: [UInt8], _ ctx: CallContext) async throws -> EmptyShape? {
+    public func putMetricDataFast(_ body: [UInt8], _ ctx: CallContext) async throws -> (recorded: WireValue, output: EmptyShape)? {
         let now = Int64(clock.now().timeIntervalSince1970)
         guard let batch = PutMetricDataJSON.decode(body, scope: ctx.scope, now: now) else { return nil }
         try await store.append(batch)
-        return EmptyShape()
+        // CloudTrail records the namespace; the datums are a bulk payload it leaves out.
+        return (.map(["Namespace": .string(batch.namespace)]), EmptyShape())
     }
 
     // MARK: GetMetricStatistics

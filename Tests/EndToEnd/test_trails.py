@@ -159,3 +159,32 @@ def test_trail_to_cloudwatch_logs_feeds_a_metric_filter(fast):
         return sum(p["Sum"] for p in points)
 
     assert wait_for(counted) >= 1
+
+
+def test_data_events_record_their_parameters_on_every_path(fast):
+    """PutLogEvents and PutMetricData take a fast path that builds no typed input; their data
+    events still carry requestParameters (the names, not the bulk payload)."""
+    ct, s3, logs, cw = fast.client("cloudtrail"), fast.client("s3"), fast.client("logs"), fast.client("cloudwatch")
+    bucket = f"trail-{uuid.uuid4().hex[:10]}"
+    s3.create_bucket(Bucket=bucket)
+    ct.create_trail(Name="data", S3BucketName=bucket)
+    data = lambda t: {"Name": t, "FieldSelectors": [{"Field": "eventCategory", "Equals": ["Data"]},
+                                                    {"Field": "resources.type", "Equals": [t]}]}
+    ct.put_event_selectors(TrailName="data", AdvancedEventSelectors=[data("AWS::Logs::LogGroup"), data("AWS::CloudWatch::Metric")])
+    ct.start_logging(Name="data")
+    logs.create_log_group(logGroupName="/data")
+    logs.create_log_stream(logGroupName="/data", logStreamName="s")
+    logs.put_log_events(logGroupName="/data", logStreamName="s", logEvents=[{"timestamp": int(time.time() * 1000), "message": "hello"}])
+    cw.put_metric_data(Namespace="DataEvents", MetricData=[{"MetricName": "m", "Value": 1}])
+
+    def delivered():
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket=bucket, Prefix="AWSLogs/").get("Contents", [])]
+        records = [r for k in keys for r in json.loads(gzip.decompress(s3.get_object(Bucket=bucket, Key=k)["Body"].read()))["Records"]]
+        found = {r["eventName"]: r for r in records if r["eventName"] in ("PutLogEvents", "PutMetricData")}
+        return found if len(found) == 2 else None
+
+    found = wait_for(delivered)
+    assert found["PutLogEvents"]["requestParameters"] == {"logGroupName": "/data", "logStreamName": "s"}
+    assert found["PutMetricData"]["requestParameters"] == {"namespace": "DataEvents"}
+    for r in found.values():
+        assert r["managementEvent"] is False and r["eventCategory"] == "Data" and r["readOnly"] is False

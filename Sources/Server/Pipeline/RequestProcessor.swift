@@ -128,8 +128,10 @@ public struct RequestProcessor: Sendable {
                                "Trailwatch does not implement \(model.service.displayName) \(operation.name) yet.")
             }
             let body = try inflated.get()
-            if let fast = routes.fastHandler(service, operation.name, classified.proto), let output = try await fast(body, ctx) {
-                return codec.encodeOutput(operation, output, requestID: requestID)
+            if let fast = routes.fastHandler(service, operation.name, classified.proto), let answer = try await fast(body, ctx) {
+                audit.input = answer.recorded
+                audit.output = answer.output
+                return codec.encodeOutput(operation, answer.output, requestID: requestID)
             }
             let input = try codec.decodeInput(operation, body: body, form: classified.form)
             audit.input = input

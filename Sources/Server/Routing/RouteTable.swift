@@ -6,7 +6,14 @@ public typealias OperationHandler = @Sendable (WireValue, CallContext) async thr
 
 /// A handler that reads the raw body of one protocol itself (hot operations); it answers nil
 /// to hand the request to the generic path.
-public typealias FastHandler = @Sendable ([UInt8], CallContext) async throws -> WireValue?
+public typealias FastHandler = @Sendable ([UInt8], CallContext) async throws -> FastAnswer?
+
+/// What a fast path answers: the output, and the request's parameters as CloudTrail records
+/// them (the fast path builds no typed input for the recorder to read).
+public struct FastAnswer: Sendable {
+    public var output: WireValue
+    public var recorded: WireValue
+}
 
 /// A handler for a REST service that routes by method and path itself (the S3 subset).
 public typealias RestHandler = @Sendable (_ method: String, _ rawPath: String, _ rawQuery: String,
@@ -56,13 +63,13 @@ public struct RouteTable: Sendable {
     }
 
     /// Binds a fast path for `proto`: `handler` reads the raw body itself and answers nil for
-    /// anything it leaves to the generic path.
+    /// anything it leaves to the generic path, or the output with the parameters to record.
     public mutating func fast<Input: WireStructure, Output: WireStructure>(
         _ op: OperationDescriptor<Input, Output>, _ proto: WireProtocol,
-        _ handler: @escaping @Sendable ([UInt8], CallContext) async throws -> Output?
+        _ handler: @escaping @Sendable ([UInt8], CallContext) async throws -> (recorded: WireValue, output: Output)?
     ) {
         fastHandlers[FastKey(key: Key(service: op.model.service, operation: op.name), proto: proto)] = { body, ctx in
-            try await handler(body, ctx)?.wireValue
+            try await handler(body, ctx).map { FastAnswer(output: $0.output.wireValue, recorded: $0.recorded) }
         }
     }
 

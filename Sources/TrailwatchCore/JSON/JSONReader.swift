@@ -29,6 +29,80 @@ public struct JSONReader {
         }
     }
 
+    /// Reads `bytes` as one JSON document with `body` pulling its values one at a time, for
+    /// fast paths that want no tree (`beginObject`, `member`, `beginArray`, `element`,
+    /// `string`, `int64`, `skipValue`).
+    public static func pull<T>(_ bytes: [UInt8], _ body: (inout JSONReader) throws -> T) throws -> T {
+        try bytes.withUnsafeBufferPointer { buf in
+            var reader = JSONReader(buf)
+            let value = try body(&reader)
+            reader.skipWhitespace()
+            guard reader.pos == buf.count else { throw reader.error("unexpected trailing characters") }
+            return value
+        }
+    }
+
+    /// Consumes the `{` opening an object.
+    public mutating func beginObject() throws { try expect(UInt8(ascii: "{")) }
+
+    /// Consumes the `[` opening an array.
+    public mutating func beginArray() throws { try expect(UInt8(ascii: "[")) }
+
+    /// The name of the object's next member (its `:` consumed), or nil at the closing `}`.
+    /// `first` is true before the first member and is updated.
+    public mutating func member(_ first: inout Bool) throws -> String? {
+        guard try more(UInt8(ascii: "}"), &first) else { return nil }
+        skipWhitespace()
+        guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { throw error("expected a member name") }
+        let key = try readString()
+        try expect(UInt8(ascii: ":"))
+        return key
+    }
+
+    /// True when the array has another element to read, false at the closing `]`.
+    public mutating func element(_ first: inout Bool) throws -> Bool {
+        try more(UInt8(ascii: "]"), &first)
+    }
+
+    /// The next value, which must be a string.
+    public mutating func string() throws -> String {
+        skipWhitespace()
+        guard pos < buf.count, buf[pos] == UInt8(ascii: "\"") else { throw error("expected a string") }
+        return try readString()
+    }
+
+    /// The next value, which must be an integer that fits 64 bits.
+    public mutating func int64() throws -> Int64 {
+        skipWhitespace()
+        guard pos < buf.count, case .int(let i) = try readValue(depth: 0) else { throw error("expected an integer") }
+        return i
+    }
+
+    /// Reads past the next value, whatever it is.
+    public mutating func skipValue() throws {
+        skipWhitespace()
+        _ = try readValue(depth: 0)
+    }
+
+    private mutating func expect(_ c: UInt8) throws {
+        skipWhitespace()
+        guard pos < buf.count, buf[pos] == c else { throw error("expected '\(Character(Unicode.Scalar(c)))'") }
+        pos += 1
+    }
+
+    /// After `first`, a `,` before each further item; false (consumed) at `close`.
+    private mutating func more(_ close: UInt8, _ first: inout Bool) throws -> Bool {
+        skipWhitespace()
+        guard pos < buf.count else { throw error("unexpected end of document") }
+        if buf[pos] == close { pos += 1; return false }
+        if !first {
+            guard buf[pos] == UInt8(ascii: ",") else { throw error("expected ','") }
+            pos += 1
+        }
+        first = false
+        return true
+    }
+
     private let buf: UnsafeBufferPointer<UInt8>
     private var pos = 0
 
@@ -107,83 +181,87 @@ public struct JSONReader {
     }
 
     /// Reads a string starting at the opening quote.
+    ///
+    /// One pass finds the closing quote; a string with escapes is then decoded straight into
+    /// the new String's storage (an escape never decodes to more bytes than it takes).
     mutating func readString() throws -> String {
         pos += 1
         let start = pos
-        // Fast path: no escapes.
-        while pos < buf.count {
-            let c = buf[pos]
-            if c == UInt8(ascii: "\"") {
-                let s = String(decoding: UnsafeBufferPointer(rebasing: buf[start..<pos]), as: UTF8.self)
-                pos += 1
-                return s
-            }
-            if c == UInt8(ascii: "\\") { break }
-            if c < 0x20 { throw error("control character in string") }
-            pos += 1
+        var end = start
+        var escaped = false
+        while end < buf.count {
+            let c = buf[end]
+            if c == UInt8(ascii: "\"") { break }
+            if c == UInt8(ascii: "\\") { escaped = true; end += 2; continue }
+            if c < 0x20 { pos = end; throw error("control character in string") }
+            end += 1
         }
-        var bytes = Array(buf[start..<pos])
-        while pos < buf.count {
-            let c = buf[pos]
-            if c == UInt8(ascii: "\"") {
-                pos += 1
-                return String(decoding: bytes, as: UTF8.self)
-            }
-            if c < 0x20 { throw error("control character in string") }
-            if c != UInt8(ascii: "\\") { bytes.append(c); pos += 1; continue }
-            pos += 1
-            guard pos < buf.count else { break }
-            let e = buf[pos]
-            pos += 1
-            switch e {
-            case UInt8(ascii: "\""): bytes.append(0x22)
-            case UInt8(ascii: "\\"): bytes.append(0x5C)
-            case UInt8(ascii: "/"): bytes.append(0x2F)
-            case UInt8(ascii: "b"): bytes.append(0x08)
-            case UInt8(ascii: "f"): bytes.append(0x0C)
-            case UInt8(ascii: "n"): bytes.append(0x0A)
-            case UInt8(ascii: "r"): bytes.append(0x0D)
-            case UInt8(ascii: "t"): bytes.append(0x09)
-            case UInt8(ascii: "u"):
-                var scalar = try readHex4()
-                if (0xD800..<0xDC00).contains(scalar) {
-                    // A high surrogate must be followed by an escaped low surrogate.
-                    if pos + 1 < buf.count, buf[pos] == UInt8(ascii: "\\"), buf[pos + 1] == UInt8(ascii: "u") {
-                        pos += 2
-                        let low = try readHex4()
-                        if (0xDC00..<0xE000).contains(low) {
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+        guard end < buf.count else { pos = buf.count; throw error("unterminated string") }
+        defer { pos = end + 1 }
+        if !escaped { return String(decoding: UnsafeBufferPointer(rebasing: buf[start..<end]), as: UTF8.self) }
+        return try String(unsafeUninitializedCapacity: end - start) { out in
+            var o = 0
+            var p = start
+            while p < end {
+                let c = buf[p]
+                if c != UInt8(ascii: "\\") {
+                    out[o] = c
+                    o += 1
+                    p += 1
+                    continue
+                }
+                let e = buf[p + 1]
+                p += 2
+                switch e {
+                case UInt8(ascii: "\""): out[o] = 0x22
+                case UInt8(ascii: "\\"): out[o] = 0x5C
+                case UInt8(ascii: "/"): out[o] = 0x2F
+                case UInt8(ascii: "b"): out[o] = 0x08
+                case UInt8(ascii: "f"): out[o] = 0x0C
+                case UInt8(ascii: "n"): out[o] = 0x0A
+                case UInt8(ascii: "r"): out[o] = 0x0D
+                case UInt8(ascii: "t"): out[o] = 0x09
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4(at: p, end: end)
+                    p += 4
+                    if (0xD800..<0xDC00).contains(scalar) {
+                        // A high surrogate must be followed by an escaped low surrogate.
+                        if p + 6 <= end, buf[p] == UInt8(ascii: "\\"), buf[p + 1] == UInt8(ascii: "u") {
+                            let low = try hex4(at: p + 2, end: end)
+                            p += 6
+                            scalar = (0xDC00..<0xE000).contains(low) ? 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
                         } else {
                             scalar = 0xFFFD
                         }
-                    } else {
+                    } else if (0xDC00..<0xE000).contains(scalar) {
                         scalar = 0xFFFD
                     }
-                } else if (0xDC00..<0xE000).contains(scalar) {
-                    scalar = 0xFFFD
+                    o += writeUTF8(Unicode.Scalar(scalar) ?? "\u{FFFD}", to: out.baseAddress! + o)
+                    continue
+                default:
+                    pos = p - 1
+                    throw error("invalid escape")
                 }
-                appendUTF8(Unicode.Scalar(scalar) ?? "\u{FFFD}", to: &bytes)
-            default:
-                throw error("invalid escape")
+                o += 1
             }
+            return o
         }
-        throw error("unterminated string")
     }
 
-    private mutating func readHex4() throws -> UInt32 {
-        guard pos + 4 <= buf.count else { throw error("invalid unicode escape") }
+    /// The four hex digits at `at` (before `end`) as a number.
+    private func hex4(at: Int, end: Int) throws -> UInt32 {
+        guard at + 4 <= end else { throw JSONSyntaxError(message: "invalid unicode escape", offset: at) }
         var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = buf[pos]
+        for i in at..<at + 4 {
+            let c = buf[i]
             let d: UInt32
             switch c {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): d = UInt32(c - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): d = UInt32(c - UInt8(ascii: "a") + 10)
             case UInt8(ascii: "A")...UInt8(ascii: "F"): d = UInt32(c - UInt8(ascii: "A") + 10)
-            default: throw error("invalid unicode escape")
+            default: throw JSONSyntaxError(message: "invalid unicode escape", offset: i)
             }
             v = v << 4 | d
-            pos += 1
         }
         return v
     }
@@ -217,22 +295,27 @@ public struct JSONReader {
     }
 }
 
-/// Appends the UTF-8 encoding of `scalar`.
-func appendUTF8(_ scalar: Unicode.Scalar, to bytes: inout [UInt8]) {
+/// Writes the UTF-8 encoding of `scalar` at `p`; returns its length (1 to 4).
+func writeUTF8(_ scalar: Unicode.Scalar, to p: UnsafeMutablePointer<UInt8>) -> Int {
     let v = scalar.value
     switch v {
-    case 0..<0x80: bytes.append(UInt8(v))
+    case 0..<0x80:
+        p[0] = UInt8(v)
+        return 1
     case 0x80..<0x800:
-        bytes.append(UInt8(0xC0 | (v >> 6)))
-        bytes.append(UInt8(0x80 | (v & 0x3F)))
+        p[0] = UInt8(0xC0 | (v >> 6))
+        p[1] = UInt8(0x80 | (v & 0x3F))
+        return 2
     case 0x800..<0x10000:
-        bytes.append(UInt8(0xE0 | (v >> 12)))
-        bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-        bytes.append(UInt8(0x80 | (v & 0x3F)))
+        p[0] = UInt8(0xE0 | (v >> 12))
+        p[1] = UInt8(0x80 | ((v >> 6) & 0x3F))
+        p[2] = UInt8(0x80 | (v & 0x3F))
+        return 3
     default:
-        bytes.append(UInt8(0xF0 | (v >> 18)))
-        bytes.append(UInt8(0x80 | ((v >> 12) & 0x3F)))
-        bytes.append(UInt8(0x80 | ((v >> 6) & 0x3F)))
-        bytes.append(UInt8(0x80 | (v & 0x3F)))
+        p[0] = UInt8(0xF0 | (v >> 18))
+        p[1] = UInt8(0x80 | ((v >> 12) & 0x3F))
+        p[2] = UInt8(0x80 | ((v >> 6) & 0x3F))
+        p[3] = UInt8(0x80 | (v & 0x3F))
+        return 4
     }
 }
