@@ -16,7 +16,21 @@ extension LogsService {
     static let maxAheadMillis: Int64 = 2 * 3_600_000
 
     public func putLogEvents(_ input: CloudWatchLogs.PutLogEventsRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.PutLogEventsResponse {
-        let events = input.logEvents
+        try await putLogEvents(group: input.logGroupName, stream: input.logStreamName,
+                               events: input.logEvents.map { (Int64($0.timestamp), $0.message) }, ctx)
+    }
+
+    /// PutLogEvents' fast path: the raw awsJson body read straight into events; nil when the
+    /// request needs the generic path (see PutLogEventsJSON).
+    public func putLogEventsFast(_ body: [UInt8], _ ctx: CallContext) async throws -> (recorded: WireValue, output: CloudWatchLogs.PutLogEventsResponse)? {
+        guard let request = PutLogEventsJSON.decode(body) else { return nil }
+        let output = try await putLogEvents(group: request.logGroupName, stream: request.logStreamName, events: request.events, ctx)
+        // CloudTrail records the names; the events are a bulk payload it leaves out.
+        return (.map(["logGroupName": .string(request.logGroupName), "logStreamName": .string(request.logStreamName)]), output)
+    }
+
+    func putLogEvents(group groupName: String, stream streamName: String, events: [(timestamp: Int64, message: String)],
+                      _ ctx: CallContext) async throws -> CloudWatchLogs.PutLogEventsResponse {
         if events.count > Self.maxBatchEvents {
             throw AWSError(Errors.invalidParameterException,
                            "1 validation error detected: Value at 'logEvents' failed to satisfy constraint: Member must have length less than or equal to 10000")
@@ -28,8 +42,8 @@ extension LogsService {
         for i in events.indices.dropFirst() where events[i].timestamp < events[i - 1].timestamp {
             throw AWSError(Errors.invalidParameterException, "Log events in a single PutLogEvents request must be in chronological order.")
         }
-        let group = try await requireGroup(name: input.logGroupName, ctx)
-        let stream = try await requireStream(group, input.logStreamName)
+        let group = try await requireGroup(name: groupName, ctx)
+        let stream = try await requireStream(group, streamName)
 
         // Events are sorted: the too old and expired ones are a prefix, the too new a suffix.
         let now = nowMillis
@@ -38,20 +52,20 @@ extension LogsService {
         var rejected = CloudWatchLogs.RejectedLogEventsInfo()
         var start = 0
         var end = events.count
-        while start < end, Int64(events[start].timestamp) < max(oldest, retained) {
-            if Int64(events[start].timestamp) < oldest { rejected.tooOldLogEventEndIndex = start + 1 }
-            if Int64(events[start].timestamp) < retained { rejected.expiredLogEventEndIndex = start + 1 }
+        while start < end, events[start].timestamp < max(oldest, retained) {
+            if events[start].timestamp < oldest { rejected.tooOldLogEventEndIndex = start + 1 }
+            if events[start].timestamp < retained { rejected.expiredLogEventEndIndex = start + 1 }
             start += 1
         }
-        while end > start, Int64(events[end - 1].timestamp) > now + Self.maxAheadMillis {
+        while end > start, events[end - 1].timestamp > now + Self.maxAheadMillis {
             end -= 1
             rejected.tooNewLogEventStartIndex = end
         }
         // The 24-hour span applies to the events kept: old and new ones are reported instead.
-        if start < end, events[end - 1].timestamp - events[start].timestamp > Int(Self.dayMillis) {
+        if start < end, events[end - 1].timestamp - events[start].timestamp > Self.dayMillis {
             throw AWSError(Errors.invalidParameterException, "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
         }
-        let accepted = events[start..<end].map { (timestamp: Int64($0.timestamp), message: $0.message) }
+        let accepted = start == 0 && end == events.count ? events : Array(events[start..<end])
         let records = try await store.append(streamID: stream.id, events: accepted, ingestionTime: now)
         if !records.isEmpty {
             try await emitMetrics(for: records, group: group, ctx)

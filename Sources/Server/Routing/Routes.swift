@@ -78,6 +78,7 @@ extension RouteTable {
 
         // CloudWatch Logs: events
         t.on(CloudWatchLogs.API.putLogEvents, s.logs.putLogEvents)
+        t.fast(CloudWatchLogs.API.putLogEvents, .awsJson1_1, s.logs.putLogEventsFast)
         t.on(CloudWatchLogs.API.getLogEvents, s.logs.getLogEvents)
         t.on(CloudWatchLogs.API.filterLogEvents, s.logs.filterLogEvents)
 
