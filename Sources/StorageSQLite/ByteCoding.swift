@@ -27,9 +27,8 @@ struct ByteWriter {
     }
 
     mutating func string(_ s: String) {
-        let utf8 = Array(s.utf8)
-        varint(UInt64(utf8.count))
-        bytes.append(contentsOf: utf8)
+        varint(UInt64(s.utf8.count))
+        bytes.append(contentsOf: s.utf8)
     }
 
     /// Packs `values` at `width` bits each (LSB first).

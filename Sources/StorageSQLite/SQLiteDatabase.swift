@@ -257,5 +257,16 @@ extension SQLiteDatabase {
         Migration("v7-drop-trail-event-id-index") { db in
             try db.execute(sql: "DROP INDEX trail_events_by_id")
         },
+        // A PutLogEvents is written as one raw block instead of a row per event (W2); the
+        // rows of an older store become raw blocks, and maintenance seals them as before.
+        Migration("v8-log-events-as-raw-blocks") { db in
+            try db.execute(sql: """
+                ALTER TABLE log_blocks ADD COLUMN format INTEGER NOT NULL DEFAULT 1;
+                ALTER TABLE log_blocks ADD COLUMN ingested INTEGER NOT NULL DEFAULT 0;
+                CREATE INDEX log_blocks_raw ON log_blocks (ingested) WHERE format = 0;
+                """)
+            try SQLiteLogStore.moveRowsIntoRawBlocks(db)
+            try db.execute(sql: "DROP TABLE log_events")
+        },
     ]
 }

@@ -128,4 +128,33 @@ struct LogStoreTests {
         let more = try await reopened.append(streamID: s.id, events: [(t0, "next")], ingestionTime: t0)
         #expect(more[0].seq > events[0].seq)
     }
+
+    @Test("migration v8 turns the rows of an older store into blocks that read the same")
+    func migratesRows() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("logstore-v7-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let url = dir.appendingPathComponent("db.sqlite")
+        do {
+            let v7 = Array(SQLiteDatabase.migrations.prefix { $0.id != "v8-log-events-as-raw-blocks" })
+            let old = try SQLiteDatabase(location: .file(url), migrations: v7)
+            try await old.dbWriter.write { db in
+                try db.execute(sql: "INSERT INTO log_groups (id, account, region, name, created, class) VALUES (1, ?, ?, 'g', 0, 'STANDARD')",
+                               arguments: [scope.accountId, scope.region])
+                try db.execute(sql: "INSERT INTO log_streams (id, group_id, name, created, stored_bytes) VALUES (7, 1, 's', 0, 6)")
+                for (seq, ts, message) in [(3, t0 + 2, "c"), (1, t0 + 1, "a"), (2, t0 + 2, "b")] {
+                    try db.execute(sql: "INSERT INTO log_events (seq, stream, ts, ingested, message) VALUES (?, 7, ?, ?, ?)",
+                                   arguments: [seq, ts, t0 + 5, message])
+                }
+            }
+        }
+        let (store, _, _) = try makeStore(url)
+        let g = try #require(try await store.group(scope: scope, name: "g"))
+        let s = try #require(try await store.stream(groupID: g.id, name: "s"))
+        let events = try await store.events(LogEventQuery(streamIDs: [s.id], limit: 10), now: t0, filter: nil)
+        #expect(events.map(\.message) == ["a", "b", "c"] && events.map(\.seq) == [1, 2, 3])
+        #expect(try await store.seal(settledBefore: t0 + 6) == 1)
+        #expect(try await store.events(LogEventQuery(streamIDs: [s.id], limit: 10), now: t0, filter: nil) == events)
+        let more = try await store.append(streamID: s.id, events: [(t0, "next")], ingestionTime: t0)
+        #expect(more[0].seq == 4)
+    }
 }

@@ -1,16 +1,25 @@
 import Storage
 import TrailwatchCore
 
-/// A sealed, compressed run of one stream's events (DESIGN.md: logs are stored per stream in
-/// time-ordered blocks, compressed once sealed, each with its time bounds).
+/// A run of one stream's events (DESIGN.md: logs are stored per stream in time-ordered
+/// blocks, compressed once sealed, each with its time bounds).
 ///
-/// Layout before compression: a varint count, then per event (in position order) the zigzag
-/// deltas of timestamp, seq and ingestion time from the previous event, the message's UTF-8
-/// length and its bytes. Compressed with zlib (gzip framing) as one stream, so similar lines
-/// share their dictionary.
+/// Every PutLogEvents is written as one `raw` block, so a request costs one row however many
+/// events it holds; maintenance later merges a stream's settled raw blocks, in position order,
+/// into `sealed` blocks compressed with zlib.
+///
+/// Layout (compressed as one stream when sealed, so similar lines share their dictionary): a
+/// varint count, then per event the zigzag deltas of timestamp, seq and ingestion time from
+/// the previous event, the message's UTF-8 length and its bytes.
 enum LogBlock {
-    static func encode(_ events: [LogEventRecord]) -> [UInt8] {
-        var w = ByteWriter()
+    /// The `format` column of `log_blocks`.
+    enum Format: Int64 {
+        case raw = 0
+        case sealed = 1
+    }
+
+    static func encode(_ events: [LogEventRecord], _ format: Format) -> [UInt8] {
+        var w = ByteWriter(capacity: events.reduce(16) { $0 + $1.message.utf8.count + 12 })
         w.varint(UInt64(events.count))
         var ts: Int64 = 0, seq: Int64 = 0, ingested: Int64 = 0
         for e in events {
@@ -22,11 +31,14 @@ enum LogBlock {
             ingested = e.ingestionTime
             w.string(e.message)
         }
-        return Gzip.deflate(w.bytes, level: 6)
+        switch format {
+        case .raw: return w.bytes
+        case .sealed: return Gzip.deflate(w.bytes, level: 6)
+        }
     }
 
-    static func decode(_ body: [UInt8], streamID: Int64) throws -> [LogEventRecord] {
-        let raw = try Gzip.inflate(body, limit: 1 << 30)
+    static func decode(_ body: [UInt8], _ format: Format, streamID: Int64) throws -> [LogEventRecord] {
+        let raw = format == .sealed ? try Gzip.inflate(body, limit: 1 << 30) : body
         var r = ByteReader(raw)
         let n = Int(try r.varint())
         var out: [LogEventRecord] = []

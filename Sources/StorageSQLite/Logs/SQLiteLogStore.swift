@@ -6,10 +6,10 @@ public import TrailwatchCore
 
 /// `LogStore` on the embedded database.
 ///
-/// Groups and streams live in tables and, for every read, in an in-memory catalog. New events
-/// are rows of `log_events` (one transaction per PutLogEvents, through the group-commit
-/// writer); `seal` later moves each stream's settled rows into compressed `log_blocks`, and
-/// reads merge both in position order.
+/// Groups and streams live in tables and, for every read, in an in-memory catalog. Events live
+/// in `log_blocks`: each PutLogEvents is one raw block (one row, one group commit); `seal`
+/// later merges a stream's settled raw blocks into compressed ones, and reads merge every
+/// block of the range in position order.
 public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Sendable {
     let db: SQLiteDatabase
     let clock: any WallClock
@@ -71,7 +71,7 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
                                       firstEventTimestamp: row["first_event"], lastEventTimestamp: row["last_event"],
                                       lastIngestionTime: row["last_ingestion"], storedBytes: row["stored_bytes"]))
             }
-            let top = try Int64.fetchOne(db, sql: "SELECT max(m) FROM (SELECT max(seq) AS m FROM log_events UNION ALL SELECT max(last_seq) FROM log_blocks)") ?? 0
+            let top = try Int64.fetchOne(db, sql: "SELECT max(last_seq) FROM log_blocks") ?? 0
             c.nextSeq = top + 1
             return c
         }
@@ -112,7 +112,6 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
     public func deleteGroup(scope: ResourceScope, name: String) async throws -> Bool {
         guard let id = catalog.withLock({ $0.groupIDs[GroupKey(scope: scope, name: name)] }) else { return false }
         let deleted = try await db.writer.write({ db -> Bool in
-            try db.execute(sql: "DELETE FROM log_events WHERE stream IN (SELECT id FROM log_streams WHERE group_id = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM log_blocks WHERE stream IN (SELECT id FROM log_streams WHERE group_id = ?)", arguments: [id])
             try db.execute(sql: "DELETE FROM log_streams WHERE group_id = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM log_groups WHERE id = ?", arguments: [id])
@@ -169,7 +168,6 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
     public func deleteStream(groupID: Int64, name: String) async throws -> Bool {
         guard let id = catalog.withLock({ $0.streamIDs[StreamKey(group: groupID, name: name)] }) else { return false }
         let deleted = try await db.writer.write({ db -> Bool in
-            try db.execute(sql: "DELETE FROM log_events WHERE stream = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM log_blocks WHERE stream = ?", arguments: [id])
             try db.execute(sql: "DELETE FROM log_streams WHERE id = ?", arguments: [id])
             return db.changesCount > 0
@@ -188,32 +186,35 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
                 c.nextSeq += Int64(events.count)
                 return s
             }
-            let insert = try db.cachedStatement(sql: "INSERT INTO log_events (seq, stream, ts, ingested, message) VALUES (?, ?, ?, ?, ?)")
             var records: [LogEventRecord] = []
             records.reserveCapacity(events.count)
             var bytes: Int64 = 0
             var lo = Int64.max, hi = Int64.min
             for (i, e) in events.enumerated() {
-                let r = LogEventRecord(streamID: streamID, timestamp: e.timestamp, seq: first + Int64(i), ingestionTime: ingestionTime, message: e.message)
-                try insert.execute(arguments: [r.seq, streamID, r.timestamp, ingestionTime, r.message])
+                records.append(LogEventRecord(streamID: streamID, timestamp: e.timestamp, seq: first + Int64(i), ingestionTime: ingestionTime, message: e.message))
                 bytes += Int64(e.message.utf8.count)
                 lo = min(lo, e.timestamp)
                 hi = max(hi, e.timestamp)
-                records.append(r)
             }
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            try insert.execute(arguments: [streamID, lo, hi, first + Int64(events.count) - 1, events.count, bytes,
+                                           Data(LogBlock.encode(records, .raw)), LogBlock.Format.raw.rawValue, ingestionTime])
             try db.execute(sql: """
                 UPDATE log_streams SET first_event = min(coalesce(first_event, ?), ?), last_event = max(coalesce(last_event, ?), ?),
                     last_ingestion = ?, stored_bytes = stored_bytes + ? WHERE id = ?
                 """, arguments: [lo, lo, hi, hi, ingestionTime, bytes, streamID])
             return records
         }, afterCommit: { [self] records in
+            let bytes = records.reduce(Int64(0)) { $0 + Int64($1.message.utf8.count) }
+            let lo = records.lazy.map(\.timestamp).min()!, hi = records.lazy.map(\.timestamp).max()!
             catalog.withLock { c in
                 guard var s = c.streams[streamID] else { return }
-                for r in records {
-                    s.firstEventTimestamp = min(s.firstEventTimestamp ?? r.timestamp, r.timestamp)
-                    s.lastEventTimestamp = max(s.lastEventTimestamp ?? r.timestamp, r.timestamp)
-                    s.storedBytes += Int64(r.message.utf8.count)
-                }
+                s.firstEventTimestamp = min(s.firstEventTimestamp ?? lo, lo)
+                s.lastEventTimestamp = max(s.lastEventTimestamp ?? hi, hi)
+                s.storedBytes += bytes
                 s.lastIngestionTime = ingestionTime
                 c.streams[streamID] = s
             }
@@ -239,46 +240,59 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
                 if let after = q.after, q.forward ? !(after < e.position) : !(e.position < after) { return false }
                 return filter?(e) ?? true
             }
-            // Unsealed rows, in order, until `limit` accepted.
-            var out: [LogEventRecord] = []
-            let order = q.forward ? "ASC" : "DESC"
-            var args: [any DatabaseValueConvertible] = [lower, upper]
-            var resume = ""
-            if let after = q.after {
-                resume = q.forward ? " AND (ts, seq) > (?, ?)" : " AND (ts, seq) < (?, ?)"
-                args += [after.timestamp, after.seq]
-            }
-            let rows = try Row.fetchCursor(db, sql: """
-                SELECT seq, stream, ts, ingested, message FROM log_events
-                WHERE stream IN (\(ids)) AND ts >= ? AND ts < ?\(resume) ORDER BY ts \(order), seq \(order)
-                """, arguments: StatementArguments(args))
-            while let row = try rows.next() {
-                let e = LogEventRecord(streamID: row["stream"], timestamp: row["ts"], seq: row["seq"], ingestionTime: row["ingested"], message: row["message"])
-                if accept(e) {
-                    out.append(e)
-                    if out.count >= q.limit { break }
-                }
-            }
-            // Sealed blocks overlapping the range, nearest first; stop once no block can
-            // hold an event ahead of the `limit`-th found.
+            func before(_ a: LogEventRecord, _ b: LogEventRecord) -> Bool { q.forward ? a.position < b.position : b.position < a.position }
+            // The blocks overlapping the range, nearest first; a block's body is read only when
+            // it can still hold an event ahead of the `limit`-th found.
             let blocks = try Row.fetchAll(db, sql: """
-                SELECT stream, first_ts, last_ts, body FROM log_blocks
+                SELECT id, stream, first_ts, last_ts, format FROM log_blocks
                 WHERE stream IN (\(ids)) AND last_ts >= ? AND first_ts < ?
-                """, arguments: [lower, upper])
-            let ordered = q.forward ? blocks.sorted { ($0["first_ts"] as Int64) < ($1["first_ts"] as Int64) }
-                                    : blocks.sorted { ($0["last_ts"] as Int64) > ($1["last_ts"] as Int64) }
-            func sortOut() { out.sort { q.forward ? $0.position < $1.position : $1.position < $0.position } }
-            sortOut()
+                """, arguments: [lower, upper]).map { row in
+                (id: row["id"] as Int64, stream: row["stream"] as Int64, first: row["first_ts"] as Int64, last: row["last_ts"] as Int64,
+                 format: LogBlock.Format(rawValue: row["format"]) ?? .sealed)
+            }
+            let ordered = q.forward ? blocks.sorted { $0.first < $1.first } : blocks.sorted { $0.last > $1.last }
+            let body = try db.cachedStatement(sql: "SELECT body FROM log_blocks WHERE id = ?")
+            var out: [LogEventRecord] = []
             for block in ordered {
                 if out.count >= q.limit, let edge = out.last?.timestamp {
-                    if q.forward ? (block["first_ts"] as Int64) > edge : (block["last_ts"] as Int64) < edge { break }
+                    if q.forward ? block.first > edge : block.last < edge { break }
                 }
-                for e in try LogBlock.decode([UInt8](block["body"] as Data), streamID: block["stream"]) where accept(e) { out.append(e) }
-                sortOut()
-                if out.count > q.limit { out.removeLast(out.count - q.limit) }
+                guard let bytes = try Data.fetchOne(body, arguments: [block.id]) else { continue }
+                for e in try LogBlock.decode([UInt8](bytes), block.format, streamID: block.stream) where accept(e) { out.append(e) }
+                if out.count >= q.limit {
+                    out.sort(by: before)
+                    out.removeLast(out.count - q.limit)
+                }
             }
+            out.sort(by: before)
             return out
         }
+    }
+
+    /// Migration v8: the rows of the old per-event table become raw blocks, per stream in
+    /// position order, at most `blockEvents` each.
+    static func moveRowsIntoRawBlocks(_ db: Database) throws {
+        let insert = try db.makeStatement(sql: """
+            INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        for stream in try Int64.fetchAll(db, sql: "SELECT DISTINCT stream FROM log_events") {
+            let events = try Row.fetchAll(db, sql: "SELECT seq, ts, ingested, message FROM log_events WHERE stream = ? ORDER BY ts, seq",
+                                          arguments: [stream]).map {
+                LogEventRecord(streamID: stream, timestamp: $0["ts"], seq: $0["seq"], ingestionTime: $0["ingested"], message: $0["message"])
+            }
+            for start in stride(from: 0, to: events.count, by: blockEvents) {
+                let chunk = Array(events[start..<min(start + blockEvents, events.count)])
+                try insertBlock(insert, stream: stream, chunk, .raw)
+            }
+        }
+    }
+
+    /// Inserts `events` (in position order) as one block.
+    static func insertBlock(_ insert: Statement, stream: Int64, _ events: [LogEventRecord], _ format: LogBlock.Format) throws {
+        try insert.execute(arguments: [stream, events.first!.timestamp, events.last!.timestamp, events.map(\.seq).max()!,
+                                       events.count, events.reduce(0) { $0 + $1.message.utf8.count },
+                                       Data(LogBlock.encode(events, format)), format.rawValue, events.map(\.ingestionTime).max()!])
     }
 
     // MARK: Maintenance
@@ -294,43 +308,51 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
     public func storageStats() async throws -> [String: Int64] {
         let figures = try await db.read { db -> [String: Int64] in
             let row = try Row.fetchOne(db, sql: """
-                SELECT (SELECT count(*) FROM log_events) + (SELECT coalesce(sum(count), 0) FROM log_blocks) AS events,
-                       (SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_events) + (SELECT coalesce(sum(raw_bytes), 0) FROM log_blocks) AS raw,
-                       (SELECT count(*) FROM log_blocks) AS blocks,
-                       (SELECT coalesce(sum(length(body)), 0) FROM log_blocks) AS blockBytes
+                SELECT coalesce(sum(count), 0) AS events, coalesce(sum(raw_bytes), 0) AS raw,
+                       count(*) AS blocks, coalesce(sum(length(body)), 0) AS blockBytes
+                FROM log_blocks
                 """)!
             return ["logEvents": row["events"], "logRawBytes": row["raw"], "logBlocks": row["blocks"], "logBlockBytes": row["blockBytes"]]
         }
         return figures.merging(["bytesOnDisk": db.bytesOnDisk()]) { $1 }
     }
 
-    /// Seals unsealed events ingested before `settledBefore` (epoch ms) into compressed blocks
-    /// of up to `blockEvents` per stream. Returns the number of blocks written.
+    /// Seals the raw blocks ingested before `settledBefore` (epoch ms): each stream's are merged
+    /// in position order into compressed blocks of up to `blockEvents`. The compression runs
+    /// off the writer; the writer only swaps the blocks, and skips a stream whose raw blocks
+    /// changed meanwhile (deleted or expired). Returns the number of blocks written.
     @discardableResult
     public func seal(settledBefore: Int64) async throws -> Int {
-        try await db.writer.write { db -> Int in
-            var written = 0
-            let streams = try Int64.fetchAll(db, sql: "SELECT DISTINCT stream FROM log_events WHERE ingested < ?", arguments: [settledBefore])
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            for stream in streams {
-                let rows = try Row.fetchAll(db, sql: """
-                    SELECT seq, ts, ingested, message FROM log_events WHERE stream = ? AND ingested < ? ORDER BY ts, seq
-                    """, arguments: [stream, settledBefore])
-                let events = rows.map { LogEventRecord(streamID: stream, timestamp: $0["ts"], seq: $0["seq"], ingestionTime: $0["ingested"], message: $0["message"]) }
-                var start = 0
-                while start < events.count {
-                    let chunk = Array(events[start..<min(start + Self.blockEvents, events.count)])
-                    start += chunk.count
-                    try insert.execute(arguments: [stream, chunk.first!.timestamp, chunk.last!.timestamp, chunk.map(\.seq).max()!,
-                                                   chunk.count, chunk.reduce(0) { $0 + $1.message.utf8.count }, Data(LogBlock.encode(chunk))])
-                    written += 1
-                }
-                try db.execute(sql: "DELETE FROM log_events WHERE stream = ? AND ingested < ?", arguments: [stream, settledBefore])
-            }
-            return written
+        let raw = try await db.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, stream FROM log_blocks WHERE format = 0 AND ingested < ? ORDER BY stream",
+                             arguments: [settledBefore]).map { (id: $0["id"] as Int64, stream: $0["stream"] as Int64) }
         }
+        var written = 0
+        for (stream, blocks) in Dictionary(grouping: raw, by: \.stream) {
+            let ids = blocks.map(\.id)
+            let list = ids.map(String.init).joined(separator: ",")
+            var events = try await db.read { db in
+                try Data.fetchAll(db, sql: "SELECT body FROM log_blocks WHERE id IN (\(list))").flatMap {
+                    try LogBlock.decode([UInt8]($0), .raw, streamID: stream)
+                }
+            }
+            events.sort { $0.position < $1.position }
+            let sealed = stride(from: 0, to: events.count, by: Self.blockEvents).map { start in
+                Array(events[start..<min(start + Self.blockEvents, events.count)])
+            }
+            written += try await db.writer.write { db -> Int in
+                let present = try Int.fetchOne(db, sql: "SELECT count(*) FROM log_blocks WHERE id IN (\(list)) AND format = 0") ?? 0
+                guard present == ids.count else { return 0 }
+                let insert = try db.cachedStatement(sql: """
+                    INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
+                for chunk in sealed { try Self.insertBlock(insert, stream: stream, chunk, .sealed) }
+                try db.execute(sql: "DELETE FROM log_blocks WHERE id IN (\(list))")
+                return sealed.count
+            }
+        }
+        return written
     }
 
     public func expire(now: Int64) async throws -> Int {
@@ -344,23 +366,22 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
             for (group, cutoff) in cutoffs {
                 let streams = try Int64.fetchAll(db, sql: "SELECT id FROM log_streams WHERE group_id = ?", arguments: [group])
                 for stream in streams {
-                    try db.execute(sql: "DELETE FROM log_events WHERE stream = ? AND ts < ?", arguments: [stream, cutoff])
-                    removed += db.changesCount
-                    if db.changesCount > 0 { touched.insert(stream) }
-                    // Whole blocks past the cutoff go; a block straddling it is rewritten without its expired events.
+                    // Whole blocks past the cutoff go; a block straddling it is rewritten, sealed,
+                    // without its expired events.
                     let whole = try Int.fetchOne(db, sql: "SELECT coalesce(sum(count), 0) FROM log_blocks WHERE stream = ? AND last_ts < ?", arguments: [stream, cutoff]) ?? 0
                     try db.execute(sql: "DELETE FROM log_blocks WHERE stream = ? AND last_ts < ?", arguments: [stream, cutoff])
                     if db.changesCount > 0 { touched.insert(stream); removed += whole }
-                    for row in try Row.fetchAll(db, sql: "SELECT id, body FROM log_blocks WHERE stream = ? AND first_ts < ?", arguments: [stream, cutoff]) {
-                        let all = try LogBlock.decode([UInt8](row["body"] as Data), streamID: stream)
-                        let kept = all.filter { $0.timestamp >= cutoff }
+                    for row in try Row.fetchAll(db, sql: "SELECT id, body, format FROM log_blocks WHERE stream = ? AND first_ts < ?", arguments: [stream, cutoff]) {
+                        let all = try LogBlock.decode([UInt8](row["body"] as Data), LogBlock.Format(rawValue: row["format"]) ?? .sealed, streamID: stream)
+                        let kept = all.filter { $0.timestamp >= cutoff }.sorted { $0.position < $1.position }
                         let id: Int64 = row["id"]
                         removed += all.count - kept.count
                         touched.insert(stream)
                         try db.execute(sql: """
-                            UPDATE log_blocks SET first_ts = ?, last_ts = ?, count = ?, raw_bytes = ?, body = ? WHERE id = ?
+                            UPDATE log_blocks SET first_ts = ?, last_ts = ?, count = ?, raw_bytes = ?, body = ?, format = ? WHERE id = ?
                             """, arguments: [kept.first!.timestamp, kept.last!.timestamp, kept.count,
-                                             kept.reduce(0) { $0 + $1.message.utf8.count }, Data(LogBlock.encode(kept)), id])
+                                             kept.reduce(0) { $0 + $1.message.utf8.count }, Data(LogBlock.encode(kept, .sealed)),
+                                             LogBlock.Format.sealed.rawValue, id])
                     }
                 }
             }
@@ -368,10 +389,7 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
             var sizes: [(Int64, Int64, Int64?)] = []
             for stream in touched {
                 let row = try Row.fetchOne(db, sql: """
-                    SELECT (SELECT coalesce(sum(length(CAST(message AS BLOB))), 0) FROM log_events WHERE stream = ?1)
-                         + (SELECT coalesce(sum(raw_bytes), 0) FROM log_blocks WHERE stream = ?1) AS bytes,
-                           min(coalesce((SELECT min(ts) FROM log_events WHERE stream = ?1), (SELECT min(first_ts) FROM log_blocks WHERE stream = ?1)),
-                               coalesce((SELECT min(first_ts) FROM log_blocks WHERE stream = ?1), (SELECT min(ts) FROM log_events WHERE stream = ?1))) AS first
+                    SELECT coalesce(sum(raw_bytes), 0) AS bytes, min(first_ts) AS first FROM log_blocks WHERE stream = ?
                     """, arguments: [stream])!
                 let bytes: Int64 = row["bytes"]
                 let first: Int64? = row["first"]
