@@ -78,6 +78,23 @@ struct TrailwatchBench: AsyncParsableCommand {
         case "stats":
             try await printStats(target, label: "stats", datapoints: 0)
             return true
+        case "json-decode":
+            // In process, no server: the JSON reader over one W2 body (the PutLogEvents fast
+            // path's share of W2), to judge decoder changes without network noise.
+            var rng = SplitMix(seed: 2)
+            let body = LogWorkloads.body(group: "g", stream: "s", events: 4500, startMillis: 0, rng: &rng)
+            var events = 0
+            let clock = ContinuousClock()
+            let started = clock.now
+            var rounds = 0
+            while clock.now - started < .seconds(duration) {
+                events += try LogWorkloads.decodeEvents(body)
+                rounds += 1
+            }
+            let seconds = Double((clock.now - started).components.attoseconds) / 1e18 + Double((clock.now - started).components.seconds)
+            print(String(format: "json-decode MB/s=%.0f events/s=%.0f rounds=%d", Double(body.count * rounds) / seconds / 1e6,
+                         Double(events) / seconds, rounds))
+            return true
         case "w8-metrics":
             // Small PutMetricData (10 datums): the peak, then latency at half of it, paced.
             let body = Array(#"{"Namespace":"Bench/W8","MetricData":[\#((0..<10).map { #"{"MetricName":"lat","Dimensions":[{"Name":"Host","Value":"h\#($0)"}],"Value":1.5,"Unit":"Milliseconds"}"# }.joined(separator: ","))]}"#.utf8)

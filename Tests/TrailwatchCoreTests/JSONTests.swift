@@ -72,6 +72,12 @@ struct JSONTests {
         #expect(throws: JSONSyntaxError.self) { try JSONReader.pull(Array(#"{"a":1} x"#.utf8)) { r in try r.beginObject(); var f = true; while try r.member(&f) != nil { try r.skipValue() } } }
         #expect(throws: JSONSyntaxError.self) { try JSONReader.pull(Array(#"[1 2]"#.utf8)) { r in try r.beginArray(); var f = true; while try r.element(&f) { _ = try r.int64() } } }
         #expect(throws: JSONSyntaxError.self) { try JSONReader.pull(Array(#"1.5"#.utf8)) { r in try r.int64() } }
+        #expect(throws: JSONSyntaxError.self) { try JSONReader.pull(Array(#"-"#.utf8)) { r in try r.int64() } }
+        #expect(throws: JSONSyntaxError.self) { try JSONReader.pull(Array(#"99999999999999999999"#.utf8)) { r in try r.int64() } }
+        for n in [0, -1, 7, 1_790_000_000_000, Int64.max, Int64.min, 999_999_999_999_999_999] {
+            #expect(try JSONReader.pull(Array(" \(n) ".utf8)) { r in try r.int64() } == n)
+            #expect(try JSONReader.pull(Array("[\(n)]".utf8)) { r in try r.beginArray(); var f = true; _ = try r.element(&f); let v = try r.int64(); _ = try r.element(&f); return v } == n)
+        }
     }
 
     @Test("bounds nesting depth")

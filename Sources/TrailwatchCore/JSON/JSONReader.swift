@@ -1,5 +1,3 @@
-
-
 /// A malformed JSON document.
 public struct JSONSyntaxError: Error, Sendable, CustomStringConvertible {
     public let message: String
@@ -21,6 +19,7 @@ public struct JSONReader {
         let array = Array(bytes)
         return try array.withUnsafeBufferPointer { buf in
             var reader = JSONReader(buf)
+            defer { reader.scratch?.deallocate() }
             reader.skipWhitespace()
             let value = try reader.readValue(depth: 0)
             reader.skipWhitespace()
@@ -35,6 +34,7 @@ public struct JSONReader {
     public static func pull<T>(_ bytes: [UInt8], _ body: (inout JSONReader) throws -> T) throws -> T {
         try bytes.withUnsafeBufferPointer { buf in
             var reader = JSONReader(buf)
+            defer { reader.scratch?.deallocate() }
             let value = try body(&reader)
             reader.skipWhitespace()
             guard reader.pos == buf.count else { throw reader.error("unexpected trailing characters") }
@@ -74,6 +74,23 @@ public struct JSONReader {
     /// The next value, which must be an integer that fits 64 bits.
     public mutating func int64() throws -> Int64 {
         skipWhitespace()
+        // The common case, up to 18 plain digits, read in place; anything else as a number.
+        let start = pos
+        let negative = pos < buf.count && buf[pos] == UInt8(ascii: "-")
+        if negative { pos += 1 }
+        let first = pos
+        var v: Int64 = 0
+        while pos < buf.count, pos - first < 18, case let d = buf[pos] &- UInt8(ascii: "0"), d < 10 {
+            v = v * 10 + Int64(d)
+            pos += 1
+        }
+        if pos > first, pos < buf.count {
+            switch buf[pos] {
+            case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "0")...UInt8(ascii: "9"): break
+            default: return negative ? -v : v
+            }
+        }
+        pos = start
         guard pos < buf.count, case .int(let i) = try readValue(depth: 0) else { throw error("expected an integer") }
         return i
     }
@@ -105,6 +122,10 @@ public struct JSONReader {
 
     private let buf: UnsafeBufferPointer<UInt8>
     private var pos = 0
+
+    /// Where escaped strings are decoded: as long as the document (a string never decodes
+    /// longer than its text), allocated at the first escape and freed with the reader.
+    private var scratch: UnsafeMutablePointer<UInt8>?
 
     private init(_ buf: UnsafeBufferPointer<UInt8>) { self.buf = buf }
 
@@ -182,75 +203,94 @@ public struct JSONReader {
 
     /// Reads a string starting at the opening quote.
     ///
-    /// One pass finds the closing quote; a string with escapes is then decoded straight into
-    /// the new String's storage (an escape never decodes to more bytes than it takes).
+    /// Eight bytes at a time while none is special; a string without escapes is made straight
+    /// from the document, one with escapes is decoded in the same pass into `scratch`.
     mutating func readString() throws -> String {
         pos += 1
         let start = pos
-        var end = start
-        var escaped = false
-        while end < buf.count {
-            let c = buf[end]
-            if c == UInt8(ascii: "\"") { break }
-            if c == UInt8(ascii: "\\") { escaped = true; end += 2; continue }
-            if c < 0x20 { pos = end; throw error("control character in string") }
-            end += 1
+        var i = special(from: start)
+        guard i < buf.count else { pos = buf.count; throw error("unterminated string") }
+        if buf[i] == UInt8(ascii: "\"") {
+            pos = i + 1
+            return String(decoding: UnsafeBufferPointer(rebasing: buf[start..<i]), as: UTF8.self)
         }
-        guard end < buf.count else { pos = buf.count; throw error("unterminated string") }
-        defer { pos = end + 1 }
-        if !escaped { return String(decoding: UnsafeBufferPointer(rebasing: buf[start..<end]), as: UTF8.self) }
-        return try String(unsafeUninitializedCapacity: end - start) { out in
-            var o = 0
-            var p = start
-            while p < end {
-                let c = buf[p]
-                if c != UInt8(ascii: "\\") {
-                    out[o] = c
-                    o += 1
-                    p += 1
-                    continue
+        if scratch == nil { scratch = .allocate(capacity: buf.count) }
+        let out = scratch!, base = buf.baseAddress!, raw = UnsafeRawPointer(base), n = buf.count
+        out.update(from: base + start, count: i - start)
+        var o = i - start
+        while true {
+            // Eight bytes stored at once; up to the first special one they count.
+            while i + 8 <= n {
+                let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                UnsafeMutableRawPointer(out + o).storeBytes(of: w, as: UInt64.self)
+                let m = Self.specialBytes(w)
+                if m != 0 {
+                    let k = m.trailingZeroBitCount >> 3
+                    i += k
+                    o += k
+                    break
                 }
-                let e = buf[p + 1]
-                p += 2
-                switch e {
-                case UInt8(ascii: "\""): out[o] = 0x22
-                case UInt8(ascii: "\\"): out[o] = 0x5C
-                case UInt8(ascii: "/"): out[o] = 0x2F
-                case UInt8(ascii: "b"): out[o] = 0x08
-                case UInt8(ascii: "f"): out[o] = 0x0C
-                case UInt8(ascii: "n"): out[o] = 0x0A
-                case UInt8(ascii: "r"): out[o] = 0x0D
-                case UInt8(ascii: "t"): out[o] = 0x09
-                case UInt8(ascii: "u"):
-                    var scalar = try hex4(at: p, end: end)
-                    p += 4
-                    if (0xD800..<0xDC00).contains(scalar) {
-                        // A high surrogate must be followed by an escaped low surrogate.
-                        if p + 6 <= end, buf[p] == UInt8(ascii: "\\"), buf[p + 1] == UInt8(ascii: "u") {
-                            let low = try hex4(at: p + 2, end: end)
-                            p += 6
-                            scalar = (0xDC00..<0xE000).contains(low) ? 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
-                        } else {
-                            scalar = 0xFFFD
-                        }
-                    } else if (0xDC00..<0xE000).contains(scalar) {
+                o += 8
+                i += 8
+            }
+            guard i < n else { pos = n; throw error("unterminated string") }
+            let c = base[i]
+            if c == UInt8(ascii: "\"") { break }
+            if c < 0x20 { pos = i; throw error("control character in string") }
+            if c != UInt8(ascii: "\\") {
+                out[o] = c
+                o += 1
+                i += 1
+                continue
+            }
+            guard i + 1 < n else { pos = n; throw error("unterminated string") }
+            let e = base[i + 1]
+            i += 2
+            if e == UInt8(ascii: "\"") {
+                // By far the most common escape (JSON in JSON).
+                out[o] = 0x22
+                o += 1
+                continue
+            }
+            switch e {
+            case UInt8(ascii: "\""): out[o] = 0x22
+            case UInt8(ascii: "\\"): out[o] = 0x5C
+            case UInt8(ascii: "/"): out[o] = 0x2F
+            case UInt8(ascii: "b"): out[o] = 0x08
+            case UInt8(ascii: "f"): out[o] = 0x0C
+            case UInt8(ascii: "n"): out[o] = 0x0A
+            case UInt8(ascii: "r"): out[o] = 0x0D
+            case UInt8(ascii: "t"): out[o] = 0x09
+            case UInt8(ascii: "u"):
+                var scalar = try hex4(at: i)
+                i += 4
+                if (0xD800..<0xDC00).contains(scalar) {
+                    // A high surrogate must be followed by an escaped low surrogate.
+                    if i + 1 < n, base[i] == UInt8(ascii: "\\"), base[i + 1] == UInt8(ascii: "u") {
+                        let low = try hex4(at: i + 2)
+                        i += 6
+                        scalar = (0xDC00..<0xE000).contains(low) ? 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
+                    } else {
                         scalar = 0xFFFD
                     }
-                    o += writeUTF8(Unicode.Scalar(scalar) ?? "\u{FFFD}", to: out.baseAddress! + o)
-                    continue
-                default:
-                    pos = p - 1
-                    throw error("invalid escape")
+                } else if (0xDC00..<0xE000).contains(scalar) {
+                    scalar = 0xFFFD
                 }
-                o += 1
+                o += writeUTF8(Unicode.Scalar(scalar) ?? "\u{FFFD}", to: out + o)
+                continue
+            default:
+                pos = i - 1
+                throw error("invalid escape")
             }
-            return o
+            o += 1
         }
+        pos = i + 1
+        return String(decoding: UnsafeBufferPointer(start: out, count: o), as: UTF8.self)
     }
 
-    /// The four hex digits at `at` (before `end`) as a number.
-    private func hex4(at: Int, end: Int) throws -> UInt32 {
-        guard at + 4 <= end else { throw JSONSyntaxError(message: "invalid unicode escape", offset: at) }
+    /// The four hex digits at `at` as a number.
+    private func hex4(at: Int) throws -> UInt32 {
+        guard at + 4 <= buf.count else { throw JSONSyntaxError(message: "invalid unicode escape", offset: at) }
         var v: UInt32 = 0
         for i in at..<at + 4 {
             let c = buf[i]
@@ -264,6 +304,36 @@ public struct JSONReader {
             v = v << 4 | d
         }
         return v
+    }
+
+    /// The index of the first byte from `i` that is `"`, `\\` or a control character (or one
+    /// past the end), eight bytes at a time.
+    @inline(__always)
+    private func special(from i: Int) -> Int {
+        var i = i
+        if let base = buf.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while i + 8 <= buf.count {
+                let m = Self.specialBytes(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+                if m != 0 { return i + m.trailingZeroBitCount >> 3 }
+                i += 8
+            }
+        }
+        while i < buf.count {
+            let c = buf[i]
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { return i }
+            i += 1
+        }
+        return i
+    }
+
+    /// The high bit set in the bytes of `w` that are `"`, `\\` or below 0x20; the lowest one
+    /// set is always exact (a borrow only runs upward from a real match).
+    @inline(__always)
+    static func specialBytes(_ w: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        let q = w ^ (ones &* 0x22), b = w ^ (ones &* 0x5C)
+        return (((q &- ones) & ~q) | ((b &- ones) & ~b) | ((w &- ones &* 0x20) & ~w)) & high
     }
 
     private mutating func readNumber() throws -> WireValue {
