@@ -1,5 +1,6 @@
 import AWSWire
 import Foundation
+import Synchronization
 import TrailwatchCore
 
 /// W2 and W8 for logs: PutLogEvents of ≈200-byte JSON lines over 100 streams.
@@ -33,6 +34,23 @@ enum LogWorkloads {
         }
         w.endArray(); w.endObject()
         return w.bytes
+    }
+
+    /// Sends `requests` PutLogEvents of 4,500 freshly generated lines each (no line repeats),
+    /// over ten streams of a new group, one request at a time.
+    static func loadDistinct(_ target: Target, generator: LoadGenerator, requests: Int) async throws -> LoadResult {
+        let group = "bench-storage-\(UUID().uuidString.prefix(8))"
+        var setup = [call(target, "CreateLogGroup", #"{"logGroupName":"\#(group)"}"#)]
+        for s in 0..<10 { setup.append(call(target, "CreateLogStream", #"{"logGroupName":"\#(group)","logStreamName":"s\#(s)"}"#)) }
+        for request in setup { _ = try await generator.run(connections: 1, duration: 30, maxRequests: 1) { _ in request } }
+        let start = Int64(Date().timeIntervalSince1970 * 1000) - 3_600_000
+        let rng = Mutex(SplitMix(seed: 7))
+        return try await generator.run(connections: 1, duration: 3600, maxRequests: requests) { n in
+            let body = rng.withLock { rng in
+                self.body(group: group, stream: "s\(n % 10)", events: 4500, startMillis: start + Int64(n) * 450, rng: &rng)
+            }
+            return target.json(service: "logs", target: "Logs_20140328.PutLogEvents", version: "1.1", body: body)
+        }
     }
 
     /// Reads a PutLogEvents body the way the server's fast path does; the number of events.

@@ -78,6 +78,17 @@ struct TrailwatchBench: AsyncParsableCommand {
         case "stats":
             try await printStats(target, label: "stats", datapoints: 0)
             return true
+        case "logs-storage":
+            // W5 for logs: 200 requests of 4,500 lines, every line generated fresh (W2 cycles
+            // through 100 prepared bodies, whose repeats would compress unrealistically well),
+            // then every event sealed into compressed blocks now (in normal running a minute
+            // after ingestion), then the store's figures. Run it on a server of its own.
+            let load = try await LogWorkloads.loadDistinct(target, generator: generator, requests: 200)
+            if load.errors > 0 { print("  load: \(load.firstError ?? "")") }
+            let m = try await Scenarios.call(generator, target, method: .POST, path: "/_trailwatch/maintenance")
+            if m.errors > 0 { print("  maintenance: \(m.firstError ?? "")") }
+            try await printStats(target, label: "logs-storage", datapoints: 0)
+            return true
         case "json-decode":
             // In process, no server: the JSON reader over one W2 body (the PutLogEvents fast
             // path's share of W2), to judge decoder changes without network noise.
@@ -148,6 +159,10 @@ struct TrailwatchBench: AsyncParsableCommand {
         let bytes = m["bytesOnDisk"]?.doubleValue ?? 0
         var line = String(format: "%@ target=%@ bytesOnDisk=%.0f rssMB=%.1f", label, name, bytes, (m["rssBytes"]?.doubleValue ?? 0) / 1_048_576)
         if datapoints > 0 { line += String(format: " bytes/datapoint=%.3f", bytes / Double(datapoints)) }
+        if let raw = m["logRawBytes"]?.doubleValue, raw > 0, let blocks = m["logBlockBytes"]?.doubleValue, blocks > 0 {
+            line += String(format: " logEvents=%.0f logRawMB=%.1f logBlockMB=%.1f logsSmallerBy=%.1fx", m["logEvents"]?.doubleValue ?? 0,
+                           raw / 1e6, blocks / 1e6, raw / blocks)
+        }
         print(line)
     }
 }

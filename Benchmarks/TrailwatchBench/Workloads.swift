@@ -61,7 +61,8 @@ enum Workloads {
                             body: body, extra: [("x-amzn-query-mode", "true")])
             })
         case "describe-log-groups":
-            let create = LogWorkloads.call(target, "CreateLogGroup", #"{"logGroupName":"bench-describe"}"#)
+            // A group of its own per run (W6 runs the workload again on the same server).
+            let create = LogWorkloads.call(target, "CreateLogGroup", #"{"logGroupName":"bench-describe-\#(UUID().uuidString.prefix(8))"}"#)
             return Workload(name: name, setup: [create], next: { _ in
                 LogWorkloads.call(target, "DescribeLogGroups", #"{"logGroupNamePrefix":"bench-"}"#)
             })

@@ -233,9 +233,19 @@ extension SQLiteMetricStore: StoreMaintenance {
     public func runMaintenance() async throws {
         try await checkpoint()
         while try await maintain() > 0 {}
-        // Outside a transaction (a checkpoint cannot run in one), on GRDB's writer queue.
+        // Outside a transaction (a checkpoint cannot run in one), on GRDB's writer queue; the
+        // free pages go back in steps of 16 MB, each its own transaction, so the WAL is
+        // checkpointed between them. (One unbounded vacuum after sealing gigabytes of raw log
+        // blocks wrote every moved page into one WAL, and reading through a WAL that long
+        // slowed each page lookup until the vacuum took many minutes.)
         try await db.dbWriter.writeWithoutTransaction { db in
-            try db.execute(sql: "PRAGMA incremental_vacuum")
+            var free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+            while free > 0 {
+                try db.execute(sql: "PRAGMA incremental_vacuum(4096)")
+                let left = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
+                if left >= free { break }
+                free = left
+            }
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
         }
     }
