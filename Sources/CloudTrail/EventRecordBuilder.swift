@@ -41,13 +41,25 @@ public enum EventRecordBuilder {
     /// milliseconds, so a lookup by EventId finds its row through the time index.
     public static func eventID(at time: Date) -> String {
         let ms = UInt64(max(0, time.timeIntervalSince1970 * 1000))
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255) }
-        for i in 0..<6 { bytes[i] = UInt8((ms >> (40 - 8 * UInt64(i))) & 0xFF) }
-        bytes[6] = 0x70 | (bytes[6] & 0x0F)
-        bytes[8] = 0x80 | (bytes[8] & 0x3F)
-        let hex = bytes.map { String(format: "%02x", $0) }.joined()
-        let h = Array(hex)
-        return String(h[0..<8]) + "-" + String(h[8..<12]) + "-" + String(h[12..<16]) + "-" + String(h[16..<20]) + "-" + String(h[20..<32])
+        var random = SystemRandomNumberGenerator()
+        // 48 bits of time, the version nibble, 12 random bits; the variant, 62 random bits.
+        let high = ms << 16 | 0x7000 | (random.next() & 0x0FFF)
+        let low = 0x8000_0000_0000_0000 | (random.next() & 0x3FFF_FFFF_FFFF_FFFF)
+        let digits: StaticString = "0123456789abcdef"
+        return String(unsafeUninitializedCapacity: 36) { out in
+            var o = 0
+            for (word, dashes) in [(high, [8, 12]), (low, [0, 4])] as [(UInt64, [Int])] {
+                for nibble in 0..<16 {
+                    if dashes.contains(nibble) {
+                        out[o] = UInt8(ascii: "-")
+                        o += 1
+                    }
+                    out[o] = digits.utf8Start[Int(word >> UInt64(60 - 4 * nibble) & 0xF)]
+                    o += 1
+                }
+            }
+            return o
+        }
     }
 
     /// The time an id from `eventID(at:)` carries, or nil for any other id.

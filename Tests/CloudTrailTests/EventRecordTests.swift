@@ -86,6 +86,10 @@ struct EventIDTests {
         #expect(UUID(uuidString: id) != nil)
         #expect(id.count == 36 && id == id.lowercased())
         #expect(EventRecordBuilder.time(ofEventID: id) == 1_790_000_000_123)
+        // Version 7, RFC 4122 variant, random bits that differ between ids of the same millisecond.
+        let chars = Array(id)
+        #expect(chars[14] == "7" && "89ab".contains(chars[19]))
+        #expect(Set((0..<100).map { _ in EventRecordBuilder.eventID(at: t) }).count == 100)
         // A version-4 id (as older records or other tools carry) has no time.
         #expect(EventRecordBuilder.time(ofEventID: "3f2504e0-4f89-41d3-9a0c-0305e82c3301") == nil)
     }
