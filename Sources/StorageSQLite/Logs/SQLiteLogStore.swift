@@ -179,46 +179,33 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
 
     public func append(streamID: Int64, events: [(timestamp: Int64, message: String)], ingestionTime: Int64) async throws -> [LogEventRecord] {
         guard !events.isEmpty else { return [] }
-        return try await db.writer.write({ [self] db -> [LogEventRecord] in
+        let block = try await db.writer.write({ [self] db -> (records: [LogEventRecord], bytes: Int64, first: Int64, last: Int64) in
             // Sequence numbers are taken on the writer queue, so they follow commit order.
             let first = catalog.withLock { c -> Int64 in
                 let s = c.nextSeq
                 c.nextSeq += Int64(events.count)
                 return s
             }
-            var records: [LogEventRecord] = []
-            records.reserveCapacity(events.count)
-            var bytes: Int64 = 0
-            var lo = Int64.max, hi = Int64.min
-            for (i, e) in events.enumerated() {
-                records.append(LogEventRecord(streamID: streamID, timestamp: e.timestamp, seq: first + Int64(i), ingestionTime: ingestionTime, message: e.message))
-                bytes += Int64(e.message.utf8.count)
-                lo = min(lo, e.timestamp)
-                hi = max(hi, e.timestamp)
+            let records = events.enumerated().map { i, e in
+                LogEventRecord(streamID: streamID, timestamp: e.timestamp, seq: first + Int64(i), ingestionTime: ingestionTime, message: e.message)
             }
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-            try insert.execute(arguments: [streamID, lo, hi, first + Int64(events.count) - 1, events.count, bytes,
-                                           Data(LogBlock.encode(records, .raw)), LogBlock.Format.raw.rawValue, ingestionTime])
+            let (bytes, lo, hi) = try Self.insertBlock(db, stream: streamID, records, .raw)
             try db.execute(sql: """
                 UPDATE log_streams SET first_event = min(coalesce(first_event, ?), ?), last_event = max(coalesce(last_event, ?), ?),
                     last_ingestion = ?, stored_bytes = stored_bytes + ? WHERE id = ?
                 """, arguments: [lo, lo, hi, hi, ingestionTime, bytes, streamID])
-            return records
-        }, afterCommit: { [self] records in
-            let bytes = records.reduce(Int64(0)) { $0 + Int64($1.message.utf8.count) }
-            let lo = records.lazy.map(\.timestamp).min()!, hi = records.lazy.map(\.timestamp).max()!
+            return (records, bytes, lo, hi)
+        }, afterCommit: { [self] block in
             catalog.withLock { c in
                 guard var s = c.streams[streamID] else { return }
-                s.firstEventTimestamp = min(s.firstEventTimestamp ?? lo, lo)
-                s.lastEventTimestamp = max(s.lastEventTimestamp ?? hi, hi)
-                s.storedBytes += bytes
+                s.firstEventTimestamp = min(s.firstEventTimestamp ?? block.first, block.first)
+                s.lastEventTimestamp = max(s.lastEventTimestamp ?? block.last, block.last)
+                s.storedBytes += block.bytes
                 s.lastIngestionTime = ingestionTime
                 c.streams[streamID] = s
             }
         })
+        return block.records
     }
 
     public func events(_ query: LogEventQuery, now: Int64, filter: (@Sendable (LogEventRecord) -> Bool)?) async throws -> [LogEventRecord] {
@@ -272,139 +259,29 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
     /// Migration v8: the rows of the old per-event table become raw blocks, per stream in
     /// position order, at most `blockEvents` each.
     static func moveRowsIntoRawBlocks(_ db: Database) throws {
-        let insert = try db.makeStatement(sql: """
-            INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
         for stream in try Int64.fetchAll(db, sql: "SELECT DISTINCT stream FROM log_events") {
             let events = try Row.fetchAll(db, sql: "SELECT seq, ts, ingested, message FROM log_events WHERE stream = ? ORDER BY ts, seq",
                                           arguments: [stream]).map {
                 LogEventRecord(streamID: stream, timestamp: $0["ts"], seq: $0["seq"], ingestionTime: $0["ingested"], message: $0["message"])
             }
             for start in stride(from: 0, to: events.count, by: blockEvents) {
-                let chunk = Array(events[start..<min(start + blockEvents, events.count)])
-                try insertBlock(insert, stream: stream, chunk, .raw)
+                try insertBlock(db, stream: stream, Array(events[start..<min(start + blockEvents, events.count)]), .raw)
             }
         }
     }
 
-    /// Inserts `events` (in position order) as one block.
-    static func insertBlock(_ insert: Statement, stream: Int64, _ events: [LogEventRecord], _ format: LogBlock.Format) throws {
-        try insert.execute(arguments: [stream, events.first!.timestamp, events.last!.timestamp, events.map(\.seq).max()!,
-                                       events.count, events.reduce(0) { $0 + $1.message.utf8.count },
-                                       Data(LogBlock.encode(events, format)), format.rawValue, events.map(\.ingestionTime).max()!])
-    }
-
-    // MARK: Maintenance
-
-    var nowMillis: Int64 { Int64(clock.now().timeIntervalSince1970 * 1000) }
-
-    /// Seals every unsealed event and applies retention now.
-    public func runMaintenance() async throws {
-        try await seal(settledBefore: nowMillis + 1)
-        try await expire(now: nowMillis)
-    }
-
-    public func storageStats() async throws -> [String: Int64] {
-        let figures = try await db.read { db -> [String: Int64] in
-            let row = try Row.fetchOne(db, sql: """
-                SELECT coalesce(sum(count), 0) AS events, coalesce(sum(raw_bytes), 0) AS raw,
-                       count(*) AS blocks, coalesce(sum(length(body)), 0) AS blockBytes
-                FROM log_blocks
-                """)!
-            return ["logEvents": row["events"], "logRawBytes": row["raw"], "logBlocks": row["blocks"], "logBlockBytes": row["blockBytes"]]
-        }
-        return figures.merging(["bytesOnDisk": db.bytesOnDisk()]) { $1 }
-    }
-
-    /// Seals the raw blocks ingested before `settledBefore` (epoch ms): each stream's are merged
-    /// in position order into compressed blocks of up to `blockEvents`. The compression runs
-    /// off the writer; the writer only swaps the blocks, and skips a stream whose raw blocks
-    /// changed meanwhile (deleted or expired). Returns the number of blocks written.
+    /// Inserts `events` as one block; returns their message bytes and time bounds.
     @discardableResult
-    public func seal(settledBefore: Int64) async throws -> Int {
-        let raw = try await db.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, stream FROM log_blocks WHERE format = 0 AND ingested < ? ORDER BY stream",
-                             arguments: [settledBefore]).map { (id: $0["id"] as Int64, stream: $0["stream"] as Int64) }
-        }
-        var written = 0
-        for (stream, blocks) in Dictionary(grouping: raw, by: \.stream) {
-            let ids = blocks.map(\.id)
-            let list = ids.map(String.init).joined(separator: ",")
-            var events = try await db.read { db in
-                try Data.fetchAll(db, sql: "SELECT body FROM log_blocks WHERE id IN (\(list))").flatMap {
-                    try LogBlock.decode([UInt8]($0), .raw, streamID: stream)
-                }
-            }
-            events.sort { $0.position < $1.position }
-            let sealed = stride(from: 0, to: events.count, by: Self.blockEvents).map { start in
-                Array(events[start..<min(start + Self.blockEvents, events.count)])
-            }
-            written += try await db.writer.write { db -> Int in
-                let present = try Int.fetchOne(db, sql: "SELECT count(*) FROM log_blocks WHERE id IN (\(list)) AND format = 0") ?? 0
-                guard present == ids.count else { return 0 }
-                let insert = try db.cachedStatement(sql: """
-                    INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-                for chunk in sealed { try Self.insertBlock(insert, stream: stream, chunk, .sealed) }
-                try db.execute(sql: "DELETE FROM log_blocks WHERE id IN (\(list))")
-                return sealed.count
-            }
-        }
-        return written
-    }
-
-    public func expire(now: Int64) async throws -> Int {
-        let cutoffs = catalog.withLock { c in
-            c.groups.values.compactMap { g in g.retentionDays.map { (g.id, now - Int64($0) * 86_400_000) } }
-        }
-        guard !cutoffs.isEmpty else { return 0 }
-        let sizes = try await db.writer.write { db -> (removed: Int, streams: [(Int64, Int64, Int64?)]) in
-            var removed = 0
-            var touched: Set<Int64> = []
-            for (group, cutoff) in cutoffs {
-                let streams = try Int64.fetchAll(db, sql: "SELECT id FROM log_streams WHERE group_id = ?", arguments: [group])
-                for stream in streams {
-                    // Whole blocks past the cutoff go; a block straddling it is rewritten, sealed,
-                    // without its expired events.
-                    let whole = try Int.fetchOne(db, sql: "SELECT coalesce(sum(count), 0) FROM log_blocks WHERE stream = ? AND last_ts < ?", arguments: [stream, cutoff]) ?? 0
-                    try db.execute(sql: "DELETE FROM log_blocks WHERE stream = ? AND last_ts < ?", arguments: [stream, cutoff])
-                    if db.changesCount > 0 { touched.insert(stream); removed += whole }
-                    for row in try Row.fetchAll(db, sql: "SELECT id, body, format FROM log_blocks WHERE stream = ? AND first_ts < ?", arguments: [stream, cutoff]) {
-                        let all = try LogBlock.decode([UInt8](row["body"] as Data), LogBlock.Format(rawValue: row["format"]) ?? .sealed, streamID: stream)
-                        let kept = all.filter { $0.timestamp >= cutoff }.sorted { $0.position < $1.position }
-                        let id: Int64 = row["id"]
-                        removed += all.count - kept.count
-                        touched.insert(stream)
-                        try db.execute(sql: """
-                            UPDATE log_blocks SET first_ts = ?, last_ts = ?, count = ?, raw_bytes = ?, body = ?, format = ? WHERE id = ?
-                            """, arguments: [kept.first!.timestamp, kept.last!.timestamp, kept.count,
-                                             kept.reduce(0) { $0 + $1.message.utf8.count }, Data(LogBlock.encode(kept, .sealed)),
-                                             LogBlock.Format.sealed.rawValue, id])
-                    }
-                }
-            }
-            // What is left in each touched stream: its size and first event.
-            var sizes: [(Int64, Int64, Int64?)] = []
-            for stream in touched {
-                let row = try Row.fetchOne(db, sql: """
-                    SELECT coalesce(sum(raw_bytes), 0) AS bytes, min(first_ts) AS first FROM log_blocks WHERE stream = ?
-                    """, arguments: [stream])!
-                let bytes: Int64 = row["bytes"]
-                let first: Int64? = row["first"]
-                try db.execute(sql: "UPDATE log_streams SET stored_bytes = ?, first_event = coalesce(?, first_event) WHERE id = ?",
-                               arguments: [bytes, first, stream])
-                sizes.append((stream, bytes, first))
-            }
-            return (removed, sizes)
-        }
-        catalog.withLock { c in
-            for (stream, bytes, first) in sizes.streams {
-                c.streams[stream]?.storedBytes = bytes
-                if let first { c.streams[stream]?.firstEventTimestamp = first }
-            }
-        }
-        return sizes.removed
+    static func insertBlock(_ db: Database, stream: Int64, _ events: [LogEventRecord],
+                            _ format: LogBlock.Format) throws -> (bytes: Int64, first: Int64, last: Int64) {
+        let bytes = events.reduce(Int64(0)) { $0 + Int64($1.message.utf8.count) }
+        let first = events.lazy.map(\.timestamp).min()!, last = events.lazy.map(\.timestamp).max()!
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try insert.execute(arguments: [stream, first, last, events.lazy.map(\.seq).max()!, events.count, bytes,
+                                       Data(LogBlock.encode(events, format)), format.rawValue, events.lazy.map(\.ingestionTime).max()!])
+        return (bytes, first, last)
     }
 }
