@@ -53,9 +53,14 @@ enum Scenarios {
     }
 
     /// A plain HTTP call with the generator (admin endpoints).
+    /// The operator token scripts/bench gives the server (stats and maintenance need it).
+    static func operatorHeaders() -> [(String, String)] {
+        ProcessInfo.processInfo.environment["TRAILWATCH_OPERATOR_TOKEN"].map { [("x-trailwatch-operator-token", $0)] } ?? []
+    }
+
     static func call(_ generator: LoadGenerator, _ target: Target, method: HTTPMethod, path: String) async throws -> LoadResult {
         try await generator.run(connections: 1, duration: 3600, maxRequests: 1) { _ in
-            PreparedRequest(method: method, uri: path, headers: [("host", target.hostHeader)], body: [])
+            PreparedRequest(method: method, uri: path, headers: [("host", target.hostHeader)] + operatorHeaders(), body: [])
         }
     }
 

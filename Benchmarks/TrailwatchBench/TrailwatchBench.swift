@@ -146,7 +146,7 @@ struct TrailwatchBench: AsyncParsableCommand {
         // Foundation on Linux has no http: loader without FoundationNetworking; curl is at hand.
         let curl = Process()
         curl.executableURL = URL(fileURLWithPath: "/usr/bin/curl")
-        curl.arguments = ["-s", "\(endpoint)/_trailwatch/stats"]
+        curl.arguments = ["-s", "\(endpoint)/_trailwatch/stats"] + Scenarios.operatorHeaders().flatMap { ["-H", "\($0.0): \($0.1)"] }
         let pipe = Pipe()
         curl.standardOutput = pipe
         try? curl.run()

@@ -205,27 +205,33 @@ public enum EventRecordBuilder {
     /// The resources a call names (for LookupEvents' ResourceType/ResourceName and the record).
     static func resources(_ call: APICall, _ params: WireValue?) -> [(type: String, name: String, arn: String)] {
         guard case .map(let p)? = params else { return [] }
-        let acct = call.accountId, region = call.region
+        let scope = ResourceScope(accountId: call.accountId, region: call.region)
         var out: [(String, String, String)] = []
         if let g = p["logGroupName"]?.stringValue {
-            out.append(("AWS::Logs::LogGroup", g, "arn:aws:logs:\(region):\(acct):log-group:\(g)"))
+            out.append(("AWS::Logs::LogGroup", g, scope.arn("logs", "log-group:\(g)")))
         }
         if let d = p["dashboardName"]?.stringValue {
-            out.append(("AWS::CloudWatch::Dashboard", d, "arn:aws:cloudwatch::\(acct):dashboard/\(d)"))
+            out.append(("AWS::CloudWatch::Dashboard", d, scope.arn("cloudwatch", "dashboard/\(d)", region: "")))
         }
         if case .list(let names)? = p["dashboardNames"] {
-            for case .string(let d) in names { out.append(("AWS::CloudWatch::Dashboard", d, "arn:aws:cloudwatch::\(acct):dashboard/\(d)")) }
+            for case .string(let d) in names { out.append(("AWS::CloudWatch::Dashboard", d, scope.arn("cloudwatch", "dashboard/\(d)", region: ""))) }
         }
         if let a = p["alarmName"]?.stringValue {
-            out.append(("AWS::CloudWatch::Alarm", a, "arn:aws:cloudwatch:\(region):\(acct):alarm:\(a)"))
+            out.append(("AWS::CloudWatch::Alarm", a, scope.arn("cloudwatch", "alarm:\(a)")))
         }
         if call.service == "cloudtrail", let t = p["name"]?.stringValue ?? p["trailName"]?.stringValue {
-            let arn = t.hasPrefix("arn:") ? t : "arn:aws:cloudtrail:\(region):\(acct):trail/\(t)"
+            let arn = t.hasPrefix("arn:") ? t : scope.arn("cloudtrail", "trail/\(t)")
             out.append(("AWS::CloudTrail::Trail", arn, arn))
         }
         if let b = p["bucketName"]?.stringValue {
-            out.append(("AWS::S3::Bucket", b, "arn:aws:s3:::\(b)"))
-            if let k = p["key"]?.stringValue { out.append(("AWS::S3::Object", "\(b)/\(k)", "arn:aws:s3:::\(b)/\(k)")) }
+            // S3 ARNs name neither region nor account.
+            let bucket = ARN(partition: scope.partition, service: "s3", region: "", account: "", resource: b)
+            out.append(("AWS::S3::Bucket", b, bucket.description))
+            if let k = p["key"]?.stringValue {
+                var object = bucket
+                object.resource = "\(b)/\(k)"
+                out.append(("AWS::S3::Object", "\(b)/\(k)", object.description))
+            }
         }
         return out
     }

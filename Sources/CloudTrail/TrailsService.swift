@@ -37,7 +37,7 @@ public struct TrailsService: Sendable {
     typealias Errors = CloudTrail.Errors
 
     static func arn(_ scope: ResourceScope, _ name: String) -> String {
-        "arn:aws:cloudtrail:\(scope.region):\(scope.accountId):trail/\(name)"
+        scope.arn("cloudtrail", "trail/\(name)")
     }
 
     // MARK: Storage
@@ -63,6 +63,13 @@ public struct TrailsService: Sendable {
     }
 
     func require(_ scope: ResourceScope, _ nameOrArn: String) async throws -> TrailRecord {
+        // Another account's trail ARN: AWS answers as if it did not exist (and the attempt is
+        // on the owner's record). Only organization trails are shared, and there are none here.
+        if let arn = ARN(nameOrArn), arn.account != scope.accountId {
+            var error = AWSError(Errors.trailNotFoundException, "Unknown trail: \(nameOrArn) for the user: \(scope.accountId)")
+            error.resourceOwner = arn.account
+            throw error
+        }
         guard let t = try await load(scope, nameOrArn) else {
             let arn = nameOrArn.hasPrefix("arn:") ? nameOrArn : Self.arn(scope, nameOrArn)
             throw AWSError(Errors.trailNotFoundException, "Unknown trail: \(arn) for the user: \(scope.accountId)")
@@ -149,7 +156,7 @@ public struct TrailsService: Sendable {
         }
         let trail = CloudTrail.Trail(
             name: input.name, s3BucketName: input.s3BucketName, s3KeyPrefix: input.s3KeyPrefix, snsTopicName: input.snsTopicName,
-            snsTopicARN: input.snsTopicName.map { "arn:aws:sns:\(ctx.region):\(ctx.identity.accountId):\($0)" },
+            snsTopicARN: input.snsTopicName.map { ctx.scope.arn("sns", $0) },
             includeGlobalServiceEvents: input.includeGlobalServiceEvents ?? true, isMultiRegionTrail: input.isMultiRegionTrail ?? false,
             homeRegion: ctx.region, trailARN: Self.arn(ctx.scope, input.name), logFileValidationEnabled: input.enableLogFileValidation ?? false,
             cloudWatchLogsLogGroupArn: input.cloudWatchLogsLogGroupArn, cloudWatchLogsRoleArn: input.cloudWatchLogsRoleArn,
@@ -176,7 +183,7 @@ public struct TrailsService: Sendable {
         if let v = input.s3KeyPrefix { t.trail.s3KeyPrefix = v.isEmpty ? nil : v }
         if let v = input.snsTopicName {
             t.trail.snsTopicName = v.isEmpty ? nil : v
-            t.trail.snsTopicARN = v.isEmpty ? nil : "arn:aws:sns:\(ctx.region):\(ctx.identity.accountId):\(v)"
+            t.trail.snsTopicARN = v.isEmpty ? nil : ctx.scope.arn("sns", v)
         }
         if let v = input.includeGlobalServiceEvents { t.trail.includeGlobalServiceEvents = v }
         if let v = input.isMultiRegionTrail { t.trail.isMultiRegionTrail = v }

@@ -17,6 +17,7 @@ extension LogsService {
             throw AWSError(Errors.invalidParameterException, "Invalid ARN: \(arn)")
         }
         let scope = ResourceScope(accountId: String(parts[4]), region: String(parts[3]))
+        try Self.checkOwnGroup(arn, scope: scope, ctx)
         guard let group = try await store.group(scope: scope, name: String(parts[6])) else {
             throw AWSError(Errors.resourceNotFoundException, "The specified resource does not exist.")
         }

@@ -34,11 +34,11 @@ public struct LogsService: Sendable {
     // MARK: Names and ARNs
 
     static func groupArn(_ scope: ResourceScope, _ name: String) -> String {
-        "arn:aws:logs:\(scope.region):\(scope.accountId):log-group:\(name)"
+        scope.arn("logs", "log-group:\(name)")
     }
 
     static func streamArn(_ scope: ResourceScope, _ group: String, _ stream: String) -> String {
-        "arn:aws:logs:\(scope.region):\(scope.accountId):log-group:\(group):log-stream:\(stream)"
+        scope.arn("logs", "log-group:\(group):log-stream:\(stream)")
     }
 
     /// The group a request names, by `logGroupName` or `logGroupIdentifier` (a name or an ARN,
@@ -60,11 +60,20 @@ public struct LogsService: Sendable {
             scope = ResourceScope(accountId: String(parts[4]), region: String(parts[3]))
             groupName = String(parts[6])
             if groupName.hasSuffix(":*") { groupName.removeLast(2) }
+            try Self.checkOwnGroup(raw, scope: scope, ctx)
         }
         guard let group = try await store.group(scope: scope, name: groupName) else {
             throw AWSError(Errors.resourceNotFoundException, "The specified log group does not exist.")
         }
         return group
+    }
+
+    /// Refuses a group ARN of another account: no resource policy (cross-account observability,
+    /// [9]) grants access yet, so AWS answers AccessDeniedException.
+    static func checkOwnGroup(_ arn: String, scope: ResourceScope, _ ctx: CallContext) throws {
+        guard scope.accountId != ctx.identity.accountId else { return }
+        throw AWSError.crossAccountDenied(Errors.accessDeniedException, caller: ctx.identity, action: ctx.action,
+                                          resource: arn, owner: scope.accountId)
     }
 
     func requireStream(_ group: LogGroupRecord, _ name: String) async throws -> LogStreamRecord {

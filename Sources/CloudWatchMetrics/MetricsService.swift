@@ -43,15 +43,14 @@ public struct MetricsService: Sendable {
         let now = Int64(clock.now().timeIntervalSince1970)
         let period = Int64(input.period)
         try Self.checkPeriod(period, parameter: "Period")
-        let start = PeriodAggregation.roundedStart(Int64(input.startTime.timeIntervalSince1970.rounded(.down)), now: now, period: period)
-        let end = Int64(input.endTime.timeIntervalSince1970.rounded(.down))
+        // Decoders refuse unrepresentable timestamps, so these conversions cannot trap.
         let rawStart = Int64(input.startTime.timeIntervalSince1970.rounded(.down))
-        if rawStart == end {
-            throw AWSError(CloudWatch.Errors.invalidParameterValueException, "The parameter StartTime must not equal parameter EndTime.")
-        }
-        guard start < end else {
+        let end = Int64(input.endTime.timeIntervalSince1970.rounded(.down))
+        // AWS compares the two to the second before any rounding; equal times are refused too.
+        guard rawStart < end else {
             throw AWSError(CloudWatch.Errors.invalidParameterValueException, "The parameter StartTime must be less than the parameter EndTime.")
         }
+        let start = PeriodAggregation.roundedStart(rawStart, now: now, period: period)
         let requested = (end - start + period - 1) / period
         if requested > Int64(Self.maxDatapoints) {
             throw AWSError(CloudWatch.Errors.invalidParameterCombinationException,

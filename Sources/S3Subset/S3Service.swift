@@ -49,7 +49,12 @@ public struct S3Service: Sendable {
         case ("DELETE", false, true): return "DeleteBucket"
         case ("GET", false, true):
             if rawQuery == "location" || rawQuery.hasPrefix("location&") || rawQuery.hasPrefix("location=") { return "GetBucketLocation" }
-            return rawQuery.contains("list-type=2") ? "ListObjectsV2" : "ListObjects"
+            let keys = PercentEncoding.parseForm(Substring(rawQuery), plusIsSpace: false).map(\.0)
+            if keys.contains("versions") { return "ListObjectVersions" }
+            // Any other sub-resource (?acl, ?policy, ?tagging...) is an operation not built here,
+            // never a listing.
+            if keys.contains(where: { !Self.listingParameters.contains($0) && !$0.hasPrefix("X-Amz-") }) { return "Unknown" }
+            return keys.contains("list-type") ? "ListObjectsV2" : "ListObjects"
         case ("PUT", false, false): return "PutObject"
         case ("GET", false, false): return "GetObject"
         case ("HEAD", false, false): return "HeadObject"
@@ -57,6 +62,12 @@ public struct S3Service: Sendable {
         default: return "Unknown"
         }
     }
+
+    /// The query parameters of ListObjects and ListObjectsV2.
+    static let listingParameters: Set<String> = [
+        "list-type", "prefix", "delimiter", "marker", "max-keys", "continuation-token", "start-after",
+        "encoding-type", "fetch-owner", "x-id",
+    ]
 
     /// The request parameters CloudTrail records for a call: the bucket and key it names.
     public static func auditParameters(rawPath: String) -> WireValue {
@@ -82,7 +93,16 @@ public struct S3Service: Sendable {
         try checkPayloadHash(req)
         let (bucket, key) = Self.split(req.rawPath)
         let query = PercentEncoding.parseForm(Substring(req.rawQuery), plusIsSpace: false)
-        switch Self.operation(method: req.method, rawPath: req.rawPath, rawQuery: req.rawQuery) {
+        let operation = Self.operation(method: req.method, rawPath: req.rawPath, rawQuery: req.rawQuery)
+        if operation != "ListBuckets", operation != "CreateBucket", let b = try await store.bucket(bucket),
+           b.accountId != ctx.identity.accountId {
+            // Another account's bucket: no bucket policy grants access yet ([9]), so S3 refuses.
+            if operation == "HeadBucket" { return WireResponse(status: 403, headers: [], body: []) }
+            var denied = AWSError(AWSErrorType("AccessDenied", status: 403), "Access Denied")
+            denied.resourceOwner = b.accountId
+            throw denied
+        }
+        switch operation {
         case "ListBuckets": return try await listBuckets(ctx)
         case "CreateBucket": return try await createBucket(bucket, req, ctx)
         case "HeadBucket": return try await headBucket(bucket)

@@ -53,7 +53,7 @@ public struct SNSService: Sendable {
         }
     }
 
-    static func topicArn(_ scope: ResourceScope, _ name: String) -> String { "arn:aws:sns:\(scope.region):\(scope.accountId):\(name)" }
+    static func topicArn(_ scope: ResourceScope, _ name: String) -> String { scope.arn("sns", name) }
 
     /// (scope, name) of a topic ARN.
     static func parse(_ arn: String) -> (ResourceScope, String)? {
@@ -62,11 +62,22 @@ public struct SNSService: Sendable {
         return (ResourceScope(accountId: String(p[4]), region: String(p[3])), String(p[5]))
     }
 
-    func requireTopic(_ arn: String) async throws -> (ResourceScope, String) {
+    /// The topic `arn` names, which must exist and, when `ctx` is given, belong to the caller's
+    /// account (topic policies that grant other accounts come with [9]).
+    func requireTopic(_ arn: String, _ ctx: CallContext?) async throws -> (ResourceScope, String) {
+        if let ctx, let (scope, _) = Self.parse(arn) { try Self.checkOwner(scope.accountId, arn, ctx) }
         guard let (scope, name) = Self.parse(arn), try await resources.get(kind: Self.topicKind, scope: scope, name: name) != nil else {
             throw AWSError(Errors.notFoundException, "Topic does not exist")
         }
         return (scope, name)
+    }
+
+    /// AWS's AuthorizationError for a call on another account's topic or subscription.
+    static func checkOwner(_ owner: String, _ arn: String, _ ctx: CallContext) throws {
+        guard owner != ctx.identity.accountId else { return }
+        let action = "SNS:" + ctx.action.drop { $0 != ":" }.dropFirst()
+        throw AWSError.crossAccountDenied(Errors.authorizationErrorException, caller: ctx.identity, action: action,
+                                          resource: arn, owner: owner)
     }
 
     func subscriptions(_ scope: ResourceScope?) async throws -> [Sub] {
@@ -101,6 +112,7 @@ public struct SNSService: Sendable {
     public func deleteTopic(_ input: SNS.DeleteTopicInput, _ ctx: CallContext) async throws -> EmptyShape {
         // Deleting a topic that does not exist succeeds, as on AWS.
         guard let (scope, name) = Self.parse(input.topicArn) else { return EmptyShape() }
+        try Self.checkOwner(scope.accountId, input.topicArn, ctx)
         _ = try await resources.delete(kind: Self.topicKind, scope: scope, names: [name], allOrNothing: false)
         let subs = try await subscriptions(scope).filter { $0.topicArn == input.topicArn }
         _ = try await resources.delete(kind: Self.subscriptionKind, scope: scope, names: subs.map(\.id), allOrNothing: false)
@@ -115,7 +127,7 @@ public struct SNSService: Sendable {
     }
 
     public func getTopicAttributes(_ input: SNS.GetTopicAttributesInput, _ ctx: CallContext) async throws -> SNS.GetTopicAttributesResponse {
-        let (scope, name) = try await requireTopic(input.topicArn)
+        let (scope, name) = try await requireTopic(input.topicArn, ctx)
         let subs = try await subscriptions(scope).filter { $0.topicArn == input.topicArn }
         return SNS.GetTopicAttributesResponse(attributes: [
             "TopicArn": input.topicArn, "Owner": scope.accountId, "DisplayName": "", "Name": name,
@@ -127,7 +139,7 @@ public struct SNSService: Sendable {
     // MARK: Subscriptions
 
     public func subscribe(_ input: SNS.SubscribeInput, _ ctx: CallContext) async throws -> SNS.SubscribeResponse {
-        let (scope, _) = try await requireTopic(input.topicArn)
+        let (scope, _) = try await requireTopic(input.topicArn, ctx)
         guard ["http", "https"].contains(input.protocol) else {
             throw AWSError(Errors.invalidParameterException, "Invalid parameter: Trailwatch's SNS subset delivers to http and https endpoints only")
         }
@@ -149,7 +161,8 @@ public struct SNSService: Sendable {
     }
 
     public func confirmSubscription(_ input: SNS.ConfirmSubscriptionInput, _ ctx: CallContext) async throws -> SNS.ConfirmSubscriptionResponse {
-        let (scope, _) = try await requireTopic(input.topicArn)
+        // Unsigned: the token, sent only to the endpoint, is what authorizes it.
+        let (scope, _) = try await requireTopic(input.topicArn, nil)
         guard var sub = try await subscriptions(scope).first(where: { $0.topicArn == input.topicArn && $0.token == input.token }) else {
             throw AWSError(Errors.invalidParameterException, "Invalid token")
         }
@@ -167,7 +180,7 @@ public struct SNSService: Sendable {
     }
 
     public func listSubscriptionsByTopic(_ input: SNS.ListSubscriptionsByTopicInput, _ ctx: CallContext) async throws -> SNS.ListSubscriptionsByTopicResponse {
-        let (scope, _) = try await requireTopic(input.topicArn)
+        let (scope, _) = try await requireTopic(input.topicArn, ctx)
         return SNS.ListSubscriptionsByTopicResponse(subscriptions: try await subscriptions(scope).filter { $0.topicArn == input.topicArn }
             .sorted { $0.id < $1.id }.map(listed))
     }
@@ -177,6 +190,7 @@ public struct SNSService: Sendable {
               let (scope, _) = Self.parse(sub.topicArn) else {
             throw AWSError(Errors.notFoundException, "Subscription does not exist")
         }
+        try Self.checkOwner(scope.accountId, input.subscriptionArn, ctx)
         _ = try await resources.delete(kind: Self.subscriptionKind, scope: scope, names: [sub.id], allOrNothing: false)
         return EmptyShape()
     }
@@ -190,7 +204,7 @@ public struct SNSService: Sendable {
         if input.message.utf8.count > 262_144 {
             throw AWSError(Errors.invalidParameterException, "Invalid parameter: Message too long")
         }
-        _ = try await requireTopic(arn)
+        _ = try await requireTopic(arn, ctx)
         return SNS.PublishResponse(messageId: try await publish(topicArn: arn, subject: input.subject, message: input.message))
     }
 

@@ -36,6 +36,9 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
     public var fields: [String: WireValue]
     /// Extra HTTP headers the answer carries (for example S3's `x-amz-bucket-region`).
     public var headers: [String: String]
+    /// The account owning a resource the refused call named, when that is not the caller's:
+    /// CloudTrail records the attempt in the owner's event history too, as AWS does.
+    public var resourceOwner: String?
 
     /// Creates an error of `type` with a human-readable message.
     public init(_ type: AWSErrorType, _ message: String, fields: [String: WireValue] = [:], headers: [String: String] = [:]) {
@@ -43,6 +46,15 @@ public struct AWSError: Error, Sendable, CustomStringConvertible {
         self.message = message
         self.fields = fields
         self.headers = headers
+    }
+
+    /// AWS's refusal of a call on another account's resource that no resource policy allows
+    /// (`User: <arn> is not authorized to perform: <action> on resource: <arn> ...`).
+    public static func crossAccountDenied(_ type: AWSErrorType, caller: CallerIdentity, action: String,
+                                          resource: String, owner: String) -> AWSError {
+        var error = AWSError(type, "User: \(caller.arn) is not authorized to perform: \(action) on resource: \(resource) because no resource-based policy allows the \(action) action")
+        error.resourceOwner = owner
+        return error
     }
 
     public var description: String { "\(type.code): \(message)" }
@@ -68,6 +80,8 @@ public enum CommonErrors {
     public static let validationException = AWSErrorType("ValidationException")
     /// Operation exists in AWS but Trailwatch has not built it yet.
     public static let notImplemented = AWSErrorType("NotImplemented", status: 501, fault: .receiver)
+    /// A Query body AWS cannot read as a form (a parameter name nested past any shape).
+    public static let malformedQueryString = AWSErrorType("MalformedQueryString")
     /// Request body larger than the service accepts.
     public static let requestEntityTooLarge = AWSErrorType("RequestEntityTooLarge", status: 413)
     /// The request could not be routed to any service.

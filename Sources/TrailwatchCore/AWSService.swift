@@ -11,6 +11,9 @@ public enum AWSService: String, Sendable, CaseIterable, Hashable {
     /// The SigV4 signing name (credential scope service).
     public var signingName: String { rawValue }
 
+    /// The prefix of the service's IAM actions (`cloudwatch:PutMetricData`, `logs:...`).
+    public var iamPrefix: String { self == .cloudWatch ? "cloudwatch" : rawValue }
+
     /// The `eventSource` CloudTrail records for calls to this service.
     public var eventSource: String { "\(rawValue).amazonaws.com" }
 

@@ -14,6 +14,8 @@ public struct CallContext: Sendable {
     public var sourceIP: String
     /// The `User-Agent` header.
     public var userAgent: String
+    /// The IAM action being called (`logs:GetLogEvents`), for authorization messages.
+    public var action: String = ""
 
     public init(requestID: String, identity: CallerIdentity, region: String, receivedAt: Date, sourceIP: String = "127.0.0.1", userAgent: String = "") {
         self.requestID = requestID

@@ -30,8 +30,9 @@ public struct CallerIdentity: Sendable, Equatable {
     }
 
     /// The root identity of `accountId`, signing with `accessKeyId`.
-    public static func root(accountId: String, accessKeyId: String) -> CallerIdentity {
-        CallerIdentity(kind: .root, accountId: accountId, arn: "arn:aws:iam::\(accountId):root",
+    /// `region` is the one the request was signed for: it picks the ARN's partition.
+    public static func root(accountId: String, accessKeyId: String, region: String = "us-east-1") -> CallerIdentity {
+        CallerIdentity(kind: .root, accountId: accountId, arn: "arn:\(ARN.partition(ofRegion: region)):iam::\(accountId):root",
                        principalId: accountId, accessKeyId: accessKeyId)
     }
 }

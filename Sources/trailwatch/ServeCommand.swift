@@ -32,6 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("trail-delivery-interval"), help: "Seconds between CloudTrail log file deliveries (default 300).") var trailDeliveryInterval: Double?
     @Option(name: .customLong("trail-digest-interval"), help: "Seconds between CloudTrail digest files (default 3600).") var trailDigestInterval: Double?
     @Option(name: .customLong("record-calls"), help: "Record every call as a CloudTrail event: true (default) or false.") var recordCalls: Bool?
+    @Option(name: .customLong("operator-token"), help: "A secret that lets loopback callers use /_trailwatch/stats, maintenance and reset unsigned (header x-trailwatch-operator-token).") var operatorToken: String?
     @Option(help: "A JSON config file.") var config: String?
 
     func run() async throws {
@@ -66,6 +67,7 @@ struct ServeCommand: AsyncParsableCommand {
         if let logLevel { s.logLevel = logLevel }
         if let trailDeliveryInterval { s.trailDeliveryInterval = trailDeliveryInterval }
         if let recordCalls { s.recordCalls = recordCalls }
+        if let operatorToken { s.operatorToken = operatorToken }
         if let trailDigestInterval { s.trailDigestInterval = trailDigestInterval }
         try s.validate()
         return s
@@ -103,7 +105,8 @@ enum TrailwatchServer {
         let processor = RequestProcessor(
             routes: .standard(services), authenticator: authenticator, clock: clock,
             resetter: settings.enableReset || settings.inMemory ? CompositeReset([metricStore, logStore, store]) : nil,
-            maintenance: CompositeMaintenance([logStore, metricStore]), recorder: settings.recordCalls ? recorder : nil, logger: logger)
+            maintenance: CompositeMaintenance([logStore, metricStore]), recorder: settings.recordCalls ? recorder : nil,
+            operatorToken: settings.operatorToken, logger: logger)
 
         let storage = settings.inMemory ? "in memory (nothing survives a restart)" : "in \(settings.dataDir)"
         let app = TrailwatchHTTPServer.application(

@@ -17,6 +17,9 @@ struct Settings: Equatable {
     var trailDigestInterval: Double = 3600
     /// Whether every call is recorded as a CloudTrail event (off only to measure its cost).
     var recordCalls = true
+    /// The secret loopback callers send in `x-trailwatch-operator-token` to use the operator
+    /// endpoints (stats, maintenance, reset) without signing; none by default.
+    var operatorToken: String?
     /// Root credentials; `test`/`test` when none are configured.
     var credentials: [RootCredential] = []
 
@@ -39,6 +42,7 @@ struct Settings: Equatable {
         var trailDeliveryInterval: Double?
         var trailDigestInterval: Double?
         var recordCalls: Bool?
+        var operatorToken: String?
         var credentials: [RootCredential]?
     }
 
@@ -59,6 +63,7 @@ struct Settings: Equatable {
         if let v = file.trailDeliveryInterval { trailDeliveryInterval = v }
         if let v = file.trailDigestInterval { trailDigestInterval = v }
         if let v = file.recordCalls { recordCalls = v }
+        if let v = file.operatorToken { operatorToken = v }
     }
 
     /// Applies `TRAILWATCH_*` environment variables.
@@ -69,6 +74,7 @@ struct Settings: Equatable {
             port = p
         }
         if let v = env["TRAILWATCH_DATA_DIR"] { dataDir = v }
+        if let v = env["TRAILWATCH_OPERATOR_TOKEN"] { operatorToken = v }
         if let v = env["TRAILWATCH_RECORD_CALLS"] { recordCalls = try Settings.bool(v, "TRAILWATCH_RECORD_CALLS") }
         for (name, keyPath) in [("TRAILWATCH_TRAIL_DELIVERY_INTERVAL", \Settings.trailDeliveryInterval),
                                 ("TRAILWATCH_TRAIL_DIGEST_INTERVAL", \Settings.trailDigestInterval)] {

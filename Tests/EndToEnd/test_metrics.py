@@ -171,7 +171,11 @@ def test_get_metric_statistics_validation(server):
                        "datapoints requested by increasing Period, or decreasing the time range.")
     assert error_of(lambda: cw.get_metric_statistics(Namespace="N", MetricName="m", StartTime=t, EndTime=t,
                                                      Period=60, Statistics=["Sum"])) == \
-        ("InvalidParameterValue", "The parameter StartTime must not equal parameter EndTime.")
+        ("InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.")
+    # Compared to the second before rounding: a start one second after the end is refused too.
+    assert error_of(lambda: cw.get_metric_statistics(Namespace="N", MetricName="m", StartTime=t + datetime.timedelta(seconds=1),
+                                                     EndTime=t, Period=60, Statistics=["Sum"])) == \
+        ("InvalidParameterValue", "The parameter StartTime must be less than the parameter EndTime.")
     assert error_of(lambda: cw.get_metric_statistics(Namespace="N", MetricName="m", StartTime=t - datetime.timedelta(hours=1),
                                                      EndTime=t, Period=61, Statistics=["Sum"]))[0] == "InvalidParameterValue"
     assert error_of(lambda: cw.get_metric_statistics(Namespace="N", MetricName="m", StartTime=t - datetime.timedelta(hours=1),

@@ -3,6 +3,16 @@ public import Foundation
 /// Timestamp text formats AWS protocols use, parsed and printed without Foundation's
 /// formatters (which are slow and locale-sensitive).
 public enum Timestamps {
+    /// Epoch seconds a request's timestamp may hold: years 0001 through 9999, as AWS's
+    /// services read dates. Anything outside is refused where it is decoded, so no service
+    /// ever converts an unrepresentable time (`1e30`, `-1e30`) into an integer.
+    public static let representableSeconds: ClosedRange<Double> = -62_135_596_800 ... 253_402_300_799
+
+    /// Whether `date` lies in `representableSeconds` (NaN does not).
+    public static func isRepresentable(_ date: Date) -> Bool {
+        representableSeconds.contains(date.timeIntervalSince1970)
+    }
+
     /// ISO 8601 in UTC with milliseconds: `2015-08-30T12:36:00.000Z` (Query and XML answers).
     public static func iso8601(_ date: Date) -> String {
         let ms = (date.timeIntervalSince1970 * 1000).rounded(.down)
@@ -46,7 +56,7 @@ public enum Timestamps {
         if u.count == 16, u[8] == UInt8(ascii: "T") { return parseAmzDate(text) }
         if !u.isEmpty, u.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: ".") || $0 == UInt8(ascii: "-") }),
            !u.contains(UInt8(ascii: "-")) || u.first == UInt8(ascii: "-"), let secs = Double(text) {
-            return Date(timeIntervalSince1970: secs)
+            return representableSeconds.contains(secs) ? Date(timeIntervalSince1970: secs) : nil
         }
         guard u.count >= 10, u[4] == UInt8(ascii: "-"), u[7] == UInt8(ascii: "-"),
               let y = digits(u, 0, 4), let mo = digits(u, 5, 2), let d = digits(u, 8, 2) else { return nil }
@@ -83,7 +93,8 @@ public enum Timestamps {
             offset = sign * (oh * 3600 + om * 60)
         }
         guard i == u.count, let base = make(y, mo, d, h, mi, s, 0) else { return nil }
-        return Date(timeIntervalSince1970: base.timeIntervalSince1970 + fraction - Double(offset))
+        let date = Date(timeIntervalSince1970: base.timeIntervalSince1970 + fraction - Double(offset))
+        return isRepresentable(date) ? date : nil
     }
 
     private static func digits(_ u: [UInt8], _ at: Int, _ n: Int) -> Int? {

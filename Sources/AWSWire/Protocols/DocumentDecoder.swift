@@ -91,15 +91,21 @@ public struct DocumentDecoder {
             guard case .bool = v else { throw mismatch(v, "a boolean", path) }
             return v
         case .timestamp:
+            let date: Date
             switch v {
-            case .timestamp: return v
-            case .int(let i): return .timestamp(Date(timeIntervalSince1970: Double(i)))
-            case .double(let d): return .timestamp(Date(timeIntervalSince1970: d))
+            case .timestamp(let d): date = d
+            case .int(let i): date = Date(timeIntervalSince1970: Double(i))
+            case .double(let d): date = Date(timeIntervalSince1970: d)
             case .string(let s):
                 guard let d = Timestamps.parseISO8601(s) else { throw mismatch(v, "a timestamp", path) }
-                return .timestamp(d)
+                date = d
             default: throw mismatch(v, "a timestamp", path)
             }
+            guard Timestamps.isRepresentable(date) else {
+                throw AWSError(CommonErrors.serializationException,
+                               "Value for '\(path.coral)' is not a representable timestamp (years 0001 to 9999).")
+            }
+            return .timestamp(date)
         case .blob:
             switch (v, dialect) {
             case (.blob, _): return v

@@ -12,6 +12,9 @@ public struct QueryDecoder {
 
     public init(model: ServiceModel) { self.model = model }
 
+    /// The most dotted parts a parameter name may have.
+    public static let maxKeyDepth = 64
+
     /// One node of the parameter tree.
     final class Node {
         var value: String?
@@ -24,7 +27,14 @@ public struct QueryDecoder {
         let root = Node()
         for (key, value) in parameters {
             var node = root
-            for part in key.split(separator: ".", omittingEmptySubsequences: false) {
+            let parts = key.split(separator: ".", omittingEmptySubsequences: false)
+            // No AWS shape nests anywhere near this deep; a longer name would only build a chain
+            // of nodes whose recursive release overflows the stack (`.member.1` × 50,000).
+            guard parts.count <= Self.maxKeyDepth else {
+                throw AWSError(CommonErrors.malformedQueryString,
+                               "The parameter name \(key.prefix(64))... has more than \(Self.maxKeyDepth) dotted parts.")
+            }
+            for part in parts {
                 let name = String(part)
                 if let next = node.children[name] {
                     node = next

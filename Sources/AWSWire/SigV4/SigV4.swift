@@ -148,6 +148,9 @@ public enum SigV4 {
         if claim.credential.service != service {
             throw .wrongScope("Credential should be scoped to correct service: '\(service)'. ")
         }
+        if claim.credential.region.isEmpty {
+            throw .wrongScope("Credential should be scoped to a valid region. ")
+        }
         if let expires = claim.expires {
             if now.timeIntervalSince(date) > Double(expires) {
                 throw .presignExpired("Request has expired")

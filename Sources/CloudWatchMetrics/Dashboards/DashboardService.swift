@@ -24,8 +24,9 @@ public struct DashboardService: Sendable {
         self.clock = clock
     }
 
-    static func arn(account: String, name: String) -> String {
-        "arn:aws:cloudwatch::\(account):dashboard/\(name)"
+    /// Dashboards are global: their ARN has no region, but its partition is the caller's.
+    static func arn(_ ctx: CallContext, name: String) -> String {
+        ctx.scope.arn("cloudwatch", "dashboard/\(name)", region: "")
     }
 
     // MARK: Operations
@@ -45,7 +46,7 @@ public struct DashboardService: Sendable {
         try await resources.put(ResourceRecord(kind: Self.kind, scope: ctx.globalScope, name: input.dashboardName,
                                                body: Array(input.dashboardBody.utf8), createdAt: now, updatedAt: now), ifAbsent: false)
         if let newTags = input.tags, !newTags.isEmpty {
-            try await tags.setTags(arn: Self.arn(account: ctx.identity.accountId, name: input.dashboardName),
+            try await tags.setTags(arn: Self.arn(ctx, name: input.dashboardName),
                                    newTags.map { (key: $0.key, value: $0.value) })
         }
         return CloudWatch.PutDashboardOutput(dashboardValidationMessages: [])
@@ -56,7 +57,7 @@ public struct DashboardService: Sendable {
             throw AWSError(CloudWatch.Errors.dashboardNotFoundError, "Dashboard \(input.dashboardName) does not exist")
         }
         return CloudWatch.GetDashboardOutput(
-            dashboardArn: Self.arn(account: ctx.identity.accountId, name: record.name),
+            dashboardArn: Self.arn(ctx, name: record.name),
             dashboardBody: String(decoding: record.body, as: UTF8.self), dashboardName: record.name)
     }
 
@@ -77,7 +78,7 @@ public struct DashboardService: Sendable {
         var entries: [CloudWatch.DashboardEntry] = []
         for record in page {
             entries.append(CloudWatch.DashboardEntry(
-                dashboardName: record.name, dashboardArn: Self.arn(account: ctx.identity.accountId, name: record.name),
+                dashboardName: record.name, dashboardArn: Self.arn(ctx, name: record.name),
                 lastModified: record.updatedAt, size: record.body.count))
         }
         let next = records.count > Self.pageSize ? page.last.map { PageToken.encode($0.name, kind: "dashboards") } : nil
@@ -98,7 +99,7 @@ public struct DashboardService: Sendable {
             throw AWSError(CloudWatch.Errors.dashboardNotFoundError, "Dashboard \(missing) does not exist")
         }
         for name in result.deleted {
-            try await tags.removeAllTags(arn: Self.arn(account: ctx.identity.accountId, name: name))
+            try await tags.removeAllTags(arn: Self.arn(ctx, name: name))
         }
         return CloudWatch.DeleteDashboardsOutput()
     }

@@ -53,7 +53,7 @@ public struct MetricDataService: Sendable {
         }
         let plans = try Self.compile(queries)
         let smallestPeriod = plans.values.compactMap { p -> Int64? in if case .stat(_, _, let period, _) = p { return period } else { return nil } }.min()
-            ?? queries.compactMap { $0.period.map(Int64.init) }.min() ?? 60
+            ?? queries.compactMap { q -> Int64? in q.period.map(Int64.init).flatMap { $0 > 0 ? $0 : nil } }.min() ?? 60
         let start = PeriodAggregation.roundedStart(rawStart, now: now, period: smallestPeriod)
 
         let run = Evaluation(service: self, ctx: ctx, queries: queries, plans: plans, start: start, end: end, now: now,
@@ -132,7 +132,7 @@ public struct MetricDataService: Sendable {
                     continue
                 }
                 let p = Int64(stat.period)
-                guard p % 60 == 0 || [1, 5, 10, 20, 30].contains(p) else {
+                guard p > 0, p % 60 == 0 || [1, 5, 10, 20, 30].contains(p) else {
                     errors.append("The parameter \(path).MetricStat.Period must be a multiple of 60.")
                     continue
                 }

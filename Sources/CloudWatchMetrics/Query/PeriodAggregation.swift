@@ -77,10 +77,12 @@ public enum PeriodAggregation {
 
     /// The start time as CloudWatch rounds it: to the minute when less than 15 days old, to
     /// 5 minutes up to 63 days, to the hour beyond; sub-minute periods keep their second.
+    /// Overflow-safe for any inputs; a period below 1 rounds as a one-second period.
     public static func roundedStart(_ start: Int64, now: Int64, period: Int64) -> Int64 {
-        let age = now - start
+        let (age, overflow) = now.subtractingReportingOverflow(start)
         let unit: Int64
-        if period < 60 { unit = period }
+        if period < 60 { unit = max(1, period) }
+        else if overflow { unit = start < 0 ? 3600 : 60 }
         else if age <= 15 * 86400 { unit = 60 }
         else if age <= 63 * 86400 { unit = 300 }
         else { unit = 3600 }

@@ -52,7 +52,7 @@ public struct Authenticator: Sendable {
         case .open:
             let key = claim.credential.accessKeyId
             let account = key.count == 12 && key.allSatisfy(\.isNumber) ? key : defaultAccountId
-            return Authenticated(identity: .root(accountId: account, accessKeyId: key), region: region)
+            return Authenticated(identity: .root(accountId: account, accessKeyId: key, region: region), region: region)
         case .strict:
             try SigV4.checkFreshness(claim, service: service.signingName, now: clock.now())
             guard let credential = try await resolver.credential(for: claim.credential.accessKeyId) else {
@@ -60,7 +60,12 @@ public struct Authenticator: Sendable {
             }
             try SigV4.verify(claim, request: request, secret: credential.secretAccessKey,
                              payloadHash: SigV4.hexSHA256(rawBody))
-            return Authenticated(identity: credential.identity, region: region)
+            var identity = credential.identity
+            if identity.kind == .root {
+                // The root ARN's partition follows the region signed for (arn:aws-cn:iam::...).
+                identity = .root(accountId: identity.accountId, accessKeyId: identity.accessKeyId, region: region)
+            }
+            return Authenticated(identity: identity, region: region)
         }
     }
 

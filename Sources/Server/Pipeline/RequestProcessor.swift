@@ -26,13 +26,17 @@ public struct RequestProcessor: Sendable {
     let maintenance: (any StoreMaintenance)?
     /// Where every answered call is reported (CloudTrail), or nil.
     let recorder: (any AuditRecorder)?
+    /// The secret that lets loopback callers use the operator endpoints without signing.
+    let operatorToken: String?
     let logger: Logger
 
     /// - Parameters:
     ///   - resetter: the state to wipe on reset requests, or nil when reset is off.
     ///   - maintenance: what `POST /_trailwatch/maintenance` and `GET /_trailwatch/stats` use.
     public init(routes: RouteTable, authenticator: Authenticator, clock: any WallClock, resetter: (any StateReset)?,
-                maintenance: (any StoreMaintenance)? = nil, recorder: (any AuditRecorder)? = nil, logger: Logger) {
+                maintenance: (any StoreMaintenance)? = nil, recorder: (any AuditRecorder)? = nil,
+                operatorToken: String? = nil, logger: Logger) {
+        self.operatorToken = operatorToken
         self.routes = routes
         self.authenticator = authenticator
         self.clock = clock
@@ -51,13 +55,20 @@ public struct RequestProcessor: Sendable {
         if let recorder, let service = audit.service, let operation = audit.operation,
            recorder.wants(service: service.signingName, operation: operation) {
             let scopeRegion = audit.claimedRegion ?? "us-east-1"
-            recorder.record(APICall(
+            var call = APICall(
                 service: service.signingName, operation: operation, region: audit.identityRegion ?? scopeRegion,
                 identity: audit.identity, accessKeyId: audit.identity?.accessKeyId ?? audit.claimedKey,
                 accountId: audit.identity?.accountId ?? authenticator.defaultAccountId, sourceIP: req.sourceIP,
                 userAgent: req.header("user-agent") ?? "", requestID: requestID, time: audit.time ?? clock.now(),
                 requestParameters: audit.input, responseElements: audit.output, errorCode: audit.errorCode,
-                errorMessage: audit.errorMessage))
+                errorMessage: audit.errorMessage)
+            recorder.record(call)
+            // A call on another account's resource is on that account's record too (AWS
+            // delivers cross-account events to the resource owner, recipientAccountId = owner).
+            if let owner = audit.resourceOwner, owner != call.accountId {
+                call.accountId = owner
+                recorder.record(call)
+            }
         }
         return response
     }
@@ -75,6 +86,8 @@ public struct RequestProcessor: Sendable {
         var output: WireValue?
         var errorCode: String?
         var errorMessage: String?
+        /// The owner of another account's resource the call named (see AWSError.resourceOwner).
+        var resourceOwner: String?
     }
 
     private func answer(_ req: IncomingRequest, requestID: String, audit: inout AuditFacts) async -> WireResponse {
@@ -110,8 +123,9 @@ public struct RequestProcessor: Sendable {
             }
             audit.identity = auth.identity
             audit.identityRegion = auth.region
-            let ctx = CallContext(requestID: requestID, identity: auth.identity, region: auth.region,
+            var ctx = CallContext(requestID: requestID, identity: auth.identity, region: auth.region,
                                   receivedAt: clock.now(), sourceIP: req.sourceIP, userAgent: req.header("user-agent") ?? "")
+            ctx.action = "\(service.iamPrefix):\(audit.operation ?? "")"
             audit.time = ctx.receivedAt
             if classified.proto == .restXml, let rest = routes.restHandler(service) {
                 audit.input = S3Service.auditParameters(rawPath: req.rawPath)
@@ -144,6 +158,7 @@ public struct RequestProcessor: Sendable {
             audit.output = output
             return codec.encodeOutput(operation, output, requestID: requestID)
         } catch let error as AWSError {
+            audit.resourceOwner = error.resourceOwner
             audit.errorCode = error.type.code
             audit.errorMessage = error.message
             return codec.encodeError(error, requestID: requestID)
@@ -195,53 +210,6 @@ public struct RequestProcessor: Sendable {
         } catch {
             throw AWSError(CommonErrors.serializationException, "The request body is marked Content-Encoding: gzip but could not be decompressed: \(error).")
         }
-    }
-
-    // MARK: Admin routes
-
-    private func adminResponse(_ req: IncomingRequest) async -> WireResponse? {
-        switch (req.method, req.rawPath) {
-        case ("GET", "/_trailwatch/health"), ("HEAD", "/_trailwatch/health"):
-            return jsonResponse(200, #"{"status":"ok"}"#)
-        case ("POST", "/_trailwatch/reset"), ("POST", "/moto-api/reset"):
-            guard let resetter else {
-                return jsonResponse(403, #"{"status":"error","message":"Reset is disabled. Start the server with --enable-reset or --in-memory to allow it."}"#)
-            }
-            do {
-                try await resetter.reset()
-                logger.info("state reset")
-                return jsonResponse(200, #"{"status": "ok"}"#)
-            } catch {
-                logger.error("reset failed", metadata: ["error": .string("\(error)")])
-                return jsonResponse(500, #"{"status":"error","message":"reset failed"}"#)
-            }
-        case ("POST", "/_trailwatch/maintenance"):
-            do {
-                try await maintenance?.runMaintenance()
-                return jsonResponse(200, #"{"status":"ok"}"#)
-            } catch {
-                logger.error("maintenance failed", metadata: ["error": .string("\(error)")])
-                return jsonResponse(500, #"{"status":"error","message":"maintenance failed"}"#)
-            }
-        case ("GET", "/_trailwatch/stats"):
-            var stats = (try? await maintenance?.storageStats()) ?? [:]
-            stats["rssBytes"] = ProcessStats.residentBytes()
-            var w = JSONWriter()
-            w.beginObject()
-            for (i, k) in stats.keys.sorted().enumerated() {
-                if i > 0 { w.comma() }
-                w.key(k)
-                w.int(stats[k]!)
-            }
-            w.endObject()
-            return WireResponse(status: 200, headers: [("Content-Type", "application/json")], body: w.bytes)
-        default:
-            return nil
-        }
-    }
-
-    private func jsonResponse(_ status: Int, _ body: String) -> WireResponse {
-        WireResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(body.utf8))
     }
 }
 

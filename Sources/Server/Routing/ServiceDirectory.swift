@@ -18,11 +18,21 @@ public enum ServiceDirectory {
     }
 
     /// The JSON protocol and service an `X-Amz-Target` prefix names.
+    ///
+    /// AWS's endpoints accept the service's Smithy shape name alone (`CloudTrail_20131101`, what
+    /// the new AWS SDK for Python sends) and the same name under its Smithy namespace
+    /// (`com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101`, what botocore sends for
+    /// CloudTrail), for every service.
     static func service(targetPrefix: String) -> (AWSService, WireProtocol)? {
-        switch targetPrefix {
+        var name = Substring(targetPrefix)
+        if let dot = targetPrefix.lastIndex(of: ".") {
+            guard targetPrefix.hasPrefix("com.amazonaws.") else { return nil }
+            name = targetPrefix[targetPrefix.index(after: dot)...]
+        }
+        switch name {
         case "GraniteServiceVersion20100801": return (.cloudWatch, .awsJson1_0)
         case "Logs_20140328": return (.logs, .awsJson1_1)
-        case "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101": return (.cloudTrail, .awsJson1_1)
+        case "CloudTrail_20131101": return (.cloudTrail, .awsJson1_1)
         default: return nil
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import TrailwatchCore
 
 /// The metric math functions: which exist, how each is called, and what each computes.
 extension MathEvaluator {
@@ -53,10 +54,10 @@ extension MathEvaluator {
         case "TIME_SERIES":
             guard args.count == 1, case .scalar(let v) = args[0] else { throw unsupported(name, args) }
             let p = env.queryPeriod ?? env.defaultPeriod
-            return .series(dense(label: "", period: p) { _ in v })
+            return .series(try dense(label: "", period: p) { _ in v })
         case "MINUTE", "HOUR", "DAY", "DATE", "MONTH", "YEAR", "EPOCH":
             guard args.count == 1, case .series(let s) = args[0] else { throw unsupported(name, args) }
-            return .series(dense(label: s.label, period: s.period) { Self.calendar(name, $0) })
+            return .series(try dense(label: s.label, period: s.period) { Self.calendar(name, $0) })
         case "FILL": return try fill(args)
         case "IF": return try conditional(args)
         case "SLICE": return try slice(args)
@@ -109,8 +110,14 @@ extension MathEvaluator {
     }
 
     /// A non-sparse series: one point per period over the window.
-    private func dense(label: String, period: Int64, _ f: (Int64) -> Double) -> TimeSeries {
+    /// Refused past `MetricDataService.defaultMaxDatapoints` points (AWS's limit for one call),
+    /// so a one-second period over a year cannot make the server allocate millions of points.
+    private func dense(label: String, period: Int64, _ f: (Int64) -> Double) throws -> TimeSeries {
         var out = TimeSeries(label: label, period: period)
+        let points = (env.end - env.start) / max(1, period)
+        guard points <= Int64(MetricDataService.defaultMaxDatapoints) else {
+            throw MathError(message: "The expression would compute \(points) datapoints, more than the limit of \(MetricDataService.defaultMaxDatapoints) for one call. Increase the period or shorten the time range.")
+        }
         var t = env.start
         while t < env.end {
             out.timestamps.append(t)
@@ -185,7 +192,7 @@ extension MathEvaluator {
         func filled(_ s: TimeSeries) throws -> TimeSeries {
             var known: [Int64: Double] = [:]
             for (t, v) in zip(s.timestamps, s.values) { known[t] = v }
-            let grid = dense(label: s.label, period: s.period) { _ in 0 }.timestamps
+            let grid = try dense(label: s.label, period: s.period) { _ in 0 }.timestamps
             var out = TimeSeries(label: s.label, period: s.period, source: s.source)
             switch args[1] {
             case .scalar(let c):
@@ -276,7 +283,7 @@ extension MathEvaluator {
             guard case .scalar(let e) = args[2] else { throw unsupported("SLICE", args) }
             end = e
         }
-        let lo = max(0, min(a.count, Int(s))), hi = max(lo, min(a.count, Int(end)))
+        let lo = max(0, min(a.count, Int(saturating: s))), hi = max(lo, min(a.count, Int(saturating: end)))
         return .array(Array(a[lo..<hi]))
     }
 
@@ -299,7 +306,7 @@ extension MathEvaluator {
         if order == "DESC" { sorted.reverse() }
         if args.count == 4 {
             guard case .scalar(let n) = args[3] else { throw unsupported("SORT", args) }
-            sorted = Array(sorted.prefix(max(0, Int(n))))
+            sorted = Array(sorted.prefix(max(0, Int(saturating: n))))
         }
         return .array(sorted)
     }
@@ -314,7 +321,7 @@ extension MathEvaluator {
             guard case .scalar(let p) = args[2] else { throw unsupported("SEARCH", args) }
             if p < 0 { throw MathError(message: "SEARCH arguments must be '[String, String, Positive Number]'", bare: true) }
             if p == 0 { throw MathError(message: "The parameter Period must not equal 0.\n") }
-            period = Int64(p)
+            period = Int64(saturating: p)
         }
         guard let period else {
             throw MathError(message: "Period is a required field when using SEARCH function within an expression", bare: true)
