@@ -164,7 +164,7 @@ extension LogsService {
         }
         // FilterLogEvents' endTime is inclusive.
         let query = LogEventQuery(streamIDs: streams.map(\.id), start: input.startTime.map(Int64.init),
-                                  end: input.endTime.map { Int64($0) + 1 }, after: after, forward: true, limit: limit + 1)
+                                  end: input.endTime.map { Int64($0) == .max ? .max : Int64($0) + 1 }, after: after, forward: true, limit: limit + 1)
         var filter: (@Sendable (LogEventRecord) -> Bool)?
         if let pattern { filter = { pattern.matches($0.message) } }
         let found = try await store.events(query, now: nowMillis, filter: filter)

@@ -8,6 +8,14 @@ public enum Timestamps {
     /// ever converts an unrepresentable time (`1e30`, `-1e30`) into an integer.
     public static let representableSeconds: ClosedRange<Double> = -62_135_596_800 ... 253_402_300_799
 
+    /// `date`'s epoch seconds clamped to `representableSeconds` (NaN reads as 0), so printing
+    /// a date can never trap.
+    static func clamped(_ date: Date) -> Double {
+        let t = date.timeIntervalSince1970
+        guard !t.isNaN else { return 0 }
+        return min(max(t, representableSeconds.lowerBound), representableSeconds.upperBound)
+    }
+
     /// Whether `date` lies in `representableSeconds` (NaN does not).
     public static func isRepresentable(_ date: Date) -> Bool {
         representableSeconds.contains(date.timeIntervalSince1970)
@@ -15,7 +23,7 @@ public enum Timestamps {
 
     /// ISO 8601 in UTC with milliseconds: `2015-08-30T12:36:00.000Z` (Query and XML answers).
     public static func iso8601(_ date: Date) -> String {
-        let ms = (date.timeIntervalSince1970 * 1000).rounded(.down)
+        let ms = (clamped(date) * 1000).rounded(.down)
         let totalSeconds = Int64((ms / 1000).rounded(.down))
         let millis = Int(Int64(ms) - totalSeconds * 1000)
         let (y, mo, d, h, mi, s) = civil(totalSeconds)
@@ -24,13 +32,13 @@ public enum Timestamps {
 
     /// ISO 8601 basic format used by SigV4: `20150830T123600Z`.
     public static func amzDate(_ date: Date) -> String {
-        let (y, mo, d, h, mi, s) = civil(Int64(date.timeIntervalSince1970.rounded(.down)))
+        let (y, mo, d, h, mi, s) = civil(Int64(clamped(date).rounded(.down)))
         return "\(pad(y, 4))\(pad(mo, 2))\(pad(d, 2))T\(pad(h, 2))\(pad(mi, 2))\(pad(s, 2))Z"
     }
 
     /// RFC 822 / HTTP date: `Sun, 30 Aug 2015 12:36:00 GMT` (S3 headers).
     public static func rfc822(_ date: Date) -> String {
-        let secs = Int64(date.timeIntervalSince1970.rounded(.down))
+        let secs = Int64(clamped(date).rounded(.down))
         let (y, mo, d, h, mi, s) = civil(secs)
         let days = Int((secs >= 0 ? secs : secs - 86399) / 86400)
         let weekday = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"][((days % 7) + 7) % 7]
@@ -108,8 +116,13 @@ public enum Timestamps {
         return v
     }
 
+    /// The UTC date of these fields, nil unless each is in range (years 1 through 9999).
+    public static func date(year: Int, month: Int, day: Int, hour: Int, minute: Int, second: Int) -> Date? {
+        make(year, month, day, hour, minute, second, 0)
+    }
+
     private static func make(_ y: Int, _ mo: Int, _ d: Int, _ h: Int, _ mi: Int, _ s: Int, _ ms: Int) -> Date? {
-        guard (1...12).contains(mo), (1...31).contains(d), (0...23).contains(h), (0...59).contains(mi), (0...60).contains(s)
+        guard (1...9999).contains(y), (1...12).contains(mo), (1...31).contains(d), (0...23).contains(h), (0...59).contains(mi), (0...60).contains(s)
         else { return nil }
         let days = daysFromCivil(y, mo, d)
         let secs = Int64(days) * 86400 + Int64(h * 3600 + mi * 60 + s)

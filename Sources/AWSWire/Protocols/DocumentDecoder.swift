@@ -68,11 +68,19 @@ public struct DocumentDecoder {
             guard case .string = v else { throw mismatch(v, "a string", path) }
             return v
         case .integer, .long:
+            let n: Int64
             switch v {
-            case .int: return v
-            case .double(let d) where d.rounded(.towardZero) == d && abs(d) < 9.2e18: return .int(Int64(d))
+            case .int(let i): n = i
+            case .double(let d) where d.rounded(.towardZero) == d && abs(d) < 9.2e18: n = Int64(d)
             default: throw mismatch(v, "an integer", path)
             }
+            // An `integer` shape is 32 bits on AWS: a larger value is a serialization error,
+            // and no service ever does arithmetic on a period of 9223372036854775800.
+            if shape.kind == .integer, Int32(exactly: n) == nil {
+                throw AWSError(CommonErrors.serializationException,
+                               "Value \(n) for '\(path.coral)' is out of range for a 32-bit integer.")
+            }
+            return .int(n)
         case .float, .double:
             switch v {
             case .int(let i): return .double(Double(i))

@@ -133,7 +133,9 @@ public struct QueryDecoder {
         switch shape.kind {
         case .string: return .string(text)
         case .integer, .long:
-            guard let i = Int64(text.trimmingASCIIWhitespace()) else { throw invalid(text, name) }
+            guard let i = Int64(text.trimmingASCIIWhitespace()), shape.kind == .long || Int32(exactly: i) != nil else {
+                throw invalid(text, name)
+            }
             return .int(i)
         case .float, .double:
             switch text {

@@ -328,7 +328,7 @@ public enum SigV4 {
         guard let mi = months.firstIndex(of: String(parts[2])) else { return nil }
         let t = parts[4].split(separator: ":")
         guard t.count == 3, let h = Int(t[0]), let m = Int(t[1]), let sec = Int(t[2]) else { return nil }
-        let days = Timestamps.daysFromCivil(year, mi + 1, day)
-        return Date(timeIntervalSince1970: Double(days * 86400 + h * 3600 + m * 60 + sec))
+        // Checked before any arithmetic: a year of 999999999999999999 overflowed (pre-auth).
+        return Timestamps.date(year: year, month: mi + 1, day: day, hour: h, minute: m, second: sec)
     }
 }

@@ -72,6 +72,13 @@ enum DoubleColumn {
             }
             if scale > 9 { return nil }
         }
+        // A later value can raise the scale past what an earlier, larger one allows
+        // ([1e14, 0.00001] → 1e19, past Int64): every value is checked again at the final scale.
+        let p = powers[scale]
+        for v in values {
+            let scaled = (v * p).rounded()
+            guard abs(scaled) < 9e15, scaled / p == v else { return nil }
+        }
         return scale
     }
 
