@@ -89,6 +89,8 @@ let package = Package(
             dependencies: [
                 "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Identity", "CloudWatchMetrics", "CloudWatchLogs", "S3Subset", "SNSSubset", "CloudTrail",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings),

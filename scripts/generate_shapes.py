@@ -70,6 +70,15 @@ RESERVED_TYPE_NAMES = {
     "Array", "Dictionary", "Bool", "Int", "Double", "String", "Range", "Blob", "Operation",
     "API", "Errors", "Shape", "Member", "Encoding", "Character", "Float",
 }
+# Limits AWS documents and enforces that the service models leave out (or get wrong). They go into the
+# generated shapes so that the decoders stop reading a list one past its limit (a PutMetricData
+# of a million empty datums is refused after 1,001) and the validator answers AWS's message.
+LIMIT_OVERRIDES = {
+    ("cloudwatch", "MetricData"): {"max": 1000},
+    # The model forbids ':' in a metric filter's namespace; AWS accepts it (`App:Errors`).
+    ("logs", "MetricNamespace"): {"pattern": "[^*$]*"},
+}
+
 SCALAR_SWIFT = {
     "string": "String", "integer": "Int", "long": "Int", "float": "Double", "double": "Double",
     "boolean": "Bool", "timestamp": "Date", "blob": "Blob", "document": "WireValue",
@@ -141,6 +150,9 @@ class ServiceGen:
         self.case = case
         self.meta = self.model["metadata"]
         self.shapes_json = self.model["shapes"]
+        for (service, shape), limits in LIMIT_OVERRIDES.items():
+            if service == folder and shape in self.shapes_json:
+                self.shapes_json[shape].update(limits)
         all_ops = sorted(self.model["operations"])
         subset = SUBSETS.get(folder)
         self.all_ops = all_ops

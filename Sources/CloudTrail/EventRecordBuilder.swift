@@ -127,12 +127,12 @@ public enum EventRecordBuilder {
         w.key("managementEvent"); w.bool(management); w.comma()
         w.key("recipientAccountId"); w.string(call.accountId); w.comma()
         w.key("eventCategory"); w.string(management ? "Management" : "Data")
-        if call.tls {
+        if let tls = call.tls {
             w.comma()
             w.key("tlsDetails"); w.beginObject()
-            w.key("tlsVersion"); w.string("TLSv1.3"); w.comma()
-            w.key("cipherSuite"); w.string("TLS_AES_128_GCM_SHA256"); w.comma()
-            w.key("clientProvidedHostHeader"); w.string("")
+            w.key("tlsVersion"); w.string(tls.tlsVersion); w.comma()
+            w.key("cipherSuite"); w.string(tls.cipherSuite); w.comma()
+            w.key("clientProvidedHostHeader"); w.string(tls.clientProvidedHostHeader)
             w.endObject()
         }
         w.endObject()

@@ -22,8 +22,10 @@ extension LogsService {
     func metricFilters(_ scope: ResourceScope, group: String?) async throws -> [StoredFilter] {
         let records = try await resources.list(kind: Self.metricFilterKind, scope: scope,
                                                prefix: group.map { $0 + "\u{1}" }, after: nil, limit: Int.max)
-        return try records.map { r in
-            StoredFilter(name: r.name, filter: try CloudWatchLogs.MetricFilter(wire: try JSONReader.parse(r.body)))
+        // A record that no longer decodes is skipped, never an error for every later write.
+        return records.compactMap { r in
+            (try? JSONReader.parse(r.body)).flatMap { try? CloudWatchLogs.MetricFilter(wire: $0) }
+                .map { StoredFilter(name: r.name, filter: $0) }
         }
     }
 
@@ -46,8 +48,11 @@ extension LogsService {
                 throw AWSError(Errors.invalidParameterException, "Dimensions and default value are mutually exclusive.")
             }
         }
-        if !t.metricValue.hasPrefix("$"), Double(t.metricValue) == nil {
+        if !t.metricValue.hasPrefix("$"), Double(t.metricValue)?.isFinite != true {
             throw AWSError(Errors.invalidParameterException, "Invalid metric value: \(t.metricValue)")
+        }
+        if let d = t.defaultValue, !d.isFinite {
+            throw AWSError(Errors.invalidParameterException, "Invalid default value: \(d)")
         }
         let key = Self.filterKey(group.name, input.filterName)
         let existing = try await metricFilters(ctx.scope, group: group.name)

@@ -238,10 +238,27 @@ public struct S3Service: Sendable {
         _ = try await requireBucket(bucket)
         var metadata: [String: String] = [:]
         for (k, v) in req.headers where k.lowercased().hasPrefix("x-amz-meta-") { metadata[String(k.lowercased().dropFirst(11))] = v }
-        let record = ObjectRecord(bucket: bucket, key: key, size: req.body.count, etag: Self.etag(req.body),
+        var body = req.body
+        var headers: [(String, String)] = []
+        if AWSChunked.isChunked(req.headers) {
+            let decoded = try AWSChunked.decode(req.body)
+            if let declared = req.header("x-amz-decoded-content-length").flatMap(Int.init), declared != decoded.payload.count {
+                throw AWSChunked.malformed()
+            }
+            if let crc = decoded.trailers["x-amz-checksum-crc32"] ?? req.header("x-amz-checksum-crc32") {
+                var be = Gzip.crc32(decoded.payload).bigEndian
+                let actual = Base64.encode(withUnsafeBytes(of: &be) { Array($0) })
+                guard actual == crc else {
+                    throw AWSError(AWSErrorType("BadDigest", status: 400), "The CRC32 you specified did not match the calculated checksum.")
+                }
+                headers.append(("x-amz-checksum-crc32", crc))
+            }
+            body = decoded.payload
+        }
+        let record = ObjectRecord(bucket: bucket, key: key, size: body.count, etag: Self.etag(body),
                                   contentType: req.header("content-type") ?? "binary/octet-stream", lastModified: clock.now(), metadata: metadata)
-        try await put(record, body: req.body)
-        return WireResponse(status: 200, headers: [("ETag", record.etag)], body: [])
+        try await put(record, body: body)
+        return WireResponse(status: 200, headers: [("ETag", record.etag)] + headers, body: [])
     }
 
     /// Stores an object written by Trailwatch itself (exports, trail files).

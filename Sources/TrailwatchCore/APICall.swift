@@ -23,11 +23,12 @@ public struct APICall: Sendable {
     public var responseElements: WireValue?
     public var errorCode: String?
     public var errorMessage: String?
-    public var tls: Bool
+    /// How the call's connection was secured, nil over plain HTTP.
+    public var tls: TLSDetails?
 
     public init(service: String, operation: String, region: String, identity: CallerIdentity?, accessKeyId: String?, accountId: String,
                 sourceIP: String, userAgent: String, requestID: String, time: Date, requestParameters: WireValue?,
-                responseElements: WireValue?, errorCode: String?, errorMessage: String?, tls: Bool = false) {
+                responseElements: WireValue?, errorCode: String?, errorMessage: String?, tls: TLSDetails? = nil) {
         self.service = service
         self.operation = operation
         self.region = region
@@ -43,6 +44,22 @@ public struct APICall: Sendable {
         self.errorCode = errorCode
         self.errorMessage = errorMessage
         self.tls = tls
+    }
+}
+
+/// CloudTrail's `tlsDetails`: the protocol version and cipher suite the connection negotiated,
+/// and the Host header the client sent.
+public struct TLSDetails: Sendable, Equatable {
+    /// `TLSv1.2` or `TLSv1.3`.
+    public var tlsVersion: String
+    /// The suite's OpenSSL name, as CloudTrail records it (`ECDHE-RSA-AES128-GCM-SHA256`).
+    public var cipherSuite: String
+    public var clientProvidedHostHeader: String
+
+    public init(tlsVersion: String, cipherSuite: String, clientProvidedHostHeader: String) {
+        self.tlsVersion = tlsVersion
+        self.cipherSuite = cipherSuite
+        self.clientProvidedHostHeader = clientProvidedHostHeader
     }
 }
 

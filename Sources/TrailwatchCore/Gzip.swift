@@ -81,3 +81,20 @@ public enum Gzip {
         return output
     }
 }
+
+extension Gzip {
+    /// The CRC-32 (IEEE) of `bytes`, as zlib computes it (S3's `x-amz-checksum-crc32`).
+    public static func crc32(_ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBufferPointer { p in
+            var crc: uLong = CZlib.crc32(0, nil, 0)
+            var offset = 0
+            // zlib takes a 32-bit length: feed it in chunks.
+            while offset < p.count {
+                let n = min(p.count - offset, 1 << 30)
+                crc = CZlib.crc32(crc, p.baseAddress! + offset, uInt(n))
+                offset += n
+            }
+            return UInt32(truncatingIfNeeded: crc)
+        }
+    }
+}

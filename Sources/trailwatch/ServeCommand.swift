@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import Identity
 import Logging
+import NIOCore
 import Server
 import ServiceLifecycle
 import UnixSignals
@@ -33,6 +34,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("trail-digest-interval"), help: "Seconds between CloudTrail digest files (default 3600).") var trailDigestInterval: Double?
     @Option(name: .customLong("record-calls"), help: "Record every call as a CloudTrail event: true (default) or false.") var recordCalls: Bool?
     @Option(name: .customLong("operator-token"), help: "A secret that lets loopback callers use /_trailwatch/stats, maintenance and reset unsigned (header x-trailwatch-operator-token).") var operatorToken: String?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: with --tls-key, serve HTTPS on the port.") var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.") var tlsKey: String?
+    @Option(name: .customLong("max-connections"), help: "Open connections beyond this are closed on accept (default 1000).") var maxConnections: Int?
+    @Option(name: .customLong("idle-timeout"), help: "Seconds before an idle connection (or one with half-sent headers) is closed (default 60).") var idleTimeout: Double?
+    @Option(name: .customLong("body-timeout"), help: "Seconds a request body may stall before its connection is closed (default 20).") var bodyTimeout: Double?
     @Option(help: "A JSON config file.") var config: String?
 
     func run() async throws {
@@ -68,6 +74,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let trailDeliveryInterval { s.trailDeliveryInterval = trailDeliveryInterval }
         if let recordCalls { s.recordCalls = recordCalls }
         if let operatorToken { s.operatorToken = operatorToken }
+        if let tlsCert { s.tlsCert = tlsCert }
+        if let tlsKey { s.tlsKey = tlsKey }
+        if let maxConnections { s.maxConnections = maxConnections }
+        if let idleTimeout { s.idleTimeout = idleTimeout }
+        if let bodyTimeout { s.bodyTimeout = bodyTimeout }
         if let trailDigestInterval { s.trailDigestInterval = trailDigestInterval }
         try s.validate()
         return s
@@ -97,7 +108,8 @@ enum TrailwatchServer {
         let authenticator = Authenticator(mode: settings.auth, resolver: ConfiguredCredentials(roots),
                                           defaultAccountId: settings.accountId, clock: clock)
         // The URL SNS messages point back at, fixed once the server listens (the port may be 0).
-        let publicEndpoint = Mutex("http://\(settings.host):\(settings.port)")
+        let scheme = settings.tlsCert == nil ? "http" : "https"
+        let publicEndpoint = Mutex("\(scheme)://\(settings.host):\(settings.port)")
         let services = Services(resources: store, tags: store, metrics: metricStore, logs: logStore,
                                 objects: SQLiteObjectStore(database), trailEvents: trailEvents, recorder: recorder, clock: clock,
                                 endpoint: { publicEndpoint.withLock { $0 } })
@@ -109,11 +121,16 @@ enum TrailwatchServer {
             operatorToken: settings.operatorToken, logger: logger)
 
         let storage = settings.inMemory ? "in memory (nothing survives a restart)" : "in \(settings.dataDir)"
-        let app = TrailwatchHTTPServer.application(
-            processor: processor, host: settings.host, port: settings.port, logger: logger,
+        let tls = settings.tlsCert.flatMap { cert in settings.tlsKey.map { TLSFiles(certificatePath: cert, keyPath: $0) } }
+        let app = try TrailwatchHTTPServer.application(
+            processor: processor, host: settings.host, port: settings.port,
+            limits: ConnectionLimits(maxConnections: settings.maxConnections,
+                                     idleTimeout: .milliseconds(Int64(saturating: settings.idleTimeout * 1000)),
+                                     bodyStallTimeout: .milliseconds(Int64(saturating: settings.bodyTimeout * 1000))),
+            tls: tls, logger: logger,
             onServerRunning: { port in
-                publicEndpoint.withLock { $0 = "http://\(settings.host):\(port)" }
-                logger.notice("Trailwatch listening on http://\(settings.host):\(port)",
+                publicEndpoint.withLock { $0 = "\(scheme)://\(settings.host):\(port)" }
+                logger.notice("Trailwatch listening on \(scheme)://\(settings.host):\(port)",
                               metadata: ["storage": .string(storage), "auth": .string(settings.auth.rawValue),
                                          "account": .string(settings.accountId)])
                 if settings.usesDefaultCredentials && settings.auth == .strict {

@@ -20,6 +20,15 @@ struct Settings: Equatable {
     /// The secret loopback callers send in `x-trailwatch-operator-token` to use the operator
     /// endpoints (stats, maintenance, reset) without signing; none by default.
     var operatorToken: String?
+    /// PEM certificate chain and private key: with both, the server speaks HTTPS on its port.
+    var tlsCert: String?
+    var tlsKey: String?
+    /// Open connections beyond this are closed on accept.
+    var maxConnections = 1000
+    /// Seconds a connection may sit with no request (or with half-sent headers) before it is closed.
+    var idleTimeout: Double = 60
+    /// Seconds a request body may stall before its connection is closed.
+    var bodyTimeout: Double = 20
     /// Root credentials; `test`/`test` when none are configured.
     var credentials: [RootCredential] = []
 
@@ -43,6 +52,11 @@ struct Settings: Equatable {
         var trailDigestInterval: Double?
         var recordCalls: Bool?
         var operatorToken: String?
+        var tlsCert: String?
+        var tlsKey: String?
+        var maxConnections: Int?
+        var idleTimeout: Double?
+        var bodyTimeout: Double?
         var credentials: [RootCredential]?
     }
 
@@ -64,6 +78,11 @@ struct Settings: Equatable {
         if let v = file.trailDigestInterval { trailDigestInterval = v }
         if let v = file.recordCalls { recordCalls = v }
         if let v = file.operatorToken { operatorToken = v }
+        if let v = file.tlsCert { tlsCert = v }
+        if let v = file.tlsKey { tlsKey = v }
+        if let v = file.maxConnections { maxConnections = v }
+        if let v = file.idleTimeout { idleTimeout = v }
+        if let v = file.bodyTimeout { bodyTimeout = v }
     }
 
     /// Applies `TRAILWATCH_*` environment variables.
@@ -75,9 +94,17 @@ struct Settings: Equatable {
         }
         if let v = env["TRAILWATCH_DATA_DIR"] { dataDir = v }
         if let v = env["TRAILWATCH_OPERATOR_TOKEN"] { operatorToken = v }
+        if let v = env["TRAILWATCH_TLS_CERT"] { tlsCert = v }
+        if let v = env["TRAILWATCH_TLS_KEY"] { tlsKey = v }
+        if let v = env["TRAILWATCH_MAX_CONNECTIONS"] {
+            guard let n = Int(v), n > 0 else { throw SettingsError("TRAILWATCH_MAX_CONNECTIONS must be a positive number, got '\(v)'") }
+            maxConnections = n
+        }
         if let v = env["TRAILWATCH_RECORD_CALLS"] { recordCalls = try Settings.bool(v, "TRAILWATCH_RECORD_CALLS") }
         for (name, keyPath) in [("TRAILWATCH_TRAIL_DELIVERY_INTERVAL", \Settings.trailDeliveryInterval),
-                                ("TRAILWATCH_TRAIL_DIGEST_INTERVAL", \Settings.trailDigestInterval)] {
+                                ("TRAILWATCH_TRAIL_DIGEST_INTERVAL", \Settings.trailDigestInterval),
+                                ("TRAILWATCH_IDLE_TIMEOUT", \Settings.idleTimeout),
+                                ("TRAILWATCH_BODY_TIMEOUT", \Settings.bodyTimeout)] {
             if let v = env[name] {
                 guard let seconds = Double(v), seconds > 0 else { throw SettingsError("\(name) must be a number of seconds, got '\(v)'") }
                 self[keyPath: keyPath] = seconds
@@ -105,6 +132,9 @@ struct Settings: Equatable {
         for c in credentials where c.accessKeyId.isEmpty || c.secretAccessKey.isEmpty {
             throw SettingsError("credentials need a non-empty accessKeyId and secretAccessKey")
         }
+        if (tlsCert == nil) != (tlsKey == nil) { throw SettingsError("--tls-cert and --tls-key go together") }
+        guard idleTimeout > 0, bodyTimeout > 0 else { throw SettingsError("timeouts must be positive seconds") }
+        guard maxConnections > 0 else { throw SettingsError("the connection limit must be positive, got \(maxConnections)") }
     }
 
     static func authMode(_ s: String) throws -> AuthMode {

@@ -21,9 +21,42 @@ import pytest
 from botocore.config import Config
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
+# TRAILWATCH_TEST_TLS=1 runs the suite over HTTPS: every server gets a certificate signed by a
+# test CA, and every client (boto3, the AWS CLI, urllib) trusts only that CA.
+TLS = os.environ.get("TRAILWATCH_TEST_TLS") == "1"
 BIN = pathlib.Path(os.environ.get("TRAILWATCH_BIN", ROOT / ".build" / "debug" / "trailwatch"))
 REGION = "us-east-1"
 CLOUDWATCH_PROTOCOLS = ["json", "query", "smithy-rpc-v2-cbor"]
+
+
+_TLS_FILES = {}
+
+
+def tls_files():
+    """(ca, cert, key): a throwaway CA and a server certificate for 127.0.0.1 and localhost."""
+    if _TLS_FILES:
+        return _TLS_FILES["ca"], _TLS_FILES["cert"], _TLS_FILES["key"]
+    import tempfile
+    d = pathlib.Path(tempfile.mkdtemp(prefix="trailwatch-tls-"))
+    def run(*args):
+        subprocess.run(["openssl", *args], check=True, capture_output=True)
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=Trailwatch test CA",
+        "-keyout", str(d / "ca.key"), "-out", str(d / "ca.pem"))
+    run("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout", str(d / "server.key"),
+        "-out", str(d / "server.csr"))
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run("x509", "-req", "-in", str(d / "server.csr"), "-CA", str(d / "ca.pem"), "-CAkey", str(d / "ca.key"),
+        "-CAcreateserial", "-days", "2", "-extfile", str(d / "ext.cnf"), "-out", str(d / "server.pem"))
+    _TLS_FILES.update(ca=str(d / "ca.pem"), cert=str(d / "server.pem"), key=str(d / "server.key"))
+    return tls_files()
+
+
+if TLS:
+    import ssl
+    _ca = tls_files()[0]
+    ssl._create_default_https_context = lambda: ssl.create_default_context(cafile=_ca)
+    # Clients the tests or the CLI make themselves (validate-logs' S3 clients) trust it too.
+    os.environ["AWS_CA_BUNDLE"] = _ca
 
 
 def free_port():
@@ -40,8 +73,12 @@ class Server:
             raise RuntimeError(f"{BIN} does not exist: run `swift build` first")
         self.port = port or free_port()
         self.args = ["serve", "--host", "127.0.0.1", "--port", str(self.port), *args]
+        if TLS and "--tls-cert" not in args:
+            _, cert, key = tls_files()
+            self.args += ["--tls-cert", cert, "--tls-key", key]
+        scheme = "https" if "--tls-cert" in self.args else "http"
         self.env = dict(os.environ, **(env or {}))
-        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.endpoint = f"{scheme}://127.0.0.1:{self.port}"
         self.log = open(os.devnull, "w") if os.environ.get("TRAILWATCH_QUIET") else None
         self.proc = subprocess.Popen([str(BIN), *self.args], env=self.env, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, text=True)
@@ -54,12 +91,19 @@ class Server:
             if self.proc.poll() is not None:
                 raise RuntimeError("trailwatch exited: " + self.proc.stdout.read())
             try:
-                with urllib.request.urlopen(self.endpoint + "/_trailwatch/health", timeout=1) as r:
+                with urllib.request.urlopen(self.endpoint + "/_trailwatch/health", timeout=1, context=self.ssl_context()) as r:
                     if r.status == 200:
                         return
             except (urllib.error.URLError, ConnectionError, OSError):
                 time.sleep(0.05)
         raise RuntimeError("trailwatch did not become healthy")
+
+    def ssl_context(self):
+        """A context trusting the test CA for an HTTPS server, else None."""
+        if not self.endpoint.startswith("https://"):
+            return None
+        import ssl
+        return ssl.create_default_context(cafile=tls_files()[0])
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
         if self.proc.poll() is None:
@@ -76,7 +120,7 @@ class Server:
     def post(self, path, body=b"", headers=None):
         req = urllib.request.Request(self.endpoint + path, data=body, headers=headers or {}, method="POST")
         try:
-            with urllib.request.urlopen(req, timeout=10) as r:
+            with urllib.request.urlopen(req, timeout=10, context=self.ssl_context()) as r:
                 return r.status, r.read()
         except urllib.error.HTTPError as e:
             return e.code, e.read()
@@ -86,6 +130,8 @@ class Server:
         if protocol:
             session.get_component("data_loader").search_paths.insert(0, str(model_override(protocol)))
         base = Config(retries={"max_attempts": retries, "mode": "standard"} if retries else {"total_max_attempts": 1})
+        if TLS:
+            kw.setdefault("verify", tls_files()[0])
         return boto3.Session(botocore_session=session).client(
             service, endpoint_url=self.endpoint, region_name=region, aws_access_key_id=key,
             aws_secret_access_key=secret, config=base.merge(config) if config else base, **kw)
@@ -93,7 +139,8 @@ class Server:
     def cli(self, *args, env=None, check=True):
         e = dict(os.environ, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test", AWS_DEFAULT_REGION=REGION,
                  AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull, **(env or {}))
-        p = subprocess.run(["aws", "--endpoint-url", self.endpoint, *args], env=e, capture_output=True, text=True, timeout=60)
+        tls = ["--ca-bundle", tls_files()[0]] if TLS else []
+        p = subprocess.run(["aws", "--endpoint-url", self.endpoint, *tls, *args], env=e, capture_output=True, text=True, timeout=60)
         if check and p.returncode != 0:
             raise AssertionError(f"aws {' '.join(args)} failed ({p.returncode}): {p.stderr}")
         return p

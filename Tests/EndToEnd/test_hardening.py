@@ -10,7 +10,9 @@ import time
 
 import pytest
 
-from conftest import Server
+from conftest import TLS, Server
+
+pytestmark = pytest.mark.skipif(TLS, reason="replays raw plain-HTTP bytes")
 
 CRASHES = sorted((pathlib.Path(__file__).parent / "fixtures" / "fuzz-crashes").glob("*.bin"))
 
@@ -139,3 +141,70 @@ def test_math_arguments_past_integer_range_do_not_trap(open_server, expression):
     status, _, answer = json_request(open_server.port, "GraniteServiceVersion20100801.GetMetricData", body)
     assert open_server.proc.poll() is None
     assert status in (200, 400), answer[:300]
+
+
+def test_expect_100_continue_is_answered_before_the_body(open_server):
+    """boto3's put_object sends `Expect: 100-continue` with file bodies and waited about a second
+    for an answer that never came before sending the body anyway."""
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=5) as s:
+        s.sendall(b"PUT /expect-bucket HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+        s.recv(65536)
+        body = b"hello"
+        s.sendall(b"PUT /expect-bucket/k HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                  b"Content-Length: 5\r\n\r\n")
+        s.settimeout(0.5)
+        interim = s.recv(65536)
+        assert interim.startswith(b"HTTP/1.1 100 Continue"), interim
+        s.settimeout(5)
+        s.sendall(body)
+        final = b""
+        while b"\r\n\r\n" not in final:
+            final += s.recv(65536)
+        assert final.startswith(b"HTTP/1.1 200"), final
+
+
+@pytest.fixture(scope="module")
+def strict_limits_server():
+    s = Server("--in-memory", "--auth", "open", "--idle-timeout", "3", "--body-timeout", "1", "--max-connections", "8")
+    yield s
+    s.stop()
+
+
+def closed_within(sock, seconds):
+    sock.settimeout(seconds)
+    try:
+        while True:
+            if not sock.recv(65536):
+                return True
+    except (socket.timeout, TimeoutError):
+        return False
+    except ConnectionResetError:
+        return True
+
+
+def test_idle_and_half_sent_connections_are_closed(strict_limits_server):
+    port = strict_limits_server.port
+    idle = socket.create_connection(("127.0.0.1", port))
+    half_headers = socket.create_connection(("127.0.0.1", port))
+    half_headers.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Targ")
+    short_body = socket.create_connection(("127.0.0.1", port))
+    short_body.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: GraniteServiceVersion20100801.ListDashboards\r\n"
+                       b"Content-Type: application/x-amz-json-1.0\r\nContent-Length: 1000\r\n\r\n{}")
+    for s in (idle, half_headers, short_body):
+        assert closed_within(s, 6), "connection still open"
+        s.close()
+    assert strict_limits_server.proc.poll() is None
+
+
+def test_connections_past_the_limit_are_closed(strict_limits_server):
+    port = strict_limits_server.port
+    held = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+    time.sleep(0.2)
+    extra = socket.create_connection(("127.0.0.1", port))
+    assert closed_within(extra, 1.5)
+    for s in held:
+        s.close()
+    extra.close()
+    time.sleep(0.2)
+    status, _, _ = raw_exchange(port, b"GET /_trailwatch/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status == 200

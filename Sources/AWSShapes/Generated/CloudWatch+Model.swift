@@ -541,7 +541,7 @@ extension CloudWatch {
         s.append(Shape("MetricAlarms", .list, element: 206))  // 207
         s.append(Shape("MetricCharacteristics", .structure, members: [
             M("PeriodicSpikes", 253)]))  // 208
-        s.append(Shape("MetricData", .list, element: 215))  // 209
+        s.append(Shape("MetricData", .list, element: 215, max: 1000.0))  // 209
         s.append(Shape("MetricDataQueries", .list, element: 211))  // 210
         s.append(Shape("MetricDataQuery", .structure, members: [
             M("Id", 217, required: true),

@@ -1086,7 +1086,7 @@ extension CloudWatchLogs {
         s.append(Shape("MetricFilterMatches", .list, element: 415))  // 416
         s.append(Shape("MetricFilters", .list, element: 414))  // 417
         s.append(Shape("MetricName", .string, max: 255.0, pattern: "[^:*$]*"))  // 418
-        s.append(Shape("MetricNamespace", .string, max: 255.0, pattern: "[^:*$]*"))  // 419
+        s.append(Shape("MetricNamespace", .string, max: 255.0, pattern: "[^*$]*"))  // 419
         s.append(Shape("MetricTransformation", .structure, members: [
             M("metricName", 418, required: true),
             M("metricNamespace", 419, required: true),

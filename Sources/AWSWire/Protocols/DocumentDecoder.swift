@@ -47,8 +47,9 @@ public struct DocumentDecoder {
         case .list:
             guard case .list(let items) = v else { throw mismatch(v, "a list", path) }
             var out: [WireValue] = []
-            out.reserveCapacity(items.count)
-            for (i, item) in items.enumerated() {
+            let kept = Validator.itemsToRead(items.count, shape)
+            out.reserveCapacity(kept)
+            for (i, item) in items.prefix(kept).enumerated() {
                 if item == .null { out.append(.null); continue }
                 path.steps.append(.index(i))
                 out.append(try convert(item, shape.element, &path))

@@ -101,8 +101,9 @@ public struct QueryDecoder {
             }
             items.sort { $0.0 < $1.0 }
             var out: [WireValue] = []
-            out.reserveCapacity(items.count)
-            for (i, child) in items {
+            let kept = Validator.itemsToRead(items.count, shape)
+            out.reserveCapacity(kept)
+            for (i, child) in items.prefix(kept) {
                 if let v = try convert(child, shape.element, name: "\(name).member.\(i)") { out.append(v) }
             }
             return .list(out)

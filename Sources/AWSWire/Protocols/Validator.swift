@@ -126,6 +126,9 @@ public struct Validator {
             }
         case (.list, .list(let items)):
             checkLength(Double(items.count), shape, value, path, collection: true, &out)
+            // A list past its limit is refused for its size alone, as AWS does, without a
+            // violation for each of its (possibly a million) members.
+            if let max = shape.max, Double(items.count) > max { break }
             for (i, item) in items.enumerated() where item != .null {
                 path.steps.append(.index(i))
                 check(item, shape.element, &path, into: &out)
@@ -161,14 +164,33 @@ public struct Validator {
         }
     }
 
+    /// How many items of a list the decoders read: one past the shape's limit (enough for the
+    /// validator to refuse it with AWS's message), or `unlimitedListCap` + 1 when the model gives
+    /// none. A request's size cannot make the server convert more.
+    public static func itemsToRead(_ count: Int, _ shape: Shape) -> Int {
+        let limit = shape.max.map { Int(Swift.min($0, Double(unlimitedListCap))) } ?? unlimitedListCap
+        return Swift.min(count, limit + 1)
+    }
+
+    /// The most items a list without a modeled limit is read to (no AWS API takes more).
+    public static let unlimitedListCap = 10_000
+
+    /// At most this many characters of a value are quoted in a message.
+    static let describedLength = 1024
+
     private func describe(_ v: WireValue) -> String {
+        let text = describeAll(v)
+        return text.count > Self.describedLength ? String(text.prefix(Self.describedLength)) + "..." : text
+    }
+
+    private func describeAll(_ v: WireValue) -> String {
         switch v {
         case .string(let s): return s
         case .int(let i): return String(i)
         case .double(let d): return String(d)
         case .bool(let b): return String(b)
-        case .list(let l): return "[" + l.map(describe).joined(separator: ", ") + "]"
-        case .map(let m): return "{" + m.keys.sorted().map { "\($0)=\(describe(m[$0]!))" }.joined(separator: ", ") + "}"
+        case .list(let l): return "[" + l.prefix(Self.describedLength / 2).map(describe).joined(separator: ", ") + "]"
+        case .map(let m): return "{" + m.keys.sorted().prefix(Self.describedLength / 2).map { "\($0)=\(describe(m[$0] ?? .null))" }.joined(separator: ", ") + "}"
         case .blob: return "java.nio.HeapByteBuffer"
         case .timestamp(let t): return Timestamps.iso8601(t)
         case .null: return "null"

@@ -59,24 +59,35 @@ enum DelimitedField: Sendable {
 
     /// Binds pattern fields to values (`...` takes any number of them); the named values, or
     /// nil when the line does not fit or a condition fails.
+    ///
+    /// Each (pattern position, value position) pair is tried at most once: a pattern of several
+    /// `...` against a long line would otherwise backtrack exponentially, and a metric filter
+    /// runs on every PutLogEvents.
     static func bind(_ pattern: ArraySlice<DelimitedField>, _ values: ArraySlice<String>) -> [(name: String, value: String)]? {
-        guard let first = pattern.first else { return values.isEmpty ? [] : nil }
-        switch first {
-        case .ellipsis:
-            let rest = pattern.dropFirst()
-            // Try taking 0, 1, 2... values; with nothing after it, `...` takes them all.
-            if rest.isEmpty { return [] }
-            var skip = 0
-            while skip <= values.count {
-                if let bound = bind(rest, values.dropFirst(skip)) { return bound }
-                skip += 1
+        let p = Array(pattern), v = Array(values)
+        var failed = Set<Int>()
+        func go(_ pi: Int, _ vi: Int) -> [(name: String, value: String)]? {
+            if pi == p.count { return vi == v.count ? [] : nil }
+            let key = pi * (v.count + 1) + vi
+            if failed.contains(key) { return nil }
+            var result: [(name: String, value: String)]?
+            switch p[pi] {
+            case .ellipsis:
+                // Try taking 0, 1, 2... values; with nothing after it, `...` takes them all.
+                if pi + 1 == p.count { return [] }
+                var skip = vi
+                while skip <= v.count, result == nil {
+                    result = go(pi + 1, skip)
+                    skip += 1
+                }
+            case .field(let name, let condition):
+                if vi < v.count, condition?.holds(v[vi]) ?? true, let rest = go(pi + 1, vi + 1) {
+                    result = name.map { [(name: $0, value: v[vi])] + rest } ?? rest
+                }
             }
-            return nil
-        case .field(let name, let condition):
-            guard let v = values.first else { return nil }
-            if let condition, !condition.holds(v) { return nil }
-            guard let rest = bind(pattern.dropFirst(), values.dropFirst()) else { return nil }
-            return name.map { [(name: $0, value: v)] + rest } ?? rest
+            if result == nil { failed.insert(key) }
+            return result
         }
+        return go(0, 0)
     }
 }

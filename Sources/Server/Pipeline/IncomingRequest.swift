@@ -1,3 +1,5 @@
+public import TrailwatchCore
+
 /// An HTTP request as the pipeline sees it: framework-free, body fully read.
 public struct IncomingRequest: Sendable {
     public var method: String
@@ -8,8 +10,13 @@ public struct IncomingRequest: Sendable {
     public var headers: [(String, String)]
     public var body: [UInt8]
     public var sourceIP: String
+    /// The connection's TLS version and cipher (the Host header is filled in by the pipeline),
+    /// nil over plain HTTP.
+    public var tls: TLSDetails?
 
-    public init(method: String, rawPath: String, rawQuery: String = "", headers: [(String, String)], body: [UInt8], sourceIP: String = "127.0.0.1") {
+    public init(method: String, rawPath: String, rawQuery: String = "", headers: [(String, String)], body: [UInt8],
+                sourceIP: String = "127.0.0.1", tls: TLSDetails? = nil) {
+        self.tls = tls
         self.method = method
         self.rawPath = rawPath
         self.rawQuery = rawQuery

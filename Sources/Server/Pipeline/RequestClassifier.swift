@@ -43,7 +43,9 @@ struct RequestClassifier {
         }
         let contentType = req.header("content-type")?.lowercased() ?? ""
         var form: [(String, String)] = []
-        if contentType.hasPrefix("application/x-www-form-urlencoded") {
+        // Query requests are POSTs of at most the API body limit; a large PUT is an S3 object,
+        // never parsed as a form (a 512 MB `a&a&...` body would be 256M parameters, pre-auth).
+        if contentType.hasPrefix("application/x-www-form-urlencoded"), req.method == "POST", body.count <= RequestProcessor.maxBodyBytes {
             form = body.withUnsafeBufferPointer { PercentEncoding.parseForm(bytes: $0) }
         }
         let queryParams = PercentEncoding.parseForm(Substring(req.rawQuery))

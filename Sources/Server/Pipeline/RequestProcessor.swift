@@ -18,6 +18,8 @@ public import TrailwatchCore
 public struct RequestProcessor: Sendable {
     /// Largest body a non-S3 request may carry, compressed or not.
     public static let maxBodyBytes = 8 * 1024 * 1024
+    /// Largest object an S3 PutObject may carry (S3's own single-PUT limit is 5 GB).
+    public static let maxObjectBytes = 512 * 1024 * 1024
 
     let routes: RouteTable
     let authenticator: Authenticator
@@ -61,7 +63,9 @@ public struct RequestProcessor: Sendable {
                 accountId: audit.identity?.accountId ?? authenticator.defaultAccountId, sourceIP: req.sourceIP,
                 userAgent: req.header("user-agent") ?? "", requestID: requestID, time: audit.time ?? clock.now(),
                 requestParameters: audit.input, responseElements: audit.output, errorCode: audit.errorCode,
-                errorMessage: audit.errorMessage)
+                errorMessage: audit.errorMessage,
+                tls: req.tls.map { TLSDetails(tlsVersion: $0.tlsVersion, cipherSuite: $0.cipherSuite,
+                                              clientProvidedHostHeader: req.header("host") ?? "") })
             recorder.record(call)
             // A call on another account's resource is on that account's record too (AWS
             // delivers cross-account events to the resource owner, recipientAccountId = owner).
