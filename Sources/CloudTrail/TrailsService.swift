@@ -20,11 +20,15 @@ public struct TrailsService: Sendable {
     let clock: any WallClock
     /// Publishes to an SNS topic (trail delivery notifications).
     let notify: (@Sendable (_ topicArn: String, _ message: String) async throws -> Void)?
+    /// Whether an SNS topic exists (a trail's topic must).
+    let topicExists: (@Sendable (_ topicArn: String) async throws -> Bool)?
 
     public init(resources: any ResourceStore, tags: any TagStore, objects: any ObjectStore, logSink: (any LogSink)?,
                 recorder: TrailRecorder?, clock: any WallClock,
-                notify: (@Sendable (_ topicArn: String, _ message: String) async throws -> Void)? = nil) {
+                notify: (@Sendable (_ topicArn: String, _ message: String) async throws -> Void)? = nil,
+                topicExists: (@Sendable (_ topicArn: String) async throws -> Bool)? = nil) {
         self.notify = notify
+        self.topicExists = topicExists
         self.resources = resources
         self.tags = tags
         self.objects = objects
@@ -70,6 +74,8 @@ public struct TrailsService: Sendable {
             error.resourceOwner = arn.account
             throw error
         }
+        // A plain name is validated before it is looked up ("Trail name too short...").
+        if !nameOrArn.hasPrefix("arn:") { try Self.checkName(nameOrArn) }
         guard let t = try await load(scope, nameOrArn) else {
             let arn = nameOrArn.hasPrefix("arn:") ? nameOrArn : Self.arn(scope, nameOrArn)
             throw AWSError(Errors.trailNotFoundException, "Unknown trail: \(arn) for the user: \(scope.accountId)")
@@ -120,9 +126,21 @@ public struct TrailsService: Sendable {
         }
     }
 
-    func checkDestination(bucket: String?, logGroupArn: String?, _ scope: ResourceScope) async throws {
+    /// AWS checks, in this order: the Multi-Region/global-events combination, the bucket, the
+    /// topic, the log group.
+    func checkDestination(bucket: String?, topic: String?, logGroupArn: String?, multiRegion: Bool, globalEvents: Bool,
+                          _ scope: ResourceScope) async throws {
+        if multiRegion && !globalEvents {
+            throw AWSError(Errors.invalidParameterCombinationException, "Multi-Region trail must include global service events.")
+        }
         if let bucket, try await objects.bucket(bucket) == nil {
-            throw AWSError(Errors.s3BucketDoesNotExistException, "S3 bucket \(bucket) does not exist.")
+            throw AWSError(Errors.s3BucketDoesNotExistException, "S3 bucket \(bucket) does not exist!")
+        }
+        if let topic, !topic.isEmpty, let topicExists {
+            let arn = topic.hasPrefix("arn:") ? topic : scope.arn("sns", topic)
+            if try await !topicExists(arn) {
+                throw AWSError(Errors.insufficientSnsTopicPolicyException, "SNS Topic does not exist or the topic policy is incorrect!")
+            }
         }
         if let arn = logGroupArn {
             guard let group = Self.logGroupName(arn), let logSink, try await logSink.groupExists(scope: scope, group: group) else {
@@ -147,7 +165,9 @@ public struct TrailsService: Sendable {
         if input.isOrganizationTrail == true {
             throw AWSError(Errors.organizationsNotInUseException, "This account is not a member of an organization.")
         }
-        try await checkDestination(bucket: input.s3BucketName, logGroupArn: input.cloudWatchLogsLogGroupArn, ctx.scope)
+        try await checkDestination(bucket: input.s3BucketName, topic: input.snsTopicName, logGroupArn: input.cloudWatchLogsLogGroupArn,
+                                   multiRegion: input.isMultiRegionTrail ?? false, globalEvents: input.includeGlobalServiceEvents ?? true,
+                                   ctx.scope)
         if try await load(ctx.scope, input.name) != nil {
             throw AWSError(Errors.trailAlreadyExistsException, "Trail \(input.name) already exists for customer: \(ctx.identity.accountId)")
         }
@@ -178,7 +198,9 @@ public struct TrailsService: Sendable {
 
     public func updateTrail(_ input: CloudTrail.UpdateTrailRequest, _ ctx: CallContext) async throws -> CloudTrail.UpdateTrailResponse {
         var t = try await require(ctx.scope, input.name)
-        try await checkDestination(bucket: input.s3BucketName, logGroupArn: input.cloudWatchLogsLogGroupArn, ctx.scope)
+        try await checkDestination(bucket: input.s3BucketName, topic: input.snsTopicName, logGroupArn: input.cloudWatchLogsLogGroupArn,
+                                   multiRegion: input.isMultiRegionTrail ?? t.trail.isMultiRegionTrail ?? false,
+                                   globalEvents: input.includeGlobalServiceEvents ?? t.trail.includeGlobalServiceEvents ?? true, ctx.scope)
         if let v = input.s3BucketName { t.trail.s3BucketName = v }
         if let v = input.s3KeyPrefix { t.trail.s3KeyPrefix = v.isEmpty ? nil : v }
         if let v = input.snsTopicName {

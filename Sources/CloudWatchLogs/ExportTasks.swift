@@ -34,8 +34,16 @@ extension LogsService {
         if input.to < input.from {
             throw AWSError(Errors.invalidParameterException, "Specified time range of 'from' and 'to' is not valid. 'from' must be before 'to'.")
         }
-        guard try await objects.bucket(input.destination) != nil else {
+        guard let bucket = try await objects.bucket(input.destination) else {
             throw AWSError(Errors.invalidParameterException, "The given bucket does not exist. Please make sure the bucket is valid.")
+        }
+        // Another account's bucket: its policy would have to grant CloudWatch Logs, and bucket
+        // policies come with [9].
+        if bucket.accountId != ctx.identity.accountId {
+            var denied = AWSError(Errors.invalidParameterException,
+                                  "GetBucketAcl call on the given bucket failed. Please check if CloudWatch Logs has been granted permission to perform this operation.")
+            denied.resourceOwner = bucket.accountId
+            throw denied
         }
         let active = try await resources.list(kind: Self.exportTaskKind, scope: ctx.scope, prefix: nil, after: nil, limit: Int.max)
             .compactMap { try? CloudWatchLogs.ExportTask(wire: try JSONReader.parse($0.body)) }
@@ -51,9 +59,11 @@ extension LogsService {
         try await saveTask(task, ctx.scope)
         let scope = ctx.scope
         let prefix = input.logStreamNamePrefix
+        // The permission check object goes under the prefix given, or at the bucket's root.
+        let writeTestKey = input.destinationPrefix.map { "\($0)/aws-logs-write-test" } ?? "aws-logs-write-test"
         Task { [self] in
             do {
-                try await runExport(task, group: group, streamPrefix: prefix, objects: objects, scope: scope)
+                try await runExport(task, group: group, streamPrefix: prefix, writeTestKey: writeTestKey, objects: objects, scope: scope)
             } catch {
                 var failed = task
                 failed.status = CloudWatchLogs.ExportTaskStatus(code: "FAILED", message: "\(error)")
@@ -63,7 +73,8 @@ extension LogsService {
         return CloudWatchLogs.CreateExportTaskResponse(taskId: id)
     }
 
-    func runExport(_ task: CloudWatchLogs.ExportTask, group: LogGroupRecord, streamPrefix: String?, objects: any ObjectStore, scope: ResourceScope) async throws {
+    func runExport(_ task: CloudWatchLogs.ExportTask, group: LogGroupRecord, streamPrefix: String?, writeTestKey: String,
+                   objects: any ObjectStore, scope: ResourceScope) async throws {
         guard let id = task.taskId, let bucket = task.destination else { return }
         // A task cancelled while pending never runs.
         guard try await loadTask(id, scope)?.status?.code == "PENDING" else { return }
@@ -72,7 +83,7 @@ extension LogsService {
         try await saveTask(running, scope)
         let base = (task.destinationPrefix ?? "exportedlogs") + "/" + id
         // AWS checks it can write to the bucket first and leaves this object behind.
-        try await writeObject(objects, bucket: bucket, key: (task.destinationPrefix ?? "exportedlogs") + "/aws-logs-write-test",
+        try await writeObject(objects, bucket: bucket, key: writeTestKey,
                               body: Array("Permission Check Successful".utf8), gzip: false)
         for stream in try await store.streams(groupID: group.id) {
             if let streamPrefix, !stream.name.hasPrefix(streamPrefix) { continue }

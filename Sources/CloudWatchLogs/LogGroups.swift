@@ -47,12 +47,17 @@ extension LogsService {
             throw AWSError(Errors.invalidParameterException, "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters.")
         }
         let limit = try Self.limit(input.limit, max: 50, default: 50)
-        let after = try LogsPageToken.decode(input.nextToken, kind: "groups")
+        // AWS's token is the last group's name; one that names no group gives an empty page.
+        let after = input.nextToken
+        let groups = try await store.groups(scope: ctx.scope)
+        if let after, !groups.contains(where: { $0.name == after }) {
+            return CloudWatchLogs.DescribeLogGroupsResponse(logGroups: [], nextToken: nil)
+        }
         // A case-sensitive substring search (the API reference).
         let pattern = input.logGroupNamePattern
         var page: [LogGroupRecord] = []
         var more = false
-        for g in try await store.groups(scope: ctx.scope) {
+        for g in groups {
             if let after, !Array(after.utf8).lexicographicallyPrecedes(Array(g.name.utf8)) { continue }
             if let prefix = input.logGroupNamePrefix, !g.name.hasPrefix(prefix) { continue }
             if let pattern, !pattern.isEmpty, !g.name.containsBytes(pattern) { continue }
@@ -78,7 +83,7 @@ extension LogsService {
                 logGroupClass: g.logGroupClass, logGroupArn: Self.groupArn(ctx.scope, g.name)))
         }
         return CloudWatchLogs.DescribeLogGroupsResponse(
-            logGroups: out, nextToken: more ? page.last.map { LogsPageToken.encode($0.name, kind: "groups") } : nil)
+            logGroups: out, nextToken: more ? page.last?.name : nil)
     }
 
     public func putRetentionPolicy(_ input: CloudWatchLogs.PutRetentionPolicyRequest, _ ctx: CallContext) async throws -> EmptyShape {

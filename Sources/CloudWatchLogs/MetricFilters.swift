@@ -29,6 +29,13 @@ extension LogsService {
         }
     }
 
+    /// DeleteMetricFilter words a log group name past 512 characters its own way, before the
+    /// model's constraint would.
+    public static func checkGroupNameLength(_ input: WireValue) throws {
+        guard case .map(let m) = input, let name = m["logGroupName"]?.stringValue, name.count > 512 else { return }
+        throw AWSError(Errors.invalidParameterException, "Invalid LogGroup or LogStream, both must have length less than or equal to 512.")
+    }
+
     public func putMetricFilter(_ input: CloudWatchLogs.PutMetricFilterRequest, _ ctx: CallContext) async throws -> EmptyShape {
         let group = try await requireGroup(name: input.logGroupName, ctx)
         do {

@@ -25,23 +25,28 @@ public struct CloudWatchTagging: Sendable {
         var type: String
     }
 
-    func target(_ arn: String, _ ctx: CallContext) throws -> Target {
+    /// The resource `arn` names, nil for a well-formed ARN of no resource kind CloudWatch tags.
+    func parse(_ arn: String) throws -> Target? {
         let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 6, parts[0] == "arn", parts[2] == "cloudwatch" else {
             throw AWSError(CloudWatch.Errors.invalidParameterValueException, "Invalid ARN: \(arn)")
         }
         let (region, account, resource) = (parts[3], parts[4], parts[5])
-        let found: Target?
         if resource.hasPrefix("dashboard/"), region.isEmpty {
-            found = Target(kind: DashboardService.kind, scope: ResourceScope(accountId: account, region: ""),
-                           name: String(resource.dropFirst("dashboard/".count)), type: "dashboard")
-        } else if resource.hasPrefix("alarm:") {
-            found = Target(kind: "cloudwatch:alarm", scope: ResourceScope(accountId: account, region: region),
-                           name: String(resource.dropFirst("alarm:".count)), type: "alarm")
-        } else {
-            found = nil
+            return Target(kind: DashboardService.kind, scope: ResourceScope(accountId: account, region: ""),
+                          name: String(resource.dropFirst("dashboard/".count)), type: "dashboard")
         }
-        guard let found, account == ctx.identity.accountId else {
+        if resource.hasPrefix("alarm:") {
+            return Target(kind: "cloudwatch:alarm", scope: ResourceScope(accountId: account, region: region),
+                          name: String(resource.dropFirst("alarm:".count)), type: "alarm")
+        }
+        return nil
+    }
+
+    /// The caller's resource `arn` names (which may not exist yet).
+    func target(_ arn: String, _ ctx: CallContext) throws -> Target {
+        let found = try parse(arn)
+        guard let found, found.scope.accountId == ctx.identity.accountId else {
             throw AWSError(CloudWatch.Errors.resourceNotFoundException, "The resource \(arn) does not exist.",
                            fields: ["ResourceType": .string(found?.type ?? "resource"), "ResourceId": .string(found?.name ?? arn)])
         }
@@ -76,8 +81,12 @@ public struct CloudWatchTagging: Sendable {
     }
 
     public func listTagsForResource(_ input: CloudWatch.ListTagsForResourceInput, _ ctx: CallContext) async throws -> CloudWatch.ListTagsForResourceOutput {
-        let t = try target(input.resourceARN, ctx)
-        try await requireExists(t, arn: input.resourceARN)
+        // AWS answers an ARN of a resource that does not exist (or is not the caller's) with no
+        // tags, not an error; only a malformed ARN is refused.
+        guard let t = try parse(input.resourceARN), t.scope.accountId == ctx.identity.accountId,
+              try await resources.get(kind: t.kind, scope: t.scope, name: t.name) != nil else {
+            return CloudWatch.ListTagsForResourceOutput(tags: [])
+        }
         return CloudWatch.ListTagsForResourceOutput(
             tags: try await tags.tags(arn: input.resourceARN).map { CloudWatch.Tag(key: $0.key, value: $0.value) })
     }

@@ -72,6 +72,12 @@ public struct SNSService: Sendable {
         return (scope, name)
     }
 
+    /// Whether the topic `arn` names exists (CloudTrail checks a trail's topic).
+    public func topicExists(_ arn: String) async throws -> Bool {
+        guard let (scope, name) = Self.parse(arn) else { return false }
+        return try await resources.get(kind: Self.topicKind, scope: scope, name: name) != nil
+    }
+
     /// AWS's AuthorizationError for a call on another account's topic or subscription.
     static func checkOwner(_ owner: String, _ arn: String, _ ctx: CallContext) throws {
         guard owner != ctx.identity.accountId else { return }

@@ -353,8 +353,10 @@ def test_dashboard_tags(server):
     cw.untag_resource(ResourceARN=arn, TagKeys=["team"])
     assert cw.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "env", "Value": "prod"}]
     missing = arn + "-missing"
+    # AWS lists no tags for a resource that does not exist; tagging it is refused.
+    assert cw.list_tags_for_resource(ResourceARN=missing)["Tags"] == []
     with pytest.raises(cw.exceptions.ResourceNotFoundException) as e:
-        cw.list_tags_for_resource(ResourceARN=missing)
+        cw.tag_resource(ResourceARN=missing, Tags=[{"Key": "a", "Value": "b"}])
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
     code, _ = error_of(lambda: cw.tag_resource(ResourceARN=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)]))
     assert code == "InvalidParameterValue"

@@ -57,7 +57,9 @@ public struct WireCodec: Sendable {
 
     /// Decodes the input of `operation` from a request body (JSON, CBOR) or form parameters
     /// (Query), then checks it against the model's constraints.
-    public func decodeInput(_ operation: OperationModel, body: [UInt8], form: [(String, String)]) throws -> WireValue {
+    /// `check` runs on the decoded input before the model's constraints are checked.
+    public func decodeInput(_ operation: OperationModel, body: [UInt8], form: [(String, String)],
+                            check: (@Sendable (WireValue) throws -> Void)? = nil) throws -> WireValue {
         guard operation.input >= 0 else { return .map([:]) }
         let value: WireValue
         switch proto {
@@ -86,6 +88,7 @@ public struct WireCodec: Sendable {
         case .restXml:
             value = .map([:])  // REST inputs are bound by the S3 layer, not here.
         }
+        try check?(value)
         let violations = Validator(model: model).violations(of: value, shape: operation.input)
         if !violations.isEmpty {
             throw Validator.error(for: violations, service: model.service, code: proto.validationError(for: model.service))
@@ -145,12 +148,17 @@ public struct WireCodec: Sendable {
                 guard let model, let errorShape else { return nil }
                 return model.shapes[errorShape].member(named: name)
             }
+            // The key the service's Smithy model names its message member: `Message` for
+            // CloudTrail (whose botocore error shapes have no members, so botocore reads either,
+            // while the new SDKs read only the modeled name), `message` elsewhere.
+            let messageKey = errorShape.flatMap { model?.shapes[$0].member(named: "Message") } != nil
+                || model?.service == .cloudTrail ? "Message" : "message"
             if proto == .rpcV2Cbor {
                 headers.append(("smithy-protocol", "rpc-v2-cbor"))
                 var w = CBORWriter()
                 w.beginMap(count: 2 + extra.count)
                 w.string("__type"); w.string(type.code)
-                w.string("message"); w.string(error.message)
+                w.string(messageKey); w.string(error.message)
                 for name in extra {
                     if let model, let m = member(name) {
                         w.string(m.wireName)
@@ -164,7 +172,7 @@ public struct WireCodec: Sendable {
             var w = JSONWriter()
             w.beginObject()
             w.key("__type"); w.string(type.code); w.comma()
-            w.key("message"); w.string(error.message)
+            w.key(messageKey); w.string(error.message)
             for name in extra {
                 w.comma()
                 if let model, let m = member(name) {

@@ -39,20 +39,18 @@ extension MetricDataService {
             self.now = now
             self.defaultPeriod = defaultPeriod
             self.reader = MetricSeriesReader(store: service.store, scope: ctx.scope)
-            // MetricStat labels: explicit, else automatic among the returned, unlabelled ones.
+            // MetricStat labels: explicit, else the metric name, with the statistic and the
+            // period when the request's MetricStat queries differ in them (AWS's default).
             let auto = queries.filter { q in
                 if case .stat = plans[q.id] { return q.label?.isEmpty ?? true } else { return false }
             }
-            let sources = auto.compactMap { q -> TimeSeries.Source? in
+            let sources = queries.compactMap { q -> (String, TimeSeries.Source)? in
                 guard case .stat(let m, let s, let p, _) = plans[q.id] else { return nil }
-                return TimeSeries.Source(metric: m, stat: s.name, period: p)
+                return (q.id, TimeSeries.Source(metric: m, stat: s.name, period: p))
             }
-            let shown = zip(auto, sources).filter { $0.0.returnData ?? true }
-            let labels = AutomaticLabels.labels(shown.map(\.1))
-            for ((q, _), label) in zip(shown, labels) { statLabels[q.id] = label }
-            // Hidden ones (seen only through METRICS() and the like) are told apart among all.
-            let everyLabel = AutomaticLabels.labels(sources)
-            for (q, label) in zip(auto, everyLabel) where statLabels[q.id] == nil { statLabels[q.id] = label }
+            let labels = AutomaticLabels.metricStatLabels(sources.map(\.1))
+            let autoIDs = Set(auto.map(\.id))
+            for ((id, _), label) in zip(sources, labels) where autoIDs.contains(id) { statLabels[id] = label }
             for q in queries { if let l = q.label, !l.isEmpty { statLabels[q.id] = l } }
         }
 

@@ -61,6 +61,21 @@ struct MetricSeriesReader: Sendable {
 /// namespace, dimension values (by dimension name), metric name, statistic, period; the metric
 /// name when nothing differs.
 enum AutomaticLabels {
+    /// The default labels of MetricStat queries: `metric1`, then ` Sum` when the queries differ
+    /// in statistic and ` 60` when they differ in period (`metric1 Sum 60`, `metric1 Average`).
+    static func metricStatLabels(_ sources: [TimeSeries.Source]) -> [String] {
+        let stats = Set(sources.map(\.stat)).count > 1
+        let periods = Set(sources.map(\.period)).count > 1
+        return sources.map { s in
+            var label = s.metric.metricName
+            if stats { label += " " + s.stat }
+            if periods { label += " \(s.period)" }
+            return label
+        }
+    }
+
+    /// The labels of a SEARCH's series: what tells them apart (namespace, dimension values,
+    /// name, statistic, period), or the metric name.
     static func labels(_ sources: [TimeSeries.Source]) -> [String] {
         guard sources.count > 1 else { return sources.map(\.metric.metricName) }
         let namespaces = Set(sources.map(\.metric.namespace))

@@ -151,7 +151,8 @@ public struct RequestProcessor: Sendable {
                 audit.output = answer.output
                 return codec.encodeOutput(operation, answer.output, requestID: requestID)
             }
-            let input = try codec.decodeInput(operation, body: body, form: classified.form)
+            let input = try codec.decodeInput(operation, body: body, form: classified.form,
+                                              check: routes.inputCheck(service, operation.name))
             audit.input = input
             if let streaming = routes.streamHandler(service, operation.name) {
                 let stream = try await streaming(input, ctx)

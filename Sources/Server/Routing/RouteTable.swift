@@ -22,6 +22,10 @@ public typealias RestHandler = @Sendable (_ method: String, _ rawPath: String, _
 /// A handler of a streaming operation: a decoded input in, event-stream messages out.
 public typealias StreamHandler = @Sendable (WireValue, CallContext) async throws -> AsyncStream<[UInt8]>
 
+/// A check of a decoded input that runs before the model's constraints, for the few
+/// operations whose AWS error for a constraint differs from the model's wording.
+public typealias InputCheck = @Sendable (WireValue) throws -> Void
+
 /// Which function answers each (service, operation).
 ///
 /// Every operation of every served service has an entry in its service model; an operation
@@ -36,6 +40,7 @@ public struct RouteTable: Sendable {
     private(set) var fastHandlers: [FastKey: FastHandler] = [:]
     private(set) var restHandlers: [AWSService: RestHandler] = [:]
     private(set) var streamHandlers: [Key: StreamHandler] = [:]
+    private(set) var inputChecks: [Key: InputCheck] = [:]
 
     struct FastKey: Hashable {
         let key: Key
@@ -60,6 +65,18 @@ public struct RouteTable: Sendable {
             }
             return try await handler(input, ctx).wireValue
         }
+    }
+
+    /// Runs `check` on `op`'s decoded input before the model's constraints are checked.
+    public mutating func check<Input: WireStructure, Output: WireStructure>(
+        _ op: OperationDescriptor<Input, Output>, _ check: @escaping InputCheck
+    ) {
+        inputChecks[Key(service: op.model.service, operation: op.name)] = check
+    }
+
+    /// The check that runs before `operation`'s model constraints, if any.
+    public func inputCheck(_ service: AWSService, _ operation: String) -> InputCheck? {
+        inputChecks[Key(service: service, operation: operation)]
     }
 
     /// Binds a fast path for `proto`: `handler` reads the raw body itself and answers nil for

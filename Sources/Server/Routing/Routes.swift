@@ -35,7 +35,8 @@ public struct Services: Sendable {
         let sns = SNSService(resources: resources, tags: tags, clock: clock, endpoint: endpoint)
         self.sns = sns
         trails = TrailsService(resources: resources, tags: tags, objects: objects, logSink: self.logs, recorder: recorder, clock: clock,
-                               notify: { topic, message in _ = try await sns.publish(topicArn: topic, subject: nil, message: message) })
+                               notify: { topic, message in _ = try await sns.publish(topicArn: topic, subject: nil, message: message) },
+                               topicExists: { arn in try await sns.topicExists(arn) })
         sts = STSService()
     }
 }
@@ -86,6 +87,7 @@ extension RouteTable {
         t.on(CloudWatchLogs.API.putMetricFilter, s.logs.putMetricFilter)
         t.on(CloudWatchLogs.API.describeMetricFilters, s.logs.describeMetricFilters)
         t.on(CloudWatchLogs.API.deleteMetricFilter, s.logs.deleteMetricFilter)
+        t.check(CloudWatchLogs.API.deleteMetricFilter, LogsService.checkGroupNameLength)
         t.on(CloudWatchLogs.API.testMetricFilter, s.logs.testMetricFilter)
 
         // CloudWatch Logs: Live Tail (an event stream)
