@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import class Foundation.ProcessInfo
 import PackageDescription
 
 /// Settings every Trailwatch module compiles with (see STYLE.md): Swift 6 language mode,
@@ -128,3 +129,18 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer harnesses (Fuzz/README.md): built only by scripts/fuzz, which sets
+// TRAILWATCH_FUZZ=1 and compiles with -sanitize=fuzzer,address -parse-as-library (libFuzzer
+// supplies main), into its own scratch folder.
+if ProcessInfo.processInfo.environment["TRAILWATCH_FUZZ"] == "1" {
+    package.products.append(.executable(name: "trailwatch-fuzz", targets: ["TrailwatchFuzz"]))
+    package.targets.append(.executableTarget(
+        name: "TrailwatchFuzz",
+        dependencies: [
+            "TrailwatchCore", "AWSWire", "AWSShapes", "CloudWatchMetrics", "CloudWatchLogs", "CloudTrail", "Identity",
+            "Server", "Storage", "StorageSQLite", .product(name: "Logging", package: "swift-log"),
+        ],
+        path: "Fuzz/TrailwatchFuzz",
+        swiftSettings: strictSettings))
+}
