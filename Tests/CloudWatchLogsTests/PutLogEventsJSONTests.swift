@@ -39,3 +39,22 @@ struct PutLogEventsJSONTests {
         #expect(PutLogEventsJSON.decode(Array(#"{"logGroupName":"g","logStreamName":"s","logEvents":[\#(events)]}"#.utf8)) == nil)
     }
 }
+
+@Suite("Filter pattern nesting")
+struct FilterPatternNestingTests {
+    @Test("JSON patterns nest at most 100 parentheses deep")
+    func nesting() throws {
+        func nested(_ n: Int) -> String { "{ " + String(repeating: "(", count: n) + "$.a = 1" + String(repeating: ")", count: n) + " }" }
+        _ = try FilterPattern(nested(50))
+        #expect(throws: (any Error).self) { try FilterPattern(nested(101)) }
+    }
+
+    /// Several `...` against a long line backtracked exponentially.
+    @Test("space-delimited patterns with many ellipses match in polynomial time")
+    func ellipses() throws {
+        let p = try FilterPattern("[..., ..., ..., ..., ..., ..., ..., x=1]")
+        let line = Array(repeating: "a", count: 200).joined(separator: " ")
+        #expect(!p.matches(line))
+        #expect(p.matches(line + " 1"))
+    }
+}

@@ -162,3 +162,26 @@ def test_empty_region_in_credential_scope_is_refused(server):
     answer = json.loads(e.value.read())
     assert answer["__type"].endswith("InvalidSignatureException")
     assert "valid region" in answer["message"]
+
+
+@pytest.mark.parametrize("signature_version", [None, "s3v4"])
+def test_s3_presigned_put_and_get_work(server, signature_version):
+    """botocore presigns S3 URLs with signature version 2 by default (`AWSAccessKeyId`,
+    `Signature`, `Expires`), with SigV4 when configured; both work for PUT as for GET."""
+    import urllib3
+    from botocore.config import Config
+    from conftest import TLS, tls_files
+    config = Config(signature_version=signature_version) if signature_version else None
+    s3 = server.client("s3", config=config)
+    bucket = f"presigned-{signature_version or 'v2'}"
+    s3.create_bucket(Bucket=bucket)
+    http = urllib3.PoolManager(ca_certs=tls_files()[0] if TLS else None)
+    put_url = s3.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "up.txt"}, ExpiresIn=300)
+    assert http.request("PUT", put_url, body=b"uploaded").status == 200
+    get_url = s3.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "up.txt"}, ExpiresIn=300)
+    got = http.request("GET", get_url)
+    assert got.status == 200 and got.data == b"uploaded"
+    # A tampered signature is refused.
+    key = "Signature=" if signature_version is None else "X-Amz-Signature="
+    assert http.request("PUT", put_url.replace(key, key + "0"), body=b"x").status == 403
+    assert s3.get_object(Bucket=bucket, Key="up.txt")["Body"].read() == b"uploaded"

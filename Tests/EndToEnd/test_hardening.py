@@ -208,3 +208,24 @@ def test_connections_past_the_limit_are_closed(strict_limits_server):
     time.sleep(0.2)
     status, _, _ = raw_exchange(port, b"GET /_trailwatch/health HTTP/1.1\r\nHost: x\r\n\r\n")
     assert status == 200
+
+
+@pytest.mark.parametrize("headers", [
+    b"X-Big: " + b"a" * 100_000 + b"\r\n",
+    b"".join(b"X-H%d: v\r\n" % i for i in range(2000)),
+])
+def test_oversized_headers_are_refused_and_the_server_stays_up(open_server, headers):
+    with socket.create_connection(("127.0.0.1", open_server.port), timeout=10) as s:
+        s.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n" + headers + b"Content-Length: 0\r\n\r\n")
+        answer = b""
+        try:
+            while True:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                answer += chunk
+        except (ConnectionResetError, socket.timeout):
+            pass
+    assert answer == b"" or answer.startswith(b"HTTP/1.1 4"), answer[:200]
+    status, _, _ = raw_exchange(open_server.port, b"GET /_trailwatch/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert status == 200 and open_server.proc.poll() is None

@@ -233,6 +233,7 @@ struct TokenStream {
     typealias Token = FilterPatternParser.Token
     let tokens: [Token]
     var i = 0
+    var depth = 0
 
     init(_ tokens: [Token]) { self.tokens = tokens }
 
@@ -261,9 +262,15 @@ struct TokenStream {
         return left
     }
 
+    /// How deep parentheses may nest in a JSON pattern (the recursion of `jsonOr`).
+    static let maxDepth = 100
+
     mutating func jsonPrimary() throws -> JSONCondition {
         if peek == .open {
             i += 1
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= Self.maxDepth else { throw FilterPatternError(reason: "JSON pattern nested too deeply") }
             let inner = try jsonOr()
             guard next() == .close else { throw FilterPatternError(reason: "unbalanced ( in JSON pattern") }
             return inner

@@ -44,6 +44,7 @@ public struct Authenticator: Sendable {
             throw error
         }
         guard let claim else {
+            if service == .s3, let v2 = SigV2Query(request) { return try await authenticate(v2, request) }
             if mode == .open || !requiresAuth { return anonymous() }
             throw SigV4Failure.missingAuthentication
         }
@@ -66,6 +67,22 @@ public struct Authenticator: Sendable {
                 identity = .root(accountId: identity.accountId, accessKeyId: identity.accessKeyId, region: region)
             }
             return Authenticated(identity: identity, region: region)
+        }
+    }
+
+    /// An S3 URL presigned with signature version 2 (botocore's default for S3 presigning).
+    private func authenticate(_ v2: SigV2Query, _ request: SigV4Request) async throws -> Authenticated {
+        switch mode {
+        case .open:
+            let key = v2.accessKeyId
+            let account = key.count == 12 && key.allSatisfy(\.isNumber) ? key : defaultAccountId
+            return Authenticated(identity: .root(accountId: account, accessKeyId: key), region: "us-east-1")
+        case .strict:
+            guard let credential = try await resolver.credential(for: v2.accessKeyId) else {
+                throw SigV4Failure.unknownAccessKey
+            }
+            try v2.verify(request, secret: credential.secretAccessKey, now: clock.now())
+            return Authenticated(identity: credential.identity, region: "us-east-1")
         }
     }
 

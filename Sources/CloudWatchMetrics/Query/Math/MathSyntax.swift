@@ -161,7 +161,15 @@ struct MathParser {
         return e
     }
 
+    /// Every nesting (parentheses, arguments, unary signs, powers) passes through `unary`, so
+    /// this bounds the parser's recursion, and the evaluator's over the tree it builds.
+    static let maxDepth = 100
+    private var depth = 0
+
     private mutating func unary() throws -> MathExpr {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw MathError(message: "Invalid syntax: the expression is nested more than \(Self.maxDepth) levels deep") }
         if accept(["-"]) != nil { return .unary("-", try unary()) }
         if accept(["+"]) != nil { return try unary() }
         return try power()

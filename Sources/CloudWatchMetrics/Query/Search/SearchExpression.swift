@@ -245,7 +245,14 @@ private struct SearchParser {
         }
     }
 
+    /// NOT chains and parentheses both pass through `unary`: this bounds the recursion.
+    static let maxDepth = 100
+    var depth = 0
+
     mutating func unary() throws -> SearchExpression.Term {
+        depth += 1
+        defer { depth -= 1 }
+        guard depth <= Self.maxDepth else { throw Failure() }
         if peek == .word("NOT") { pos += 1; return .not(try unary()) }
         if peek == .open {
             pos += 1
