@@ -47,13 +47,21 @@ let package = Package(
             // hot operations decode on fast paths, not through the generated initialisers.
             swiftSettings: strictSettings + [.unsafeFlags(["-Onone"], .when(configuration: .release))]),
         .target(
+            name: "Runtime",
+            dependencies: [
+                "TrailwatchCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strictSettings),
+        .target(
             name: "Storage",
-            dependencies: ["TrailwatchCore"],
+            dependencies: ["TrailwatchCore", "Runtime"],
             swiftSettings: strictSettings),
         .target(
             name: "StorageSQLite",
             dependencies: [
-                "TrailwatchCore", "Storage", "CZlib",
+                "TrailwatchCore", "Storage", "Runtime", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -68,7 +76,7 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "CloudWatchLogs",
-            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "S3Subset"],
+            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "Runtime", "S3Subset"],
             swiftSettings: strictSettings),
         .target(
             name: "S3Subset",
@@ -76,19 +84,19 @@ let package = Package(
             swiftSettings: strictSettings),
         .target(
             name: "SNSSubset",
-            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage",
+            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "Runtime",
                            .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                            .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOSSL", package: "swift-nio-ssl")],
             swiftSettings: strictSettings),
         .target(
             name: "CloudTrail",
-            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "S3Subset",
+            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "Runtime", "S3Subset",
                            .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto")],
             swiftSettings: strictSettings),
         .target(
             name: "Server",
             dependencies: [
-                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Identity", "CloudWatchMetrics", "CloudWatchLogs", "S3Subset", "SNSSubset", "CloudTrail",
+                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Runtime", "Identity", "CloudWatchMetrics", "CloudWatchLogs", "S3Subset", "SNSSubset", "CloudTrail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -98,7 +106,7 @@ let package = Package(
         .executableTarget(
             name: "trailwatch",
             dependencies: [
-                "TrailwatchCore", "Server", "Storage", "StorageSQLite", "CloudTrail",
+                "TrailwatchCore", "Server", "Storage", "StorageSQLite", "Runtime", "CloudTrail",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -117,6 +125,11 @@ let package = Package(
             path: "Benchmarks/TrailwatchBench",
             swiftSettings: strictSettings),
         .testTarget(name: "TrailwatchCoreTests", dependencies: ["TrailwatchCore"], swiftSettings: strictSettings),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "TrailwatchCore", .product(name: "Logging", package: "swift-log")],
+                    swiftSettings: strictSettings),
+        // One test kit per store protocol, run against every backend (SQLite today).
+        .testTarget(name: "StorageConformanceTests", dependencies: ["Storage", "StorageSQLite", "Runtime", "TrailwatchCore"],
+                    swiftSettings: strictSettings),
         .testTarget(name: "AWSWireTests", dependencies: ["AWSWire", "AWSShapes", "TrailwatchCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "Storage", "TrailwatchCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings),
@@ -125,7 +138,7 @@ let package = Package(
         .testTarget(name: "CloudWatchLogsTests", dependencies: ["CloudWatchLogs", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "CloudTrailTests", dependencies: ["CloudTrail", "Storage", "StorageSQLite", "TrailwatchCore"], swiftSettings: strictSettings),
-        .testTarget(name: "ServerTests", dependencies: ["Server", "AWSWire", "AWSShapes", "StorageSQLite", "TrailwatchCore"], swiftSettings: strictSettings),
+        .testTarget(name: "ServerTests", dependencies: ["Server", "AWSWire", "AWSShapes", "Storage", "StorageSQLite", "Runtime", "CloudTrail", "CloudWatchLogs", "SNSSubset", "TrailwatchCore"], swiftSettings: strictSettings),
     ],
     swiftLanguageModes: [.v6]
 )
@@ -139,7 +152,7 @@ if ProcessInfo.processInfo.environment["TRAILWATCH_FUZZ"] == "1" {
         name: "TrailwatchFuzz",
         dependencies: [
             "TrailwatchCore", "AWSWire", "AWSShapes", "CloudWatchMetrics", "CloudWatchLogs", "CloudTrail", "Identity",
-            "Server", "Storage", "StorageSQLite", .product(name: "Logging", package: "swift-log"),
+            "Server", "Storage", "StorageSQLite", "Runtime", .product(name: "Logging", package: "swift-log"),
         ],
         path: "Fuzz/TrailwatchFuzz",
         swiftSettings: strictSettings))

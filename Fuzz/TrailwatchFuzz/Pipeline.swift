@@ -12,20 +12,16 @@ import TrailwatchCore
 enum Pipeline {
     /// Builds each call's CloudTrail record (the recorder's work) and keeps none of them.
     struct BuildingRecorder: AuditRecorder {
-        func record(_ call: APICall) { _ = EventRecordBuilder.build(call) }
+        func record(_ calls: [APICall]) { for c in calls { _ = EventRecordBuilder.build(c) } }
         func wants(service: String, operation: String) -> Bool { true }
     }
 
     static let processor: RequestProcessor = {
         let clock = SystemClock()
         do {
-            let db = try SQLiteDatabase(location: .memory)
-            let store = try SQLiteResourceStore(db)
-            let metrics = try SQLiteMetricStore(db, clock: clock)
-            let logs = try SQLiteLogStore(db, clock: clock)
+            let backend = try SQLiteBackend(location: .memory, clock: clock)
             let auth = Authenticator(mode: .open, resolver: ConfiguredCredentials([]), defaultAccountId: "000000000000", clock: clock)
-            let services = Services(resources: store, tags: store, metrics: metrics, logs: logs, objects: SQLiteObjectStore(db),
-                                    trailEvents: SQLiteTrailEventStore(db), recorder: nil, clock: clock)
+            let services = Services(backend: backend, recorder: nil, clock: clock, poster: { _, _, _ in 200 })
             var logger = Logger(label: "fuzz")
             logger.logLevel = .critical
             let p = RequestProcessor(routes: .standard(services), authenticator: auth, clock: clock, resetter: nil,

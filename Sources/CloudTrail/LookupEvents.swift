@@ -1,5 +1,6 @@
 public import AWSShapes
 import Foundation
+public import Runtime
 public import Storage
 public import TrailwatchCore
 
@@ -12,6 +13,14 @@ public struct EventHistoryService: Sendable {
     /// How long event history keeps events.
     public static let retentionMillis: Int64 = 90 * 86_400_000
 
+    /// Deletes events past the 90 days, every minute.
+    public var job: Job {
+        let events = self.events, clock = self.clock
+        return Job("cloudtrail.history-expiry", every: 60) {
+            try await events.expire(before: Int64(saturating: clock.now().timeIntervalSince1970 * 1000) - Self.retentionMillis)
+        }
+    }
+
     public init(events: any TrailEventStore, recorder: TrailRecorder?, clock: any WallClock) {
         self.events = events
         self.recorder = recorder
@@ -21,8 +30,8 @@ public struct EventHistoryService: Sendable {
     typealias Errors = CloudTrail.Errors
 
     public func lookupEvents(_ input: CloudTrail.LookupEventsRequest, _ ctx: CallContext) async throws -> CloudTrail.LookupEventsResponse {
-        // Calls answered a moment ago are visible at once.
-        try await recorder?.flush()
+        // Management changes are recorded before they are answered; read-only calls follow
+        // within a second (TrailRecorder).
         if let category = input.eventCategory, category != "insight" {
             throw AWSError(Errors.invalidEventCategoryException, "Event category \(category) is not valid. Valid value: insight.")
         }

@@ -2,6 +2,7 @@ import AWSShapes
 import Crypto
 public import Foundation
 import S3Subset
+public import Runtime
 public import Storage
 public import TrailwatchCore
 
@@ -21,6 +22,15 @@ public struct TrailDelivery: Sendable {
         self.events = events
         self.clock = clock
         self.digestInterval = digestInterval
+    }
+
+    /// Delivers logging trails' files (and digests) every `every` seconds on one node, and
+    /// once more at shutdown. The trail's delivery position is stored with it, so a restart
+    /// resumes where the last delivery stopped.
+    public func job(every: Double) -> Job {
+        Job("cloudtrail.delivery", every: every, atShutdown: { [self] in _ = try await deliver() }) { [self] in
+            _ = try await deliver()
+        }
     }
 
     /// Delivers every logging trail; returns the number of files written.

@@ -17,7 +17,7 @@ enum EmbeddedMetricFormat {
     static let maxDimensionSets = 30
     static let maxDirectives = 10
 
-    static func samples(_ records: [LogEventRecord], scope: ResourceScope) -> [MetricSample] {
+    static func samples(_ records: [(timestamp: Int64, message: String)], scope: ResourceScope) -> [MetricSample] {
         var out: [MetricSample] = []
         for r in records {
             // Cheap test before parsing: most events are not EMF.

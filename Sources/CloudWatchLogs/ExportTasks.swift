@@ -1,15 +1,19 @@
 public import AWSShapes
 public import AWSWire
 import Foundation
+import Runtime
 import S3Subset
 import Storage
 public import TrailwatchCore
 
 /// Export tasks: a group's events in a time range, written as gzipped text into a bucket of
 /// Trailwatch's S3 subset at AWS's layout, `<prefix>/<taskId>/<stream>/000000.gz`, one
-/// `<ISO-8601 time> <message>` line per event. Tasks start PENDING and run in the background.
+/// `<ISO-8601 time> <message>` line per event. Tasks start PENDING and
+/// run in the `logs.exports` job; a task a restart interrupted runs again from the start.
 extension LogsService {
     static let exportTaskKind = "logs:exportTask"
+    /// The parts of a task's request the runner needs that the task does not show.
+    static let exportInputKind = "logs:exportTaskInput"
     /// Events per exported object.
     static let exportObjectEvents = 100_000
 
@@ -56,28 +60,56 @@ extension LogsService {
             taskId: id, taskName: input.taskName, logGroupName: group.name, from: input.from, to: input.to, destination: input.destination,
             destinationPrefix: input.destinationPrefix ?? "exportedlogs", status: CloudWatchLogs.ExportTaskStatus(code: "PENDING", message: "Pending."),
             executionInfo: CloudWatchLogs.ExportTaskExecutionInfo(creationTime: Int(nowMillis)))
+        // What the runner needs besides the task, saved with it before the answer: a task
+        // interrupted by a restart is run again from the start (its objects are overwritten).
+        var extra = JSONWriter()
+        extra.value(.map([
+            "logStreamNamePrefix": input.logStreamNamePrefix.map { .string($0) } ?? .null,
+            // The permission check object goes under the prefix given, or at the bucket's root.
+            "writeTestKey": .string(input.destinationPrefix.map { "\($0)/aws-logs-write-test" } ?? "aws-logs-write-test"),
+        ]))
+        let now = clock.now()
+        try await resources.put(ResourceRecord(kind: Self.exportInputKind, scope: ctx.scope, name: id, body: extra.bytes,
+                                               createdAt: now, updatedAt: now), ifAbsent: false)
         try await saveTask(task, ctx.scope)
-        let scope = ctx.scope
-        let prefix = input.logStreamNamePrefix
-        // The permission check object goes under the prefix given, or at the bucket's root.
-        let writeTestKey = input.destinationPrefix.map { "\($0)/aws-logs-write-test" } ?? "aws-logs-write-test"
-        Task { [self] in
+        exportWakeup.signal()
+        return CloudWatchLogs.CreateExportTaskResponse(taskId: id)
+    }
+
+    /// Runs every PENDING or RUNNING task, oldest first (the `logs.exports` job). A task whose
+    /// run fails — its group deleted, its bucket gone — is marked FAILED, so it never blocks
+    /// the next export.
+    func runExportTasks() async throws {
+        guard let objects else { return }
+        let unfinished = try await resources.all(kind: Self.exportTaskKind).compactMap { r -> (ResourceRecord, CloudWatchLogs.ExportTask)? in
+            guard let t = try? CloudWatchLogs.ExportTask(wire: try JSONReader.parse(r.body)),
+                  ["PENDING", "RUNNING"].contains(t.status?.code ?? "") else { return nil }
+            return (r, t)
+        }.sorted { ($0.1.executionInfo?.creationTime ?? 0) < ($1.1.executionInfo?.creationTime ?? 0) }
+        for (record, task) in unfinished {
+            guard let id = task.taskId else { continue }
             do {
-                try await runExport(task, group: group, streamPrefix: prefix, writeTestKey: writeTestKey, objects: objects, scope: scope)
+                let extra = try await resources.get(kind: Self.exportInputKind, scope: record.scope, name: id)
+                    .flatMap { try? JSONReader.parse($0.body) }
+                guard let name = task.logGroupName, let group = try await store.group(scope: record.scope, name: name) else {
+                    throw AWSError(Errors.resourceNotFoundException, "The specified log group does not exist.")
+                }
+                try await runExport(task, group: group, streamPrefix: extra?["logStreamNamePrefix"]?.stringValue,
+                                    writeTestKey: extra?["writeTestKey"]?.stringValue ?? "aws-logs-write-test",
+                                    objects: objects, scope: record.scope)
             } catch {
                 var failed = task
-                failed.status = CloudWatchLogs.ExportTaskStatus(code: "FAILED", message: "\(error)")
-                try? await saveTask(failed, scope)
+                failed.status = CloudWatchLogs.ExportTaskStatus(code: "FAILED", message: (error as? AWSError)?.message ?? "\(error)")
+                try await saveTask(failed, record.scope)
             }
         }
-        return CloudWatchLogs.CreateExportTaskResponse(taskId: id)
     }
 
     func runExport(_ task: CloudWatchLogs.ExportTask, group: LogGroupRecord, streamPrefix: String?, writeTestKey: String,
                    objects: any ObjectStore, scope: ResourceScope) async throws {
         guard let id = task.taskId, let bucket = task.destination else { return }
-        // A task cancelled while pending never runs.
-        guard try await loadTask(id, scope)?.status?.code == "PENDING" else { return }
+        // A task cancelled meanwhile never runs; a RUNNING one was interrupted and starts over.
+        guard ["PENDING", "RUNNING"].contains(try await loadTask(id, scope)?.status?.code ?? "") else { return }
         var running = task
         running.status = CloudWatchLogs.ExportTaskStatus(code: "RUNNING", message: "Started.")
         try await saveTask(running, scope)

@@ -99,29 +99,37 @@ extension LogsService {
         if let p = input.logStreamNamePrefixes { start["logStreamNamePrefixes"] = .list(p.map { .string($0) }) }
         if let f = input.logEventFilterPattern { start["logEventFilterPattern"] = .string(f) }
         let first = Self.json(.map(start))
-        return AsyncStream { continuation in
-            // awsJson event streams open with the output's other members (none here).
-            continuation.yield(EventStream.event("initial-response", json: Array("{}".utf8)))
-            continuation.yield(EventStream.event("sessionStart", json: first))
-            let task = Task {
-                for _ in 0..<Self.liveTailMaxSeconds {
-                    try? await Task.sleep(for: .seconds(1))
-                    if Task.isCancelled { break }
-                    let (events, sampled) = session.drain(max: Self.liveTailEventsPerUpdate)
-                    let update = Self.json(.map(["sessionMetadata": .map(["sampled": .bool(sampled)]), "sessionResults": .list(events)]))
-                    if case .terminated = continuation.yield(EventStream.event("sessionUpdate", json: update)) { break }
-                }
-                if !Task.isCancelled {
-                    let timeout = Self.json(.map(["message": .string("Session timed out after 3 hours.")]))
-                    continuation.yield(EventStream.exception("SessionTimeoutException", json: timeout))
-                }
-                continuation.finish()
+        // initial-response (awsJson event streams open with the output's other members, none
+        // here), sessionStart, then an update every second of the clock, then the timeout.
+        let step = Mutex(0)
+        let clock = self.clock
+        let last = Self.liveTailMaxSeconds + 2
+        return AsyncStream(unfolding: {
+            let n = step.withLock { n -> Int in
+                defer { n += 1 }
+                return n
             }
-            continuation.onTermination = { _ in
-                task.cancel()
+            switch n {
+            case 0:
+                return EventStream.event("initial-response", json: Array("{}".utf8))
+            case 1:
+                return EventStream.event("sessionStart", json: first)
+            case 2..<last:
+                do { try await clock.sleep(seconds: 1) } catch {
+                    hub.remove(sessionID)
+                    return nil
+                }
+                let (events, sampled) = session.drain(max: Self.liveTailEventsPerUpdate)
+                return EventStream.event("sessionUpdate", json: Self.json(.map([
+                    "sessionMetadata": .map(["sampled": .bool(sampled)]), "sessionResults": .list(events)])))
+            case last:
                 hub.remove(sessionID)
+                return EventStream.exception("SessionTimeoutException",
+                                             json: Self.json(.map(["message": .string("Session timed out after 3 hours.")])))
+            default:
+                return nil
             }
-        }
+        }, onCancel: { hub.remove(sessionID) })
     }
 
     static func json(_ v: WireValue) -> [UInt8] {

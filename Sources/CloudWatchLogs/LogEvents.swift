@@ -66,11 +66,9 @@ extension LogsService {
             throw AWSError(Errors.invalidParameterException, "The batch of log events in a single PutLogEvents request cannot span more than 24 hours.")
         }
         let accepted = start == 0 && end == events.count ? events : Array(events[start..<end])
-        let records = try await store.append(streamID: stream.id, events: accepted, ingestionTime: now)
-        if !records.isEmpty {
-            try await emitMetrics(for: records, group: group, ctx)
-            liveTail.publish(groupID: group.id, stream: stream.name, records: records)
-        }
+        let records = try await store.append(streamID: stream.id, events: accepted, ingestionTime: now,
+                                             derived: try await derivedSamples(for: accepted, group: group))
+        if !records.isEmpty { liveTail.publish(groupID: group.id, stream: stream.name, records: records) }
         let isRejected = rejected.tooOldLogEventEndIndex != nil || rejected.tooNewLogEventStartIndex != nil || rejected.expiredLogEventEndIndex != nil
         var updated = stream
         updated.lastIngestionTime = now
@@ -220,12 +218,9 @@ extension LogsService: LogSink {
             _ = try await store.createStream(LogStreamRecord(groupID: group.id, name: streamName, createdAt: nowMillis))
         }
         guard let stream = try await store.stream(groupID: group.id, name: streamName) else { return false }
-        let records = try await store.append(streamID: stream.id, events: events, ingestionTime: nowMillis)
+        let records = try await store.append(streamID: stream.id, events: events, ingestionTime: nowMillis,
+                                             derived: try await derivedSamples(for: events, group: group))
         liveTail.publish(groupID: group.id, stream: streamName, records: records)
-        if !records.isEmpty {
-            try await emitMetrics(for: records, group: group, CallContext(requestID: "", identity: .root(accountId: scope.accountId, accessKeyId: ""),
-                                                                          region: scope.region, receivedAt: clock.now()))
-        }
         return true
     }
 }

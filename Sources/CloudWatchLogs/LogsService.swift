@@ -1,5 +1,6 @@
 public import AWSShapes
 import Foundation
+public import Runtime
 public import Storage
 public import TrailwatchCore
 
@@ -9,21 +10,31 @@ public struct LogsService: Sendable {
     let store: any LogStore
     let resources: any ResourceStore
     let tags: any TagStore
-    let metrics: any MetricStore
     /// Where exports are written (the S3 subset's store).
     let objects: (any ObjectStore)?
     let clock: any WallClock
     /// Live Tail sessions, fed by ingestion.
     let liveTail = LiveTailHub()
+    /// Wakes the export runner when a task is created.
+    let exportWakeup = Wakeup()
 
-    public init(store: any LogStore, resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore,
+    public init(store: any LogStore, resources: any ResourceStore, tags: any TagStore,
                 objects: (any ObjectStore)?, clock: any WallClock) {
         self.store = store
         self.objects = objects
         self.resources = resources
         self.tags = tags
-        self.metrics = metrics
         self.clock = clock
+    }
+
+    /// Retention every minute; export tasks as soon as they are created, and at start for any
+    /// a restart interrupted.
+    public var jobs: [Job] {
+        let service = self
+        return [
+            Job("logs.retention", every: 60) { _ = try await service.store.expire(now: service.nowMillis) },
+            Job("logs.exports", every: 10, wakeup: exportWakeup, runsAtStart: true) { try await service.runExportTasks() },
+        ]
     }
 
     typealias Errors = CloudWatchLogs.Errors

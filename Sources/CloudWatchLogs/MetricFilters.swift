@@ -130,8 +130,8 @@ extension LogsService {
     // MARK: Applying filters
 
     /// Datapoints for `records` from the group's metric filters and from embedded metric
-    /// format events, appended to the metrics store before PutLogEvents answers.
-    func emitMetrics(for records: [LogEventRecord], group: LogGroupRecord, _ ctx: CallContext) async throws {
+    /// format events; the log store commits them with the events.
+    func derivedSamples(for records: [(timestamp: Int64, message: String)], group: LogGroupRecord) async throws -> [MetricSample] {
         var samples: [MetricSample] = []
         for stored in try await metricFilters(group.scope, group: group.name) {
             guard let text = stored.filter.filterPattern, let pattern = try? FilterPattern(text),
@@ -158,7 +158,7 @@ extension LogsService {
             }
         }
         samples += EmbeddedMetricFormat.samples(records, scope: group.scope)
-        if !samples.isEmpty { try await metrics.append(samples) }
+        return samples
     }
 
     private func sample(_ scope: ResourceScope, _ t: CloudWatchLogs.MetricTransformation, value: Double,

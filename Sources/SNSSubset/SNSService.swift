@@ -1,6 +1,7 @@
 public import AWSShapes
 public import AWSWire
-import Foundation
+public import Foundation
+public import Runtime
 public import Storage
 public import TrailwatchCore
 
@@ -16,12 +17,20 @@ public struct SNSService: Sendable {
     let clock: any WallClock
     /// The server's own URL, for SubscribeURL and UnsubscribeURL (known once it listens).
     let endpoint: @Sendable () -> String
+    /// Deliveries owed (SNSDelivery.swift).
+    let outbox: any OutboxStore
+    let poster: HTTPPost
+    let deliveryWakeup = Wakeup()
 
-    public init(resources: any ResourceStore, tags: any TagStore, clock: any WallClock, endpoint: @escaping @Sendable () -> String) {
+    public init(resources: any ResourceStore, tags: any TagStore, outbox: any OutboxStore, clock: any WallClock,
+                endpoint: @escaping @Sendable () -> String,
+                poster: HTTPPost? = nil) {
         self.resources = resources
         self.tags = tags
+        self.outbox = outbox
         self.clock = clock
         self.endpoint = endpoint
+        self.poster = poster ?? { url, headers, body in await HTTPPoster.post(url, headers: headers, body: body) }
     }
 
     typealias Errors = SNS.Errors
@@ -162,7 +171,7 @@ public struct SNSService: Sendable {
         let confirmURL = "\(self.endpoint())/?Action=ConfirmSubscription&Version=2010-03-31&TopicArn=\(PercentEncoding.encode(input.topicArn))&Token=\(sub.token)"
         let body = Self.envelope(["Type": "SubscriptionConfirmation", "MessageId": UUID().uuidString.lowercased(), "Token": sub.token,
                                   "TopicArn": input.topicArn, "Message": message, "SubscribeURL": confirmURL, "Timestamp": timestamp()])
-        Task { await Self.post(endpoint, body: body, type: "SubscriptionConfirmation", topicArn: input.topicArn, subscriptionArn: nil) }
+        try await enqueue([Delivery(endpoint: endpoint, body: body, type: "SubscriptionConfirmation", topicArn: input.topicArn, subscriptionArn: nil)])
         return SNS.SubscribeResponse(subscriptionArn: input.returnSubscriptionArn == true ? sub.arn : "pending confirmation")
     }
 
@@ -214,18 +223,20 @@ public struct SNSService: Sendable {
         return SNS.PublishResponse(messageId: try await publish(topicArn: arn, subject: input.subject, message: input.message))
     }
 
-    /// Delivers `message` to the topic's confirmed subscriptions (in the background); its id.
+    /// Queues `message` for the topic's confirmed subscriptions (delivered by the `sns.delivery`
+    /// job); its id.
     public func publish(topicArn: String, subject: String?, message: String) async throws -> String {
         let id = UUID().uuidString.lowercased()
         guard let (scope, _) = Self.parse(topicArn) else { return id }
+        var owed: [Delivery] = []
         for sub in try await subscriptions(scope) where sub.topicArn == topicArn && sub.confirmed {
             var fields = ["Type": "Notification", "MessageId": id, "TopicArn": topicArn, "Message": message, "Timestamp": timestamp(),
                           "UnsubscribeURL": "\(endpoint())/?Action=Unsubscribe&Version=2010-03-31&SubscriptionArn=\(PercentEncoding.encode(sub.arn))"]
             if let subject { fields["Subject"] = subject }
             let body = Self.envelope(fields)
-            let endpoint = sub.endpoint, arn = sub.arn
-            Task { await Self.post(endpoint, body: body, type: "Notification", topicArn: topicArn, subscriptionArn: arn) }
+            owed.append(Delivery(endpoint: sub.endpoint, body: body, type: "Notification", topicArn: topicArn, subscriptionArn: sub.arn))
         }
+        try await enqueue(owed)
         return id
     }
 
@@ -245,16 +256,5 @@ public struct SNSService: Sendable {
         var w = JSONWriter()
         w.value(.map(all.mapValues { .string($0) }))
         return w.bytes
-    }
-
-    /// POSTs a message as SNS does: text/plain JSON with the x-amz-sns-* headers. Failures are
-    /// dropped (SNS retries; this subset does not). https endpoints are accepted at Subscribe but
-    /// not delivered to yet (the server has no TLS client).
-    static func post(_ endpoint: String, body: [UInt8], type: String, topicArn: String, subscriptionArn: String?) async {
-        guard let url = URL(string: endpoint) else { return }
-        var headers = [("Content-Type", "text/plain; charset=UTF-8"), ("x-amz-sns-message-type", type), ("x-amz-sns-topic-arn", topicArn),
-                       ("User-Agent", "Amazon Simple Notification Service Agent")]
-        if let subscriptionArn { headers.append(("x-amz-sns-subscription-arn", subscriptionArn)) }
-        _ = await HTTPPoster.post(url, headers: headers, body: body)
     }
 }

@@ -268,5 +268,29 @@ extension SQLiteDatabase {
             try SQLiteLogStore.moveRowsIntoRawBlocks(db)
             try db.execute(sql: "DROP TABLE log_events")
         },
+        // Durable work (SNS deliveries), the leases singleton jobs hold, and the metric
+        // samples PutLogEvents derives, committed with its events (applied to the metric head
+        // after the commit; deleted by the checkpoint that covers them).
+        Migration("v9-runtime") { db in
+            try db.execute(sql: """
+                CREATE TABLE outbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    kind TEXT NOT NULL,
+                    payload BLOB NOT NULL,
+                    attempts INTEGER NOT NULL,
+                    not_before INTEGER NOT NULL
+                );
+                CREATE INDEX outbox_due ON outbox (kind, not_before, id);
+                CREATE TABLE leases (
+                    name TEXT PRIMARY KEY,
+                    holder TEXT NOT NULL,
+                    expires REAL NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE metric_inbox (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    body BLOB NOT NULL
+                );
+                """)
+        },
     ]
 }

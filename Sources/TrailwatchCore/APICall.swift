@@ -66,7 +66,9 @@ public struct TLSDetails: Sendable, Equatable {
 /// Receives every API call the server answers. `record` must be cheap: it runs on the
 /// request path (the CloudTrail recorder buffers and writes in the background).
 public protocol AuditRecorder: Sendable {
-    func record(_ call: APICall)
+    /// Records answered calls; returns once the records the recorder promises durable before
+    /// the answer (management changes) are durable.
+    func record(_ calls: [APICall]) async throws
     /// Whether calls of this operation are recorded at all (data events only when a trail
     /// selects them), so the pipeline can skip building the call.
     func wants(service: String, operation: String) -> Bool

@@ -4,6 +4,7 @@ import Foundation
 import Identity
 import Logging
 import NIOCore
+import Runtime
 import Server
 import ServiceLifecycle
 import UnixSignals
@@ -92,12 +93,8 @@ enum TrailwatchServer {
         let location: SQLiteDatabase.Location = settings.inMemory
             ? .memory
             : .file(URL(fileURLWithPath: settings.dataDir).appendingPathComponent("trailwatch.sqlite"))
-        let database = try SQLiteDatabase(location: location)
-        let store = try SQLiteResourceStore(database)
-        let metricStore = try SQLiteMetricStore(database, clock: clock)
-        let logStore = try SQLiteLogStore(database, clock: clock)
-        let trailEvents = SQLiteTrailEventStore(database)
-        let recorder = TrailRecorder(store: trailEvents)
+        let backend: any StorageBackend = try SQLiteBackend(location: location, clock: clock, logger: logger)
+        let recorder = TrailRecorder(store: backend.trailEvents)
 
         var roots = settings.credentials.map {
             Credential.root(accessKeyId: $0.accessKeyId, secretAccessKey: $0.secretAccessKey, accountId: $0.accountId ?? settings.accountId)
@@ -110,14 +107,12 @@ enum TrailwatchServer {
         // The URL SNS messages point back at, fixed once the server listens (the port may be 0).
         let scheme = settings.tlsCert == nil ? "http" : "https"
         let publicEndpoint = Mutex("\(scheme)://\(settings.host):\(settings.port)")
-        let services = Services(resources: store, tags: store, metrics: metricStore, logs: logStore,
-                                objects: SQLiteObjectStore(database), trailEvents: trailEvents, recorder: recorder, clock: clock,
+        let services = Services(backend: backend, recorder: recorder, clock: clock, digestInterval: settings.trailDigestInterval,
                                 endpoint: { publicEndpoint.withLock { $0 } })
-        let delivery = TrailDelivery(trails: services.trails, events: trailEvents, clock: clock, digestInterval: settings.trailDigestInterval)
         let processor = RequestProcessor(
             routes: .standard(services), authenticator: authenticator, clock: clock,
-            resetter: settings.enableReset || settings.inMemory ? CompositeReset([metricStore, logStore, store]) : nil,
-            maintenance: CompositeMaintenance([logStore, metricStore]), recorder: settings.recordCalls ? recorder : nil,
+            resetter: settings.enableReset || settings.inMemory ? backend : nil,
+            maintenance: backend.maintenance, recorder: settings.recordCalls ? recorder : nil,
             operatorToken: settings.operatorToken, logger: logger)
 
         let storage = settings.inMemory ? "in memory (nothing survives a restart)" : "in \(settings.dataDir)"
@@ -137,9 +132,11 @@ enum TrailwatchServer {
                     logger.notice("No credentials configured: sign requests with access key 'test' and secret 'test' (set TRAILWATCH_ACCESS_KEY_ID and TRAILWATCH_SECRET_ACCESS_KEY to change them).")
                 }
             })
-        let maintenance = MaintenanceService(metrics: metricStore, logs: logStore, trailEvents: trailEvents, clock: clock, logger: logger)
-        let group = ServiceGroup(services: [maintenance, RecorderService(recorder: recorder),
-                                                 DeliveryService(delivery: delivery, every: settings.trailDeliveryInterval, logger: logger), app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        // One process owns an embedded database, so its node name is fixed: after a restart
+        // it holds its singleton jobs' leases again at once.
+        let jobs = JobRunner(jobs: services.jobs(deliveryInterval: settings.trailDeliveryInterval) + backend.jobs,
+                             clock: clock, lease: backend.lease, node: "embedded", logger: logger)
+        let group = ServiceGroup(services: [jobs, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         logger.notice("Trailwatch stopped")
     }

@@ -16,15 +16,11 @@ struct Harness {
     init(mode: AuthMode = .strict, reset: Bool = true) throws {
         let clock = ManualClock(Date(timeIntervalSince1970: 1_790_000_000))
         self.clock = clock
-        let db = try SQLiteDatabase(location: .memory)
-        let store = try SQLiteResourceStore(db)
-        let metrics = try SQLiteMetricStore(db, clock: clock)
-        let logs = try SQLiteLogStore(db, clock: clock)
+        let backend = try SQLiteBackend(location: .memory, clock: clock)
         let auth = Authenticator(mode: mode, resolver: ConfiguredCredentials([.root(accessKeyId: "test", secretAccessKey: "test", accountId: "000000000000")]),
                                  defaultAccountId: "000000000000", clock: clock)
-        processor = RequestProcessor(routes: .standard(Services(resources: store, tags: store, metrics: metrics, logs: logs, objects: SQLiteObjectStore(db),
-                                                                trailEvents: SQLiteTrailEventStore(db), recorder: nil, clock: clock)),
-                                     authenticator: auth, clock: clock, resetter: reset ? CompositeReset([metrics, logs, store]) : nil,
+        processor = RequestProcessor(routes: .standard(Services(backend: backend, recorder: nil, clock: clock)),
+                                     authenticator: auth, clock: clock, resetter: reset ? backend : nil,
                                      logger: Logger(label: "test"))
     }
 

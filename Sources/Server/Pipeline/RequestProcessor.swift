@@ -66,12 +66,18 @@ public struct RequestProcessor: Sendable {
                 errorMessage: audit.errorMessage,
                 tls: req.tls.map { TLSDetails(tlsVersion: $0.tlsVersion, cipherSuite: $0.cipherSuite,
                                               clientProvidedHostHeader: req.header("host") ?? "") })
-            recorder.record(call)
+            var calls = [call]
             // A call on another account's resource is on that account's record too (AWS
             // delivers cross-account events to the resource owner, recipientAccountId = owner).
             if let owner = audit.resourceOwner, owner != call.accountId {
                 call.accountId = owner
-                recorder.record(call)
+                calls.append(call)
+            }
+            // A management change is on the trail before its answer goes out.
+            do {
+                try await recorder.record(calls)
+            } catch {
+                logger.error("recording the call failed", metadata: ["operation": .string(operation), "error": .string("\(error)")])
             }
         }
         return response

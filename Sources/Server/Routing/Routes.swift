@@ -7,6 +7,7 @@ public import Identity
 public import S3Subset
 public import SNSSubset
 public import Storage
+public import Runtime
 public import TrailwatchCore
 
 /// The services a server answers with, wired to their stores.
@@ -22,22 +23,37 @@ public struct Services: Sendable {
     public let sns: SNSService
     public let sts: STSService
 
-    public init(resources: any ResourceStore, tags: any TagStore, metrics: any MetricStore, logs: any LogStore,
-                objects: any ObjectStore, trailEvents: any TrailEventStore, recorder: TrailRecorder?, clock: any WallClock,
-                endpoint: @escaping @Sendable () -> String = { "http://127.0.0.1:4566" }) {
+    public let delivery: TrailDelivery
+    let recorder: TrailRecorder?
+
+    /// Every service on `backend`'s stores. `endpoint` is the server's own URL (SNS links back
+    /// to it); `poster` sends SNS's HTTP deliveries.
+    public init(backend: any StorageBackend, recorder: TrailRecorder?, clock: any WallClock, digestInterval: Double = 3600,
+                endpoint: @escaping @Sendable () -> String = { "http://127.0.0.1:4566" }, poster: HTTPPost? = nil) {
+        let resources = backend.resources, tags = backend.tags, metrics = backend.metrics, objects = backend.objects
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
         self.metrics = MetricsService(store: metrics, clock: clock)
         metricData = MetricDataService(store: metrics, clock: clock)
         cloudWatchTags = CloudWatchTagging(resources: resources, tags: tags)
-        self.logs = LogsService(store: logs, resources: resources, tags: tags, metrics: metrics, objects: objects, clock: clock)
+        self.logs = LogsService(store: backend.logs, resources: resources, tags: tags, objects: objects, clock: clock)
         s3 = S3Service(store: objects, clock: clock)
-        history = EventHistoryService(events: trailEvents, recorder: recorder, clock: clock)
-        let sns = SNSService(resources: resources, tags: tags, clock: clock, endpoint: endpoint)
+        history = EventHistoryService(events: backend.trailEvents, recorder: recorder, clock: clock)
+        let sns = SNSService(resources: resources, tags: tags, outbox: backend.outbox, clock: clock, endpoint: endpoint, poster: poster)
         self.sns = sns
         trails = TrailsService(resources: resources, tags: tags, objects: objects, logSink: self.logs, recorder: recorder, clock: clock,
                                notify: { topic, message in _ = try await sns.publish(topicArn: topic, subject: nil, message: message) },
                                topicExists: { arn in try await sns.topicExists(arn) })
+        delivery = TrailDelivery(trails: trails, events: backend.trailEvents, clock: clock, digestInterval: digestInterval)
         sts = STSService()
+        self.recorder = recorder
+    }
+
+    /// The services' background jobs: CloudWatch Logs retention and exports, SNS deliveries,
+    /// CloudTrail's recorder, trail delivery every `deliveryInterval` seconds, and event
+    /// history expiry. The recorder comes first, so at shutdown its last flush precedes the
+    /// last delivery.
+    public func jobs(deliveryInterval: Double) -> [Job] {
+        (recorder.map { [$0.job] } ?? []) + logs.jobs + sns.jobs + [delivery.job(every: deliveryInterval), history.job]
     }
 }
 

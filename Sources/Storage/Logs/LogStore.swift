@@ -134,8 +134,11 @@ public protocol LogStore: Sendable {
     func deleteStream(groupID: Int64, name: String) async throws -> Bool
 
     /// Durably appends events (timestamp, message) to a stream, received at `ingestionTime`;
-    /// answers the stored records.
-    func append(streamID: Int64, events: [(timestamp: Int64, message: String)], ingestionTime: Int64) async throws -> [LogEventRecord]
+    /// answers the stored records. `derived` are the metric samples the events produce (metric
+    /// filters, embedded metric format): they commit in the same transaction as the events —
+    /// both or neither — and are readable from the metric store when `append` returns.
+    func append(streamID: Int64, events: [(timestamp: Int64, message: String)], ingestionTime: Int64,
+                derived: [MetricSample]) async throws -> [LogEventRecord]
 
     /// Up to `query.limit` events of the streams matching `filter`, in position order.
     func events(_ query: LogEventQuery, now: Int64, filter: (@Sendable (LogEventRecord) -> Bool)?) async throws -> [LogEventRecord]
@@ -143,4 +146,11 @@ public protocol LogStore: Sendable {
     /// Deletes events past their group's retention at `now` (epoch ms); returns how many.
     @discardableResult
     func expire(now: Int64) async throws -> Int
+}
+
+extension LogStore {
+    /// Appends events that derive no metric samples.
+    public func append(streamID: Int64, events: [(timestamp: Int64, message: String)], ingestionTime: Int64) async throws -> [LogEventRecord] {
+        try await append(streamID: streamID, events: events, ingestionTime: ingestionTime, derived: [])
+    }
 }

@@ -13,6 +13,8 @@ public import TrailwatchCore
 public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Sendable {
     let db: SQLiteDatabase
     let clock: any WallClock
+    /// Where the samples an append derives are committed with its events (nil: dropped).
+    let metrics: SQLiteMetricStore?
     let catalog = Mutex(Catalog())
     /// Events sealed into one block at most.
     static let blockEvents = 8192
@@ -56,9 +58,10 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
         let name: String
     }
 
-    public init(_ db: SQLiteDatabase, clock: any WallClock) throws {
+    public init(_ db: SQLiteDatabase, clock: any WallClock, metrics: SQLiteMetricStore? = nil) throws {
         self.db = db
         self.clock = clock
+        self.metrics = metrics
         let loaded = try db.dbWriter.read { db -> Catalog in
             var c = Catalog()
             for row in try Row.fetchAll(db, sql: "SELECT * FROM log_groups") {
@@ -177,9 +180,12 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
 
     // MARK: Events
 
-    public func append(streamID: Int64, events: [(timestamp: Int64, message: String)], ingestionTime: Int64) async throws -> [LogEventRecord] {
+    public func append(streamID: Int64, events: [(timestamp: Int64, message: String)], ingestionTime: Int64,
+                       derived: [MetricSample]) async throws -> [LogEventRecord] {
         guard !events.isEmpty else { return [] }
-        let block = try await db.writer.write({ [self] db -> (records: [LogEventRecord], bytes: Int64, first: Int64, last: Int64) in
+        let metrics = derived.isEmpty ? nil : self.metrics
+        let block = try await db.writer.write({ [self] db -> (records: [LogEventRecord], bytes: Int64, first: Int64, last: Int64,
+                                                             samples: (@Sendable () -> Void)?) in
             // Sequence numbers are taken on the writer queue, so they follow commit order.
             let first = catalog.withLock { c -> Int64 in
                 let s = c.nextSeq
@@ -194,8 +200,11 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
                 UPDATE log_streams SET first_event = min(coalesce(first_event, ?), ?), last_event = max(coalesce(last_event, ?), ?),
                     last_ingestion = ?, stored_bytes = stored_bytes + ? WHERE id = ?
                 """, arguments: [lo, lo, hi, hi, ingestionTime, bytes, streamID])
-            return (records, bytes, lo, hi)
+            // The derived samples commit (or roll back) with the events.
+            let samples = try metrics?.stage(db, derived)
+            return (records, bytes, lo, hi, samples)
         }, afterCommit: { [self] block in
+            block.samples?()
             catalog.withLock { c in
                 guard var s = c.streams[streamID] else { return }
                 s.firstEventTimestamp = min(s.firstEventTimestamp ?? block.first, block.first)

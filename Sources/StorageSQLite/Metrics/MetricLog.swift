@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import CZlib
 import Dispatch
 import Foundation
@@ -186,9 +189,20 @@ final class MetricLog: Sendable {
         FileManager.default.createFile(atPath: url.path, contents: nil)
         let h = try FileHandle(forWritingTo: url)
         try h.seekToEnd()
+        // The new file's directory entry must reach the disk too, or a crash could lose the
+        // whole segment with every record fsynced into it.
+        try Self.syncDirectory(directory)
         s.handle = h
         s.segmentStart = s.nextSeq
         s.segmentBytes = 0
+    }
+
+    /// fsyncs a directory, making the files created (or removed) in it durable.
+    static func syncDirectory(_ url: URL) throws {
+        let fd = open(url.path, O_RDONLY | O_DIRECTORY)
+        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(fd) }
+        guard fsync(fd) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
 
     /// Closes the open segment so the next append starts a new one (call on the log's queue,

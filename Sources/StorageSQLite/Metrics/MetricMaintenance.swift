@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import Storage
+import Runtime
 import Synchronization
 import TrailwatchCore
 
@@ -12,10 +13,10 @@ extension SQLiteMetricStore {
     @discardableResult
     public func checkpoint() async throws -> Int {
         // One checkpoint at a time: two would seal the same windows twice.
-        while !checkpointing.withLock({ busy in if busy { return false }; busy = true; return true }) {
-            try await Task.sleep(nanoseconds: 5_000_000)
-        }
-        defer { checkpointing.withLock { $0 = false } }
+        try await checkpointing.withLock { try await checkpointNow() }
+    }
+
+    private func checkpointNow() async throws -> Int {
         let cutoff = Int64(clock.now().timeIntervalSince1970) - MetricStoreLayout.sealGrace
         // Capture between two log writes, so the snapshot is exactly the head at `applied`.
         let capture: @Sendable () -> Capture = { [self] in
@@ -33,7 +34,7 @@ extension SQLiteMetricStore {
                 let touched = s.head.touched.map { (id: $0, lastTimestamp: s.head.lastTimestamp[Int($0)], lastReceived: s.head.lastReceived[Int($0)]) }
                 s.head.clearTouched()
                 return Capture(sealed: sealed, snapshot: HeadSnapshot.encode(rest), applied: s.head.appliedSeq,
-                               touched: touched, unsaved: unsaved)
+                               appliedInbox: s.appliedInbox, touched: touched, unsaved: unsaved)
             }
         }
         let c = try await log?.exclusive(capture) ?? capture()
@@ -58,6 +59,8 @@ extension SQLiteMetricStore {
                     INSERT INTO metric_head (id, seq, body) VALUES (1, ?, ?)
                     ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, body = excluded.body
                     """, arguments: [c.applied, Data(c.snapshot)])
+                // Inbox samples are in the snapshot (or the sealed chunks) now.
+                try db.execute(sql: "DELETE FROM metric_inbox WHERE id <= ?", arguments: [c.appliedInbox])
                 return true
             }, afterCommit: { [self] _ in
                 // The sealed cells are in chunks now: drop them, let late samples in.
@@ -87,14 +90,9 @@ extension SQLiteMetricStore {
         let sealed: [SealedWindow]
         let snapshot: [UInt8]
         let applied: Int64
+        let appliedInbox: Int64
         let touched: [(id: UInt32, lastTimestamp: Int64, lastReceived: Int64)]
         let unsaved: [(UInt32, SeriesKey)]
-    }
-
-    /// True when the head holds enough cells that a checkpoint should not wait for its timer
-    /// (a backfill of closed windows, say).
-    public var wantsCheckpoint: Bool {
-        state.withLock { $0.head.cellCount > 250_000 }
     }
 
     /// Compacts, rolls up and expires chunks by the store's clock. Bounded work per call:

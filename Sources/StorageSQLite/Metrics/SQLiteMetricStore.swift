@@ -3,6 +3,7 @@ import GRDB
 public import Storage
 import Synchronization
 public import TrailwatchCore
+public import Runtime
 
 /// `MetricStore` on the embedded database.
 ///
@@ -72,6 +73,8 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
         /// (series, resolution, window start) and join the head after the seal.
         var sealing: Set<SealKey> = []
         var late: [(batch: MetricBatch, ids: [UInt32], receivedAt: Int64)] = []
+        /// The newest `metric_inbox` row in the head (rows are applied in id order).
+        var appliedInbox: Int64 = 0
     }
 
     struct SealKey: Hashable {
@@ -86,8 +89,12 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
     let log: MetricLog?
     let index = Mutex(Index())
     let state = Mutex(HeadState())
-    /// True while a checkpoint runs.
-    let checkpointing = Mutex(false)
+    /// Held while a checkpoint runs.
+    let checkpointing = AsyncLock()
+    /// Signalled when the head holds enough cells that a checkpoint should not wait for its
+    /// timer (a backfill of closed windows, say).
+    public let checkpointWakeup = Wakeup()
+    static let earlyCheckpointCells = 250_000
 
     /// Opens the store: loads the series index and the head (snapshot, then log replay).
     public init(_ db: SQLiteDatabase, clock: any WallClock) throws {
@@ -134,6 +141,21 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
             }
             h.head.appliedSeq = record.seq
         }
+        // Samples committed with other writes (PutLogEvents' metric filters) since the snapshot.
+        let inbox = try db.dbWriter.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, body FROM metric_inbox ORDER BY id").map { (id: $0["id"] as Int64, body: [UInt8]($0["body"] as Data)) }
+        }
+        for row in inbox {
+            let (newSeries, receivedAt, entries) = try LogRecord.decode(row.body)
+            for (id, key) in newSeries where ix.keys.count <= Int(id) || ix.keys[Int(id)] == nil {
+                ix.register(id, key)
+                ix.unsaved.append(id)
+            }
+            for e in entries {
+                h.head.apply(series: e.series, timestamp: e.timestamp, highResolution: e.highResolution, cell: e.cell, receivedAt: receivedAt)
+            }
+            h.appliedInbox = row.id
+        }
         let loadedIndex = ix, loadedHead = h
         index.withLock { $0 = loadedIndex }
         state.withLock { $0 = loadedHead }
@@ -144,9 +166,45 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
     public func append(_ batch: MetricBatch) async throws {
         guard batch.count > 0 else { return }
         let receivedAt = Int64(clock.now().timeIntervalSince1970)
+        let (ids, newSeries) = resolve(batch)
+        let commit: @Sendable (Int64) -> Void = { [self] seq in
+            apply(batch, ids: ids, newSeries: newSeries, receivedAt: receivedAt, logSeq: seq, inboxID: nil)
+        }
+        if let log {
+            _ = try await log.append(LogRecord.encode(newSeries: newSeries, batch: batch, ids: ids, receivedAt: receivedAt), afterCommit: commit)
+        } else {
+            commit(0)
+        }
+    }
+
+    /// Writes samples inside another store's transaction (PutLogEvents' metric filters), so
+    /// they commit or roll back with it: they go into `metric_inbox` instead of the sample log.
+    /// Returns what to run after that transaction commits (on the writer queue, in commit
+    /// order): it puts the samples into the head. The checkpoint that covers them deletes
+    /// their inbox row; at start the remaining rows are replayed.
+    func stage(_ db: Database, _ samples: [MetricSample]) throws -> (@Sendable () -> Void)? {
+        let batches = MetricBatch.batches(samples).filter { $0.count > 0 }
+        guard !batches.isEmpty else { return nil }
+        let receivedAt = Int64(clock.now().timeIntervalSince1970)
+        var staged: [(MetricBatch, [UInt32], [(UInt32, SeriesKey)], Int64)] = []
+        let insert = try db.cachedStatement(sql: "INSERT INTO metric_inbox (body) VALUES (?)")
+        for batch in batches {
+            let (ids, newSeries) = resolve(batch)
+            try insert.execute(arguments: [Data(LogRecord.encode(newSeries: newSeries, batch: batch, ids: ids, receivedAt: receivedAt))])
+            staged.append((batch, ids, newSeries, db.lastInsertedRowID))
+        }
+        let ready = staged
+        return { [self] in
+            for (batch, ids, newSeries, inboxID) in ready {
+                apply(batch, ids: ids, newSeries: newSeries, receivedAt: receivedAt, logSeq: nil, inboxID: inboxID)
+            }
+        }
+    }
+
+    /// The series ids of a batch's datums, handing out new ids (pending until committed).
+    private func resolve(_ batch: MetricBatch) -> (ids: [UInt32], newSeries: [(UInt32, SeriesKey)]) {
         let outer = Index.Outer(scope: batch.scope, namespace: batch.namespace)
-        // Resolve ids in one pass; new series are inserted with the samples.
-        let (ids, newSeries) = index.withLock { ix -> ([UInt32], [(UInt32, SeriesKey)]) in
+        return index.withLock { ix -> ([UInt32], [(UInt32, SeriesKey)]) in
             var ids = [UInt32]()
             ids.reserveCapacity(batch.count)
             var newSeries: [(UInt32, SeriesKey)] = []
@@ -174,30 +232,32 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
             }
             return (ids, newSeries)
         }
-        let commit: @Sendable (Int64) -> Void = { [self] seq in
-            if !newSeries.isEmpty {
-                index.withLock { ix in
-                    for (id, key) in newSeries where ix.keys.count <= Int(id) || ix.keys[Int(id)] == nil {
-                        ix.register(id, key)
-                        ix.unsaved.append(id)
-                        ix.pending[outer]?[MetricBatch.canonicalKey(key)] = nil
-                    }
+    }
+
+    /// Puts a committed batch into the index and the head (beside it while its window seals).
+    private func apply(_ batch: MetricBatch, ids: [UInt32], newSeries: [(UInt32, SeriesKey)], receivedAt: Int64,
+                       logSeq: Int64?, inboxID: Int64?) {
+        if !newSeries.isEmpty {
+            let outer = Index.Outer(scope: batch.scope, namespace: batch.namespace)
+            index.withLock { ix in
+                for (id, key) in newSeries where ix.keys.count <= Int(id) || ix.keys[Int(id)] == nil {
+                    ix.register(id, key)
+                    ix.unsaved.append(id)
+                    ix.pending[outer]?[MetricBatch.canonicalKey(key)] = nil
                 }
             }
-            state.withLock { s in
-                if s.sealing.isEmpty || !touchesSealing(batch, ids: ids, s.sealing) {
-                    s.head.apply(batch, ids: ids, receivedAt: receivedAt)
-                } else {
-                    s.late.append((batch, ids, receivedAt))
-                }
-                s.head.appliedSeq = max(s.head.appliedSeq, seq)
+        }
+        let large = state.withLock { s -> Bool in
+            if s.sealing.isEmpty || !touchesSealing(batch, ids: ids, s.sealing) {
+                s.head.apply(batch, ids: ids, receivedAt: receivedAt)
+            } else {
+                s.late.append((batch, ids, receivedAt))
             }
+            if let logSeq { s.head.appliedSeq = max(s.head.appliedSeq, logSeq) }
+            if let inboxID { s.appliedInbox = max(s.appliedInbox, inboxID) }
+            return s.head.cellCount > Self.earlyCheckpointCells
         }
-        if let log {
-            _ = try await log.append(LogRecord.encode(newSeries: newSeries, batch: batch, ids: ids, receivedAt: receivedAt), afterCommit: commit)
-        } else {
-            commit(0)
-        }
+        if large { checkpointWakeup.signal() }
     }
 
     /// True when a datum of the batch falls in a window being sealed.
@@ -297,7 +357,7 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
 
     public func reset() async throws {
         _ = try await db.writer.write(exclusive: true, { db in
-            for t in ["metric_series", "metric_chunks", "metric_head"] { try db.execute(sql: "DELETE FROM \(t)") }
+            for t in ["metric_series", "metric_chunks", "metric_head", "metric_inbox"] { try db.execute(sql: "DELETE FROM \(t)") }
             return true
         }, afterCommit: { [self] _ in
             log?.removeAll()
