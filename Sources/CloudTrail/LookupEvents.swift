@@ -50,12 +50,14 @@ public struct EventHistoryService: Sendable {
         if start > end {
             throw AWSError(Errors.invalidTimeRangeException, "Start time must be earlier than end time.")
         }
-        var before: Int64?
+        var before: TrailEventPosition?
         if let token = input.nextToken {
-            guard let bytes = Base64.decode(token), let seq = Int64(String(decoding: bytes, as: UTF8.self)) else {
+            // "<time>:<seq>" of the previous page's last event.
+            let parts = Base64.decode(token).map { String(decoding: $0, as: UTF8.self).split(separator: ":") } ?? []
+            guard parts.count == 2, let time = Int64(parts[0]), let seq = Int64(parts[1]) else {
                 throw AWSError(Errors.invalidNextTokenException, "Invalid NextToken: \(token)")
             }
-            before = seq
+            before = TrailEventPosition(time: time, seq: seq)
         }
         // Insight events are not produced (no Insights analysis runs): an empty history.
         if input.eventCategory == "insight" { return CloudTrail.LookupEventsResponse(events: []) }
@@ -69,7 +71,7 @@ public struct EventHistoryService: Sendable {
                                  resources: e.resources.map { CloudTrail.Resource(resourceType: $0.type, resourceName: $0.name) },
                                  cloudTrailEvent: e.json)
             },
-            nextToken: found.count > limit ? page.last.map { Base64.encode(Array(String($0.seq).utf8)) } : nil)
+            nextToken: found.count > limit ? page.last.map { Base64.encode(Array("\($0.time):\($0.seq)".utf8)) } : nil)
     }
 
     static func attribute(_ a: CloudTrail.LookupAttribute) throws -> TrailLookupAttribute {

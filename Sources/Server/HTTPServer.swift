@@ -39,16 +39,15 @@ public struct TrailwatchResponder: HTTPResponder {
 
     public func respond(to request: Request, context: Context) async throws -> Response {
         let uri = request.uri
-        let isS3 = !(request.headers[.init("x-amz-target")!] != nil || uri.path.hasPrefix("/service/") || uri.path == "/" || uri.path.hasPrefix("/_trailwatch") || uri.path.hasPrefix("/moto-api"))
-        // Only an S3 PUT (PutObject) carries a large body; every other request, S3's included,
-        // is held to the API limit before anything reads it.
-        let limit = isS3 && request.method == .put ? RequestProcessor.maxObjectBytes : RequestProcessor.maxBodyBytes
-        let body: ByteBuffer
+        let limit = processor.bodyLimit(method: request.method.rawValue, path: uri.path) { name in
+            HTTPField.Name(name).flatMap { request.headers[$0] }
+        }
+        var body = ByteBuffer()
+        var overLimit: Int?
         do {
             body = try await request.body.collect(upTo: limit)
         } catch {
-            return Response(status: .contentTooLarge, headers: [.contentType: "application/json"],
-                            body: .init(byteBuffer: ByteBuffer(string: #"{"__type":"RequestEntityTooLarge","message":"Request body is larger than \#(limit) bytes."}"#)))
+            overLimit = limit
         }
         var headers: [(String, String)] = []
         headers.reserveCapacity(request.headers.count + 1)
@@ -59,7 +58,8 @@ public struct TrailwatchResponder: HTTPResponder {
         }
         let incoming = IncomingRequest(
             method: request.method.rawValue, rawPath: uri.path, rawQuery: uri.query ?? "",
-            headers: headers, body: Array(buffer: body), sourceIP: context.peerAddress, tls: await tlsDetails(context))
+            headers: headers, body: Array(buffer: body), sourceIP: context.peerAddress, tls: await tlsDetails(context),
+            bodyOverLimit: overLimit)
         let answer = await processor.handle(incoming)
         var fields = HTTPFields()
         for (name, value) in answer.headers {

@@ -77,7 +77,7 @@ extension PutMetricDataJSON.Parser {
         let start = pos + 1
         var i = start
         while i < buf.count, buf[i] != UInt8(ascii: "\"") {
-            if buf[i] == UInt8(ascii: "\\") { return nil }
+            if buf[i] == UInt8(ascii: "\\") || buf[i] < 0x20 { return nil }
             i += 1
         }
         guard i < buf.count else { return nil }
@@ -175,6 +175,8 @@ extension PutMetricDataJSON.Parser {
             while pos < buf.count {
                 if buf[pos] == UInt8(ascii: "\\") { pos += 2; continue }
                 if buf[pos] == UInt8(ascii: "\"") { pos += 1; return true }
+                // JSON forbids raw control characters in strings: the general path refuses them.
+                if buf[pos] < 0x20 { return false }
                 pos += 1
             }
             return false
@@ -191,8 +193,43 @@ extension PutMetricDataJSON.Parser {
         default:
             let start = pos
             while pos < buf.count, !",]} \n\r\t".utf8.contains(buf[pos]) { pos += 1 }
-            return pos > start
+            return Self.isLiteral(UnsafeBufferPointer(rebasing: buf[start..<pos]))
         }
+    }
+
+    /// `true`, `false`, `null` or a JSON number: the only bare tokens JSON has.
+    static func isLiteral(_ t: UnsafeBufferPointer<UInt8>) -> Bool {
+        if equals(t, "true") || equals(t, "false") || equals(t, "null") { return true }
+        var i = 0
+        func digits() -> Int {
+            let start = i
+            while i < t.count, t[i] >= UInt8(ascii: "0"), t[i] <= UInt8(ascii: "9") { i += 1 }
+            return i - start
+        }
+        if i < t.count, t[i] == UInt8(ascii: "-") { i += 1 }
+        let whole = i
+        guard digits() > 0, t[whole] != UInt8(ascii: "0") || i == whole + 1 else { return false }
+        if i < t.count, t[i] == UInt8(ascii: ".") {
+            i += 1
+            guard digits() > 0 else { return false }
+        }
+        if i < t.count, t[i] == UInt8(ascii: "e") || t[i] == UInt8(ascii: "E") {
+            i += 1
+            if i < t.count, t[i] == UInt8(ascii: "+") || t[i] == UInt8(ascii: "-") { i += 1 }
+            guard digits() > 0 else { return false }
+        }
+        return i == t.count
+    }
+
+    /// `true` or `false`.
+    mutating func boolean() -> Bool? {
+        ws()
+        let start = pos
+        while pos < buf.count, buf[pos] >= UInt8(ascii: "a"), buf[pos] <= UInt8(ascii: "z") { pos += 1 }
+        let word = UnsafeBufferPointer(rebasing: buf[start..<pos])
+        if Self.equals(word, "true") { return true }
+        if Self.equals(word, "false") { return false }
+        return nil
     }
 
     static func equals(_ k: UnsafeBufferPointer<UInt8>, _ s: StaticString) -> Bool {

@@ -49,7 +49,9 @@ public enum PutMetricDataJSON {
                         guard !text.hasPrefix("AWS/") else { return nil }
                         namespace = text
                     } else if Self.equals(k, "MetricData") {
-                        if let namespace, batch == nil {
+                        // A repeated member: the general path keeps the last one.
+                        guard batch == nil, dataStart == nil else { return nil }
+                        if let namespace {
                             // The usual order (botocore writes Namespace first): read it now.
                             var b = MetricBatch(scope: scope, namespace: namespace, capacity: 1000)
                             guard datums(into: &b) else { return nil }
@@ -60,7 +62,7 @@ public enum PutMetricDataJSON {
                             guard skipValue() else { return nil }
                         }
                     } else if Self.equals(k, "StrictEntityValidation") {
-                        guard skipValue() else { return nil }
+                        guard boolean() != nil else { return nil }
                     } else if Self.equals(k, "EntityMetricData") {
                         return nil  // rare: the generic path handles entities
                     } else {
@@ -113,6 +115,7 @@ public enum PutMetricDataJSON {
             var values: [Double]?, counts: [Double]?
             var statistics: CloudWatch.StatisticSet?
             var resolution: Double?
+            var sawDimensions = false
             if consume(UInt8(ascii: "}")) { return false }
             repeat {
                 guard let k = key() else { return false }
@@ -124,7 +127,9 @@ public enum PutMetricDataJSON {
                     guard let v = number(allowSpecial: true), Self.valid(v) else { return false }
                     value = v
                 } else if Self.equals(k, "Dimensions") {
-                    guard dimensions() else { return false }
+                    // A repeated member: the general path keeps the last list, not both.
+                    guard !sawDimensions, dimensions() else { return false }
+                    sawDimensions = true
                 } else if Self.equals(k, "Timestamp") {
                     guard let t = number(allowSpecial: false) else { return false }  // ISO strings: general path
                     timestamp = t

@@ -13,10 +13,14 @@ public struct IncomingRequest: Sendable {
     /// The connection's TLS version and cipher (the Host header is filled in by the pipeline),
     /// nil over plain HTTP.
     public var tls: TLSDetails?
+    /// Set when the body was longer than this limit and was not read (`body` is empty): the
+    /// pipeline answers RequestEntityTooLarge in the request's protocol, and records it.
+    public var bodyOverLimit: Int?
 
     public init(method: String, rawPath: String, rawQuery: String = "", headers: [(String, String)], body: [UInt8],
-                sourceIP: String = "127.0.0.1", tls: TLSDetails? = nil) {
+                sourceIP: String = "127.0.0.1", tls: TLSDetails? = nil, bodyOverLimit: Int? = nil) {
         self.tls = tls
+        self.bodyOverLimit = bodyOverLimit
         self.method = method
         self.rawPath = rawPath
         self.rawQuery = rawQuery

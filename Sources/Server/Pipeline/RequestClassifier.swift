@@ -8,8 +8,12 @@ import TrailwatchCore
 /// |------------------------------------------------|---------------------|
 /// | `X-Amz-Target: Prefix.Operation`               | awsJson 1.0 / 1.1   |
 /// | `POST /service/<Name>/operation/<Operation>`   | smithy-rpc-v2-cbor  |
+/// | a path prefix of the route table (`/_trailwatch/`, `/moto-api/`, `/_console/`) | not AWS: `RouteTable.pathRoute` |
 /// | form body or query string with `Action=`       | awsQuery            |
 /// | anything else                                  | S3 REST-XML         |
+///
+/// `bodyLimit` applies the same rules before the body is read: only what would classify as an
+/// S3 PUT (PutObject) may carry an object-sized body.
 ///
 /// The Query service comes from the SigV4 credential scope, or from `Version` when unsigned.
 struct RequestClassifier {
@@ -19,6 +23,14 @@ struct RequestClassifier {
         var operation: String?
         /// Query parameters (form body and URL query), for awsQuery.
         var form: [(String, String)]
+    }
+
+    /// The most body bytes a request may send, from its method, path and headers alone.
+    static func bodyLimit(method: String, path: String, hasTarget: Bool, routes: RouteTable) -> Int {
+        let api = RequestProcessor.maxBodyBytes
+        if hasTarget || path.hasPrefix("/service/") || routes.pathRoute(path) != nil { return api }
+        // awsQuery is POST (or GET); a PUT anywhere else is S3's.
+        return method == "PUT" ? RequestProcessor.maxObjectBytes : api
     }
 
     static func classify(_ req: IncomingRequest, body: [UInt8], scopeService: String?) -> Classified {

@@ -48,10 +48,23 @@ public struct RequestProcessor: Sendable {
         self.logger = logger
     }
 
+    /// The most body bytes the request may send (RequestClassifier.bodyLimit): the HTTP
+    /// adapter reads no more, and passes a longer request on with `bodyOverLimit` set.
+    public func bodyLimit(method: String, path: String, headers: (String) -> String?) -> Int {
+        RequestClassifier.bodyLimit(method: method, path: path, hasTarget: headers("x-amz-target") != nil, routes: routes)
+    }
+
     /// Answers one request, and hands it to the audit recorder.
     public func handle(_ req: IncomingRequest) async -> WireResponse {
         let requestID = RequestID.make()
-        if let admin = await adminResponse(req) { return admin }
+        switch routes.pathRoute(req.rawPath) {
+        case .operatorEndpoints?:
+            return await adminResponse(req) ?? jsonResponse(404, #"{"__type":"NotFound","message":"No such operator endpoint."}"#)
+        case .console?:
+            return jsonResponse(404, #"{"__type":"NotFound","message":"The web console is not part of this build yet."}"#)
+        case nil:
+            break
+        }
         var audit = AuditFacts()
         let response = await answer(req, requestID: requestID, audit: &audit)
         if let recorder, let service = audit.service, let operation = audit.operation,
@@ -123,6 +136,12 @@ public struct RequestProcessor: Sendable {
         let model = ServiceDirectory.model(service)
         let codec = WireCodec(proto: classified.proto, model: model)
         do {
+            // Refused before authentication: the signature covers the body that was not read.
+            if let limit = req.bodyOverLimit {
+                throw service == .s3
+                    ? AWSError(AWSErrorType("EntityTooLarge", status: 400), "Your proposed upload exceeds the maximum allowed size")
+                    : AWSError(CommonErrors.requestEntityTooLarge, "Request size exceeded \(limit) bytes.")
+            }
             let operation = try resolveOperation(classified, model: model)
             let auth: Authenticator.Authenticated
             do {

@@ -26,6 +26,14 @@ public typealias StreamHandler = @Sendable (WireValue, CallContext) async throws
 /// operations whose AWS error for a constraint differs from the model's wording.
 public typealias InputCheck = @Sendable (WireValue) throws -> Void
 
+/// What answers a path outside the AWS protocols.
+public enum PathRoute: Sendable, Equatable {
+    /// `/_trailwatch/…` and moto's `/moto-api/…` (OperatorRoutes.swift).
+    case operatorEndpoints
+    /// The web console ([10]); until it is built its paths answer 404.
+    case console
+}
+
 /// Which function answers each (service, operation).
 ///
 /// Every operation of every served service has an entry in its service model; an operation
@@ -41,6 +49,8 @@ public struct RouteTable: Sendable {
     private(set) var restHandlers: [AWSService: RestHandler] = [:]
     private(set) var streamHandlers: [Key: StreamHandler] = [:]
     private(set) var inputChecks: [Key: InputCheck] = [:]
+    /// Paths that are not AWS operations, by prefix: the operator endpoints, the console.
+    private(set) var pathRoutes: [(prefix: String, route: PathRoute)] = []
 
     struct FastKey: Hashable {
         let key: Key
@@ -48,6 +58,18 @@ public struct RouteTable: Sendable {
     }
 
     public init() {}
+
+    /// Serves every path starting with `prefix` (and `prefix` without its trailing slash)
+    /// outside the AWS protocols.
+    public mutating func path(_ prefix: String, _ route: PathRoute) {
+        precondition(!pathRoutes.contains { $0.prefix == prefix }, "\(prefix) is routed twice")
+        pathRoutes.append((prefix, route))
+    }
+
+    /// The non-AWS route of a path, if any.
+    public func pathRoute(_ path: String) -> PathRoute? {
+        pathRoutes.first { path.hasPrefix($0.prefix) || path + "/" == $0.prefix }?.route
+    }
 
     /// Binds a typed operation to the service function that answers it.
     public mutating func on<Input: WireStructure, Output: WireStructure>(

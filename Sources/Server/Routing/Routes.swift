@@ -62,6 +62,9 @@ extension RouteTable {
     /// answers it. Operations missing here answer `NotImplemented`.
     public static func standard(_ s: Services) -> RouteTable {
         var t = RouteTable()
+        t.path("/_trailwatch/", .operatorEndpoints)
+        t.path("/moto-api/", .operatorEndpoints)
+        t.path("/_console/", .console)
 
         // CloudWatch: dashboards
         t.on(CloudWatch.API.putDashboard, s.dashboards.putDashboard)

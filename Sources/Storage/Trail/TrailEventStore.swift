@@ -40,6 +40,19 @@ public struct TrailEventRecord: Sendable, Equatable {
     }
 }
 
+/// Where an event sits in event history's order: its time, then its store order. Events are
+/// recorded when answered but carry the time their request arrived, so store order and time
+/// order differ: pages must continue by both.
+public struct TrailEventPosition: Sendable, Equatable {
+    public var time: Int64
+    public var seq: Int64
+
+    public init(time: Int64, seq: Int64) {
+        self.time = time
+        self.seq = seq
+    }
+}
+
 /// Which events a lookup wants.
 public enum TrailLookupAttribute: Sendable, Equatable {
     /// An event id, with the time it carries when known (it narrows the search to that instant).
@@ -51,10 +64,11 @@ public enum TrailLookupAttribute: Sendable, Equatable {
 /// Durable storage of recorded events.
 public protocol TrailEventStore: Sendable {
     func append(_ events: [TrailEventRecord]) async throws
-    /// Management events of the account and region, newest first, with time in [start, end],
-    /// before store position `before` (exclusive), matching `attribute`.
+    /// Management events of the account and region, newest first — by time, then by store
+    /// order — with time in [start, end] (both inclusive), strictly after `before` in that
+    /// order (a page continues after the last event of the previous one), matching `attribute`.
     func lookup(accountId: String, region: String, attribute: TrailLookupAttribute?, start: Int64, end: Int64,
-                before: Int64?, limit: Int) async throws -> [TrailEventRecord]
+                before: TrailEventPosition?, limit: Int) async throws -> [TrailEventRecord]
     /// Events (management and data) of an account with seq > `after`, oldest first (trail delivery).
     func events(accountId: String, after: Int64, limit: Int) async throws -> [TrailEventRecord]
     /// Deletes events older than `before` (epoch ms); returns how many.

@@ -37,9 +37,11 @@ public struct SQLiteTrailEventStore: TrailEventStore {
     }
 
     public func lookup(accountId: String, region: String, attribute: TrailLookupAttribute?, start: Int64, end: Int64,
-                       before: Int64?, limit: Int) async throws -> [TrailEventRecord] {
+                       before: TrailEventPosition?, limit: Int) async throws -> [TrailEventRecord] {
         var clause = ""
-        var args: [any DatabaseValueConvertible] = [accountId, region, start, end, before ?? Int64.max]
+        // Strictly after `before` in (time DESC, seq DESC) order.
+        var args: [any DatabaseValueConvertible] = [accountId, region, start, min(end, before?.time ?? Int64.max),
+                                                    before?.time ?? Int64.max, before?.seq ?? Int64.max]
         switch attribute {
         case nil: break
         case .eventId(let v, let time):
@@ -60,7 +62,8 @@ public struct SQLiteTrailEventStore: TrailEventStore {
         }
         args.append(limit)
         let sql = """
-            SELECT * FROM trail_events WHERE account = ? AND region = ? AND management = 1 AND time >= ? AND time <= ? AND seq < ?\(clause)
+            SELECT * FROM trail_events WHERE account = ? AND region = ? AND management = 1 AND time >= ? AND time <= ?
+                AND (time < ? OR seq < ?)\(clause)
             ORDER BY time DESC, seq DESC LIMIT ?
             """
         let arguments = StatementArguments(args.map { $0.databaseValue })
