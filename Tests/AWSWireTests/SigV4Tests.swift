@@ -54,6 +54,17 @@ struct SuiteCase: CustomStringConvertible, Sendable {
 
 @Suite("SigV4 against the AWS signature test suite")
 struct SigV4SuiteTests {
+    /// The parametrized test below passes on an empty directory; this one does not (24 cases
+    /// today, GET and POST).
+    @Test("the suite fixture has cases")
+    func fixtureHasCases() throws {
+        let cases = try SuiteCase.all()
+        #expect(cases.count >= 13, "only \(cases.count) cases in Fixtures/sigv4")
+        #expect(cases.contains { $0.request.method == "GET" }, "no GET case")
+        #expect(cases.contains { $0.request.method == "POST" }, "no POST case")
+        #expect(cases.contains { $0.name == "get-vanilla" }, "no get-vanilla case")
+    }
+
     @Test("canonical request, string to sign and signature match the suite", arguments: try SuiteCase.all())
     func suiteCase(_ c: SuiteCase) throws {
         let signedHeaders = c.authz.components(separatedBy: "SignedHeaders=")[1].components(separatedBy: ",")[0]
@@ -122,6 +133,17 @@ struct BotocoreCase: CustomStringConvertible, Sendable {
 
 @Suite("SigV4 accepts what botocore signs")
 struct BotocoreSignatureTests {
+    /// 7 cases today: header-signed (Authorization) and presigned (X-Amz-Signature in the query).
+    @Test("the botocore fixture has cases of both kinds")
+    func fixtureHasCases() throws {
+        let cases = try BotocoreCase.all()
+        #expect(cases.count >= 4, "only \(cases.count) cases in botocore-signed.json")
+        let presigned = cases.filter { $0.request.rawQuery.contains("X-Amz-Signature=") }
+        let headerSigned = cases.filter { c in c.request.headers.contains { $0.0.lowercased() == "authorization" } }
+        #expect(!presigned.isEmpty, "no presigned case")
+        #expect(!headerSigned.isEmpty, "no Authorization-header case")
+    }
+
     @Test("each botocore-signed request verifies", arguments: try BotocoreCase.all())
     func verifies(_ c: BotocoreCase) throws {
         let claim = try #require(try SigV4.claim(of: c.request))

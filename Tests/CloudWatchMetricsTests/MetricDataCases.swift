@@ -29,13 +29,21 @@ struct MathCase: CustomStringConvertible, Sendable {
     var messages: [(String, String)] = []
     var description: String { title }
 
-    static func all() throws -> [MathCase] {
+    static func all() throws -> [MathCase] { try parse().cases }
+
+    /// The fixture's cases, and every line the parser could not place (`problems`).
+    static func parse() throws -> (cases: [MathCase], problems: [String]) {
         let url = Bundle.module.url(forResource: "Fixtures", withExtension: nil)!.appendingPathComponent("math.cases")
         var cases: [MathCase] = []
+        var problems: [String] = []
         for raw in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)
             if line.isEmpty || line.hasPrefix("#") { continue }
             let (word, rest) = split(line)
+            if word != "case" && cases.isEmpty {
+                problems.append("line before any `case`: \(line)")
+                continue
+            }
             switch word {
             case "case": cases.append(MathCase(title: rest))
             case "load":
@@ -79,10 +87,10 @@ struct MathCase: CustomStringConvertible, Sendable {
                 let (id, code) = split(rest)
                 cases[cases.count - 1].messages.append((id, code))
             default:
-                Issue.record("unknown line: \(line)")
+                problems.append("unknown line: \(line)")
             }
         }
-        return cases
+        return (cases, problems)
     }
 
     static func split(_ s: String) -> (String, String) {
@@ -103,8 +111,30 @@ struct MetricDataCaseTests {
     /// The test epoch: a UTC midnight, with "now" an hour after it.
     static let epoch: Int64 = 1_790_121_600 - 1_790_121_600 % 86400
 
+    /// Floors a little above half of what Fixtures/math.cases holds today (14 cases, 49 `expect`
+    /// lines, 1 `expect-message`; 22 stat, 36 expression and 2 Insights queries): a fixture that
+    /// lost a kind of line, or most of its cases, fails here instead of running nothing.
+    @Test("the fixture has cases of every kind")
+    func fixtureHasCases() throws {
+        let (cases, problems) = try MathCase.parse()
+        #expect(problems.isEmpty, "math.cases: \(problems)")
+        let queries = cases.flatMap(\.queries)
+        let stat = queries.filter { $0.metricStat != nil }.count
+        let insights = queries.filter { $0.metricStat == nil && $0.period != nil }.count
+        let expr = queries.filter { $0.metricStat == nil && $0.period == nil }.count
+        let expects = cases.reduce(0) { $0 + $1.expects.count }
+        let messages = cases.reduce(0) { $0 + $1.messages.count }
+        let counts = "\(cases.count) cases, \(expects) expect, \(messages) expect-message, \(stat) stat, \(expr) expr, \(insights) insights"
+        #expect(cases.count >= 8, "\(counts)")
+        #expect(expects >= 25, "\(counts)")
+        #expect(messages >= 1, "\(counts)")
+        #expect(stat >= 12 && expr >= 19 && insights >= 1, "\(counts)")
+        #expect(cases.allSatisfy { !$0.loads.isEmpty }, "cases without data: \(cases.filter { $0.loads.isEmpty }.map(\.title))")
+    }
+
     @Test(arguments: try MathCase.all())
     func run(_ c: MathCase) async throws {
+        #expect(!c.queries.isEmpty && !(c.expects.isEmpty && c.messages.isEmpty), "\(c.title): nothing to check")
         let clock = ManualClock(Date(timeIntervalSince1970: Double(Self.epoch + 7200)))
         let store = try SQLiteMetricStore(try SQLiteDatabase(location: .memory), clock: clock)
         let scope = ResourceScope(accountId: "123456789012", region: "us-east-1")

@@ -25,23 +25,24 @@ struct StatisticTests {
 
     @Test("basic statistics are exact; percentiles within the sketch's relative error")
     func accuracy() {
-        var rng = SystemRandomNumberGenerator()
-        for _ in 0..<50 {
+        var rng = SplitMix64(seed: 0x5747_1571_C5EE_D001)
+        for trial in 0..<50 {
             let n = Int.random(in: 1...400, using: &rng)
             let values = (0..<n).map { _ in Double.random(in: 0.5...5000, using: &rng).rounded() / 4 }
             let cell = MetricCell(values: values, counts: Array(repeating: 1, count: n))
             let e = exact(values)
-            #expect(Statistic.sampleCount.value(of: cell) == e.count)
-            #expect(Statistic.sum.value(of: cell) == e.sum)
-            #expect(Statistic.minimum.value(of: cell) == e.min)
-            #expect(Statistic.maximum.value(of: cell) == e.max)
-            #expect(Statistic.average.value(of: cell) == e.sum / e.count)
+            let at = "seed \(rng.seed), trial \(trial), n \(n)"
+            #expect(Statistic.sampleCount.value(of: cell) == e.count, "\(at)")
+            #expect(Statistic.sum.value(of: cell) == e.sum, "\(at)")
+            #expect(Statistic.minimum.value(of: cell) == e.min, "\(at)")
+            #expect(Statistic.maximum.value(of: cell) == e.max, "\(at)")
+            #expect(Statistic.average.value(of: cell) == e.sum / e.count, "\(at)")
             let sorted = values.sorted()
             for q in [1.0, 10, 50, 90, 99, 99.9] {
                 let rank = max(1, Int((q / 100 * Double(n)).rounded(.up)))
                 let truth = sorted[rank - 1]
                 let got = Statistic("p\(q == q.rounded() ? String(Int(q)) : String(q))")!.value(of: cell)!
-                #expect(abs(got - truth) <= truth * DistributionSketch.relativeAccuracy + 1e-9, "p\(q) of \(n): \(got) vs \(truth)")
+                #expect(abs(got - truth) <= truth * DistributionSketch.relativeAccuracy + 1e-9, "\(at): p\(q) \(got) vs \(truth)")
             }
         }
     }

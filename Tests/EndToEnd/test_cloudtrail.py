@@ -13,6 +13,31 @@ def lookup(ct, key=None, value=None, **kw):
     return ct.lookup_events(LookupAttributes=attrs, **kw)["Events"]
 
 
+def lookup_all(ct, key, value, since):
+    """Every event matching one attribute from `since` on, through every page (LookupEvents calls
+    are recorded too, so one page of a busy attribute such as ReadOnly=true may not reach back)."""
+    events, token = [], None
+    for _ in range(100):
+        kw = {"StartTime": since, "MaxResults": 50, **({"NextToken": token} if token else {})}
+        r = ct.lookup_events(LookupAttributes=[{"AttributeKey": key, "AttributeValue": value}], **kw)
+        events += r["Events"]
+        token = r.get("NextToken")
+        if not token:
+            return events
+    raise AssertionError(f"LookupEvents {key}={value} did not stop paging")
+
+
+def poll(fetch, ok, timeout=3.0):
+    """`fetch()` until `ok` holds of its result or `timeout` passes (read-only events may take up
+    to about a second to show); returns the last result, so the caller's assertion reports it."""
+    deadline = time.time() + timeout
+    while True:
+        got = fetch()
+        if ok(got) or time.time() >= deadline:
+            return got
+        time.sleep(0.1)
+
+
 def test_a_successful_call_is_recorded_field_by_field(server):
     logs, ct = server.client("logs"), server.client("cloudtrail")
     group = f"/ct/{uuid.uuid4().hex[:8]}"
@@ -44,33 +69,58 @@ def test_a_failed_call_and_a_refused_signature_are_recorded(server):
     group = f"/ct/{uuid.uuid4().hex[:8]}"
     with pytest.raises(ClientError):
         logs.delete_log_group(logGroupName=group)
-    record = json.loads(lookup(ct, "ResourceName", group)[0]["CloudTrailEvent"])
+    events = lookup(ct, "ResourceName", group)
+    assert [e["EventName"] for e in events] == ["DeleteLogGroup"]
+    record = json.loads(events[0]["CloudTrailEvent"])
     assert record["errorCode"] == "ResourceNotFoundException"
     assert record["errorMessage"] == "The specified log group does not exist."
     bad = server.client("cloudwatch", secret="wrong")  # JSON 1.0: the refusal is InvalidSignatureException
     with pytest.raises(ClientError):
         bad.list_dashboards()
-    refused = [json.loads(e["CloudTrailEvent"]) for e in lookup(ct, "EventName", "ListDashboards")]
+    def refused_lookup():
+        return [json.loads(e["CloudTrailEvent"]) for e in lookup(ct, "EventName", "ListDashboards")]
+
+    def found(records):
+        return any(r.get("errorCode") == "InvalidSignatureException" and r["userIdentity"]["accessKeyId"] == "test" for r in records)
+
+    refused = poll(refused_lookup, found)  # ListDashboards is read-only
     assert any(r.get("errorCode") == "InvalidSignatureException" and r["userIdentity"]["accessKeyId"] == "test" for r in refused), refused
 
 
 def test_lookup_by_each_attribute_and_paging(server):
     cw, ct = server.client("cloudwatch"), server.client("cloudtrail")
+    since = time.time() - 1
     name = f"dash-{uuid.uuid4().hex[:8]}"
     body = json.dumps({"widgets": []})
     for _ in range(3):
         cw.put_dashboard(DashboardName=name, DashboardBody=body)
     cw.get_dashboard(DashboardName=name)
-    mine = lookup(ct, "ResourceName", name)
-    assert [e["EventName"] for e in mine] == ["GetDashboard", "PutDashboard", "PutDashboard", "PutDashboard"]  # newest first
-    eid = mine[0]["EventId"]
+    expected = ["GetDashboard", "PutDashboard", "PutDashboard", "PutDashboard"]  # newest first
+    mine = poll(lambda: lookup(ct, "ResourceName", name), lambda got: len(got) >= len(expected))  # GetDashboard is read-only
+    assert [e["EventName"] for e in mine] == expected
+    eid, put_ids = mine[0]["EventId"], {e["EventId"] for e in mine[1:]}
     assert [e["EventId"] for e in lookup(ct, "EventId", eid)] == [eid]
-    assert all(e["EventName"] == "PutDashboard" for e in lookup(ct, "EventName", "PutDashboard"))
-    assert all(e["ReadOnly"] == "true" for e in lookup(ct, "ReadOnly", "true"))
-    assert all(e["Username"] == "root" for e in lookup(ct, "Username", "root"))
-    assert any(e["EventId"] == eid for e in lookup(ct, "ResourceType", "AWS::CloudWatch::Dashboard"))
-    assert all(e["EventSource"] == "monitoring.amazonaws.com" for e in lookup(ct, "EventSource", "monitoring.amazonaws.com"))
-    assert all(e["AccessKeyId"] == "test" for e in lookup(ct, "AccessKeyId", "test"))
+
+    def check(key, value, field, expected_ids):
+        """Every event the lookup finds has `field` == `value`, and it finds this test's events."""
+        events = lookup_all(ct, key, value, since)
+        ids = {e["EventId"] for e in events}
+        assert expected_ids <= ids, (key, value, expected_ids - ids)
+        wrong = [(e["EventName"], e.get(field)) for e in events if e.get(field) != value]
+        assert events and not wrong, (key, value, wrong)
+
+    check("EventName", "PutDashboard", "EventName", put_ids)
+    check("ReadOnly", "true", "ReadOnly", {eid})
+    check("ReadOnly", "false", "ReadOnly", put_ids)
+    check("Username", "root", "Username", put_ids | {eid})
+    check("EventSource", "monitoring.amazonaws.com", "EventSource", put_ids | {eid})
+    check("AccessKeyId", "test", "AccessKeyId", put_ids | {eid})
+    by_type = lookup_all(ct, "ResourceType", "AWS::CloudWatch::Dashboard", since)
+    assert put_ids | {eid} <= {e["EventId"] for e in by_type}
+    assert all(any(r.get("ResourceType") == "AWS::CloudWatch::Dashboard" for r in e.get("Resources", [])) for e in by_type), by_type
+    # A value nothing has finds nothing.
+    assert lookup(ct, "EventName", "NoSuchEvent") == []
+    assert lookup(ct, "ResourceName", name + "-none") == []
     # Paging: two at a time through this dashboard's four events.
     seen, token = [], None
     while True:
@@ -85,7 +135,17 @@ def test_lookup_by_each_attribute_and_paging(server):
 
 def test_data_events_stay_out_of_event_history(server):
     cw, ct = server.client("cloudwatch"), server.client("cloudtrail")
+    since = time.time() - 1
     cw.put_metric_data(Namespace=f"CT/{uuid.uuid4().hex[:6]}", MetricData=[{"MetricName": "m", "Value": 1}])
+    # Positive control: a management call of the same service, made after it, is found by the
+    # same lookups, so an empty answer below means "not recorded", not "lookup finds nothing".
+    name = f"ct-data-{uuid.uuid4().hex[:8]}"
+    cw.put_dashboard(DashboardName=name, DashboardBody=json.dumps({"widgets": []}))
+    assert [e["EventName"] for e in lookup(ct, "ResourceName", name)] == ["PutDashboard"]
+    assert name in [r.get("ResourceName") for e in lookup(ct, "EventName", "PutDashboard") for r in e.get("Resources", [])]
+    from_monitoring = lookup_all(ct, "EventSource", "monitoring.amazonaws.com", since)
+    assert "PutDashboard" in [e["EventName"] for e in from_monitoring]
+    assert "PutMetricData" not in [e["EventName"] for e in from_monitoring]
     assert lookup(ct, "EventName", "PutMetricData") == []
 
 

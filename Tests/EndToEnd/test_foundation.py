@@ -279,9 +279,11 @@ def test_reset_endpoints(make_server):
     s = make_server("--in-memory")
     cw = s.client("cloudwatch")
     cw.put_dashboard(DashboardName="keep", DashboardBody=BODY)
+    assert [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]] == ["keep"]
     assert s.post("/moto-api/reset") == (200, b'{"status": "ok"}')
     assert cw.list_dashboards()["DashboardEntries"] == []
     cw.put_dashboard(DashboardName="again", DashboardBody=BODY)
+    assert [d["DashboardName"] for d in cw.list_dashboards()["DashboardEntries"]] == ["again"]
     assert s.post("/_trailwatch/reset")[0] == 200
     assert cw.list_dashboards()["DashboardEntries"] == []
 

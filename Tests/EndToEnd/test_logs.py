@@ -238,6 +238,8 @@ def test_describe_log_groups_limit_and_next_token(logs):
 def test_delete_log_group(logs):
     group, stream = make_stream(logs)
     put(logs, group, stream, [(now_ms() - SECOND, "before delete")])
+    assert [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]] == [group]
+    assert [s["logStreamName"] for s in logs.describe_log_streams(logGroupName=group)["logStreams"]] == [stream]
     logs.delete_log_group(logGroupName=group)
     assert logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"] == []
     assert error_of(lambda: logs.delete_log_group(logGroupName=group))[0] == "ResourceNotFoundException"
@@ -246,6 +248,7 @@ def test_delete_log_group(logs):
         ("ResourceNotFoundException", "The specified log group does not exist.")
     # A group created again under the same name starts empty.
     logs.create_log_group(logGroupName=group)
+    assert [g["logGroupName"] for g in logs.describe_log_groups(logGroupNamePrefix=group)["logGroups"]] == [group]
     assert logs.describe_log_streams(logGroupName=group)["logStreams"] == []
 
 
@@ -284,6 +287,9 @@ def test_create_duplicate_and_delete_log_stream(logs):
         ("ResourceAlreadyExistsException", "The specified log stream already exists")
     assert error_of(lambda: logs.create_log_stream(logGroupName=group_name(), logStreamName="s"))[0] == \
         "ResourceNotFoundException"
+    put(logs, group, stream, [(now_ms() - SECOND, "before delete")])
+    assert [s["logStreamName"] for s in logs.describe_log_streams(logGroupName=group)["logStreams"]] == [stream]
+    assert messages(logs, group, stream) == ["before delete"]
     logs.delete_log_stream(logGroupName=group, logStreamName=stream)
     assert logs.describe_log_streams(logGroupName=group)["logStreams"] == []
     assert error_of(lambda: logs.delete_log_stream(logGroupName=group, logStreamName=stream))[0] == \
@@ -392,6 +398,8 @@ def test_put_log_events_out_of_order(logs):
     assert error_of(lambda: put(logs, group, stream, [(t, "a"), (t + 10, "b"), (t + 5, "c")])) == \
         ("InvalidParameterException", "Log events in a single PutLogEvents request must be in chronological order.")
     assert read_stream(logs, group, stream) == []
+    put(logs, group, stream, [(t, "a"), (t + 5, "c"), (t + 10, "b")])  # the same events in order are stored
+    assert messages(logs, group, stream) == ["a", "c", "b"]
 
 
 def test_put_log_events_more_than_10000_events(logs):
@@ -400,6 +408,8 @@ def test_put_log_events_more_than_10000_events(logs):
     code, _ = error_of(lambda: put(logs, group, stream, [(t + i, "m") for i in range(10_001)]))
     assert code == "InvalidParameterException"
     assert read_stream(logs, group, stream) == []
+    put(logs, group, stream, [(t + i, "m") for i in range(10_000)])  # the limit itself is accepted
+    assert len(read_stream(logs, group, stream)) == 10_000
 
 
 def test_put_log_events_too_old_and_too_new_are_rejected_rest_stored(logs):
@@ -450,6 +460,8 @@ def test_put_log_events_model_minimums(server, logs, log_events):
     code, _ = error_of(lambda: raw.put_log_events(logGroupName=group, logStreamName=stream, logEvents=events))
     assert code == "InvalidParameterException"
     assert read_stream(logs, group, stream) == []
+    raw.put_log_events(logGroupName=group, logStreamName=stream, logEvents=[{"timestamp": now_ms(), "message": "x"}])
+    assert messages(logs, group, stream) == ["x"]  # the same client's valid request is stored
 
 
 # ---------------------------------------------------------------------------------------------
@@ -713,6 +725,7 @@ def test_test_metric_filter_json_and_errors(logs):
                                 logEventMessages=['{"status": 500}', '{"status": 200}', "not json"])
     assert [(m["eventNumber"], m["eventMessage"]) for m in r["matches"]] == [(0, '{"status": 500}')]
     assert logs.test_metric_filter(filterPattern="NOPE", logEventMessages=["a", "b"]).get("matches", []) == []
+    assert [m["eventNumber"] for m in logs.test_metric_filter(filterPattern="b", logEventMessages=["a", "b"])["matches"]] == [1]
     code, _ = error_of(lambda: logs.test_metric_filter(filterPattern="{ $.status = }", logEventMessages=["x"]))
     assert code == "InvalidParameterException"
 

@@ -124,13 +124,17 @@ def test_put_metric_data_errors(server, datum, code, message):
     n = ns()
     if code is None:
         cw.put_metric_data(Namespace=n, MetricData=[datum])
+        assert [m["MetricName"] for m in cw.list_metrics(Namespace=n)["Metrics"]] == [datum["MetricName"]]
         return
     got_code, got_message = error_of(lambda: cw.put_metric_data(Namespace=n, MetricData=[datum]))
     assert got_code == code
     if message:
         assert got_message == message
-    # Nothing of the refused request was stored.
+    # Nothing of the refused request was stored...
     assert cw.list_metrics(Namespace=n)["Metrics"] == []
+    # ...though a valid datum in the same namespace is listed at once.
+    cw.put_metric_data(Namespace=n, MetricData=[{"MetricName": "control", "Value": 1}])
+    assert [m["MetricName"] for m in cw.list_metrics(Namespace=n)["Metrics"]] == ["control"]
 
 
 def test_put_metric_data_refuses_whole_request_and_reports_every_datum(server):
@@ -145,6 +149,8 @@ def test_put_metric_data_refuses_whole_request_and_reports_every_datum(server):
     assert message.split("\n") == ["The value NaN for parameter MetricData.member.2.Value is invalid.",
                                    "The value -Infinity for parameter MetricData.member.3.Value is invalid."]
     assert cw.list_metrics(Namespace=n)["Metrics"] == []
+    cw.put_metric_data(Namespace=n, MetricData=[{"MetricName": "ok", "Value": 1}])  # the valid datum alone is stored
+    assert [m["MetricName"] for m in cw.list_metrics(Namespace=n)["Metrics"]] == ["ok"]
 
 
 def test_namespace_and_unit_and_limits(server):

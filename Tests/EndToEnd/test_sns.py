@@ -61,6 +61,7 @@ def test_topics_subscription_handshake_and_publish(server, endpoint):
     headers, msg = received.get(timeout=10)
     assert headers["x-amz-sns-message-type"] == "Notification" and headers["x-amz-sns-subscription-arn"] == sub
     assert (msg["Type"], msg["MessageId"], msg["Subject"], msg["Message"], msg["TopicArn"]) == ("Notification", message_id, "hello", "the body", topic)
+    assert [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == [sub]
     sns.unsubscribe(SubscriptionArn=sub)
     assert sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"] == []
     sns.delete_topic(TopicArn=topic)

@@ -30,6 +30,7 @@ def test_boto3_trusts_the_test_ca_and_calls_are_recorded_with_tls_details(https_
     while time.time() < deadline and not events:
         events = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName", "AttributeValue": "PutDashboard"}])["Events"]
         time.sleep(0.2)
+    assert events, "LookupEvents found no PutDashboard over HTTPS"
     record = json.loads(events[0]["CloudTrailEvent"])
     tls = record["tlsDetails"]
     assert tls["tlsVersion"] == "TLSv1.2"
