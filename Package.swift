@@ -58,10 +58,16 @@ let package = Package(
             name: "Storage",
             dependencies: ["TrailwatchCore", "Runtime"],
             swiftSettings: strictSettings),
+        // The backend-neutral storage engine: the metric head, the sample log, cell blocks and
+        // column codecs, log blocks. No database here: a backend stores what it encodes.
+        .target(
+            name: "StorageEngine",
+            dependencies: ["TrailwatchCore", "Storage", "CZlib"],
+            swiftSettings: strictSettings),
         .target(
             name: "StorageSQLite",
             dependencies: [
-                "TrailwatchCore", "Storage", "Runtime", "CZlib",
+                "TrailwatchCore", "Storage", "StorageEngine", "Runtime", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -132,7 +138,7 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "AWSWireTests", dependencies: ["AWSWire", "AWSShapes", "TrailwatchCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
-        .testTarget(name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "Storage", "TrailwatchCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings),
+        .testTarget(name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "StorageEngine", "Storage", "TrailwatchCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings),
         .testTarget(name: "CloudWatchMetricsTests", dependencies: ["CloudWatchMetrics", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "CloudWatchLogsTests", dependencies: ["CloudWatchLogs", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"],

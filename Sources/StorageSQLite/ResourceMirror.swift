@@ -1,4 +1,5 @@
 import Storage
+import StorageEngine
 import Synchronization
 import TrailwatchCore
 

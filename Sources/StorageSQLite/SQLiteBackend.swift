@@ -5,6 +5,7 @@ public import Foundation
 public import Logging
 public import Runtime
 public import Storage
+import StorageEngine
 public import TrailwatchCore
 
 /// The embedded backend: every store on one SQLite database (a file in WAL mode, or memory),

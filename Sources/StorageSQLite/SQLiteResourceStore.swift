@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import Storage
+import StorageEngine
 public import TrailwatchCore
 
 /// `ResourceStore` and `TagStore` on the embedded database. Resources are read from an

@@ -1,3 +1,4 @@
+@testable import StorageEngine
 @testable import StorageSQLite
 import Testing
 

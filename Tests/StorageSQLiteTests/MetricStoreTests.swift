@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Storage
+@testable import StorageEngine
 @testable import StorageSQLite
 import Testing
 import TrailwatchCore

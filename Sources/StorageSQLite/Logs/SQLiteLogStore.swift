@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import Storage
+import StorageEngine
 import Synchronization
 public import TrailwatchCore
 

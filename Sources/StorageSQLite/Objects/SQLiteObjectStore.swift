@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import Storage
+import StorageEngine
 import TrailwatchCore
 
 /// `ObjectStore` on the embedded database: objects are rows with their bytes (the subset is

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import Storage
+import StorageEngine
 
 /// `OutboxStore` on the embedded database: one row per item, found through (kind, not_before).
 public struct SQLiteOutboxStore: OutboxStore {

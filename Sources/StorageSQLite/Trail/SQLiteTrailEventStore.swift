@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 public import Storage
+import StorageEngine
 
 /// `TrailEventStore` on the embedded database: one row per event, lookup attributes in indexed
 /// columns, the record as JSON text.

@@ -1,13 +1,13 @@
 /// Little helpers for the stores' binary formats: LEB128 varints, zigzag, doubles,
 /// and fixed-width bit packing.
-struct ByteWriter {
-    var bytes: [UInt8] = []
+package struct ByteWriter {
+    package var bytes: [UInt8] = []
 
-    init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
+    package init(capacity: Int = 64) { bytes.reserveCapacity(capacity) }
 
-    @inline(__always) mutating func byte(_ b: UInt8) { bytes.append(b) }
+    @inline(__always) package mutating func byte(_ b: UInt8) { bytes.append(b) }
 
-    @inline(__always) mutating func varint(_ v: UInt64) {
+    @inline(__always) package mutating func varint(_ v: UInt64) {
         var v = v
         while v >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
@@ -16,9 +16,9 @@ struct ByteWriter {
         bytes.append(UInt8(v))
     }
 
-    @inline(__always) mutating func signed(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
+    @inline(__always) package mutating func signed(_ v: Int64) { varint(UInt64(bitPattern: (v << 1) ^ (v >> 63))) }
 
-    @inline(__always) mutating func double(_ d: Double) {
+    @inline(__always) package mutating func double(_ d: Double) {
         var bits = d.bitPattern
         for _ in 0..<8 {
             bytes.append(UInt8(truncatingIfNeeded: bits))
@@ -26,13 +26,13 @@ struct ByteWriter {
         }
     }
 
-    mutating func string(_ s: String) {
+    package mutating func string(_ s: String) {
         varint(UInt64(s.utf8.count))
         bytes.append(contentsOf: s.utf8)
     }
 
     /// Packs `values` at `width` bits each (LSB first).
-    mutating func pack(_ values: ArraySlice<UInt64>, width: Int) {
+    package mutating func pack(_ values: ArraySlice<UInt64>, width: Int) {
         guard width > 0 else { return }
         var acc: UInt64 = 0
         var bits = 0
@@ -56,28 +56,28 @@ struct ByteWriter {
 }
 
 /// A malformed stored record (never expected: the store wrote it).
-struct CorruptRecord: Error, CustomStringConvertible {
-    let description: String
+package struct CorruptRecord: Error, CustomStringConvertible {
+    package let description: String
 }
 
-struct ByteReader {
-    let bytes: [UInt8]
-    var pos: Int
+package struct ByteReader {
+    package let bytes: [UInt8]
+    package var pos: Int
 
-    init(_ bytes: [UInt8], at pos: Int = 0) {
+    package init(_ bytes: [UInt8], at pos: Int = 0) {
         self.bytes = bytes
         self.pos = pos
     }
 
-    var atEnd: Bool { pos >= bytes.count }
+    package var atEnd: Bool { pos >= bytes.count }
 
-    @inline(__always) mutating func byte() throws -> UInt8 {
+    @inline(__always) package mutating func byte() throws -> UInt8 {
         guard pos < bytes.count else { throw CorruptRecord(description: "truncated record") }
         defer { pos += 1 }
         return bytes[pos]
     }
 
-    @inline(__always) mutating func varint() throws -> UInt64 {
+    @inline(__always) package mutating func varint() throws -> UInt64 {
         var result: UInt64 = 0
         var shift: UInt64 = 0
         while true {
@@ -90,12 +90,12 @@ struct ByteReader {
         }
     }
 
-    @inline(__always) mutating func signed() throws -> Int64 {
+    @inline(__always) package mutating func signed() throws -> Int64 {
         let u = try varint()
         return Int64(bitPattern: u >> 1) ^ -Int64(bitPattern: u & 1)
     }
 
-    @inline(__always) mutating func double() throws -> Double {
+    @inline(__always) package mutating func double() throws -> Double {
         guard pos + 8 <= bytes.count else { throw CorruptRecord(description: "truncated double") }
         var bits: UInt64 = 0
         for i in (0..<8).reversed() { bits = bits << 8 | UInt64(bytes[pos + i]) }
@@ -103,7 +103,7 @@ struct ByteReader {
         return Double(bitPattern: bits)
     }
 
-    mutating func string() throws -> String {
+    package mutating func string() throws -> String {
         let n = Int(try varint())
         guard pos + n <= bytes.count else { throw CorruptRecord(description: "truncated string") }
         defer { pos += n }
@@ -111,7 +111,7 @@ struct ByteReader {
     }
 
     /// Unpacks `count` values of `width` bits into `out`.
-    mutating func unpack(count: Int, width: Int, into out: inout [UInt64]) throws {
+    package mutating func unpack(count: Int, width: Int, into out: inout [UInt64]) throws {
         guard width > 0 else {
             out.append(contentsOf: repeatElement(0, count: count))
             return

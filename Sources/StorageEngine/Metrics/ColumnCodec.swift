@@ -1,4 +1,4 @@
-import Foundation
+package import Foundation
 
 /// Column encodings for sealed cells (DESIGN.md: "Sealed time ranges are compressed
 /// column-wise: timestamps delta-of-delta; values in a decimal-aware encoding").
@@ -11,10 +11,10 @@ import Foundation
 /// multiple of 10^-s is found; the scaled integers are then an integer column. Gauges printed
 /// with a few decimals (42.7, 43.1) cost a few bits each. Values that are not short decimals
 /// fall back to XOR with the previous value's bits, as varints.
-enum IntColumn {
-    static let block = 128
+package enum IntColumn {
+    package static let block = 128
 
-    static func encode(_ values: [Int64], into w: inout ByteWriter) {
+    package static func encode(_ values: [Int64], into w: inout ByteWriter) {
         var prev: Int64 = 0
         var zz = [UInt64]()
         zz.reserveCapacity(values.count)
@@ -34,7 +34,7 @@ enum IntColumn {
         }
     }
 
-    static func decode(count: Int, from r: inout ByteReader) throws -> [Int64] {
+    package static func decode(count: Int, from r: inout ByteReader) throws -> [Int64] {
         var out = [Int64]()
         out.reserveCapacity(count)
         var raw = [UInt64]()
@@ -57,11 +57,11 @@ enum IntColumn {
     }
 }
 
-enum DoubleColumn {
+package enum DoubleColumn {
     private static let powers: [Double] = (0...9).map { Foundation.pow(10, Double($0)) }
 
     /// The smallest scale at which every value is an exact short decimal, or nil.
-    static func decimalScale(_ values: [Double]) -> Int? {
+    package static func decimalScale(_ values: [Double]) -> Int? {
         var scale = 0
         for v in values {
             guard v.isFinite, abs(v) < 1e15 else { return nil }
@@ -82,7 +82,7 @@ enum DoubleColumn {
         return scale
     }
 
-    static func encode(_ values: [Double], into w: inout ByteWriter) {
+    package static func encode(_ values: [Double], into w: inout ByteWriter) {
         if let scale = decimalScale(values) {
             w.byte(UInt8(scale))
             let p = powers[scale]
@@ -97,7 +97,7 @@ enum DoubleColumn {
         }
     }
 
-    static func decode(count: Int, from r: inout ByteReader) throws -> [Double] {
+    package static func decode(count: Int, from r: inout ByteReader) throws -> [Double] {
         let scale = try r.byte()
         if scale == 0xFF {
             var out = [Double]()

@@ -3,7 +3,7 @@ import Glibc
 #endif
 import CZlib
 import Dispatch
-import Foundation
+package import Foundation
 import Synchronization
 
 /// The metric store's write-ahead log: an append-only file of records, fsynced in groups.
@@ -20,10 +20,10 @@ import Synchronization
 ///
 /// Record: `length u32 · crc32 u32 · seq u64 · body`, little-endian. Replay stops at the first
 /// torn or corrupt record: a crash can only tear the tail, whose callers were never answered.
-final class MetricLog: Sendable {
-    struct Record: Sendable {
-        let seq: Int64
-        let body: [UInt8]
+package final class MetricLog: Sendable {
+    package struct Record: Sendable {
+        package let seq: Int64
+        package let body: [UInt8]
     }
 
     private struct Job: Sendable {
@@ -44,14 +44,14 @@ final class MetricLog: Sendable {
         var closed: [(first: Int64, last: Int64)] = []
     }
 
-    let directory: URL
+    package let directory: URL
     private let state: Mutex<State>
     private let queue = DispatchQueue(label: "trailwatch.metric-log")
     /// A segment past this size is closed at the next write.
-    static let segmentLimit = 64 * 1024 * 1024
+    package static let segmentLimit = 64 * 1024 * 1024
 
     /// Opens the log in `directory`, reading every intact record (in seq order) for replay.
-    init(directory: URL) throws {
+    package init(directory: URL) throws {
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         state = Mutex(State())
@@ -59,7 +59,7 @@ final class MetricLog: Sendable {
 
     /// Reads every intact record, removing any torn tail; afterwards appends continue after the
     /// last record read.
-    func replay() throws -> [Record] {
+    package func replay() throws -> [Record] {
         var records: [Record] = []
         var closed: [(first: Int64, last: Int64)] = []
         for (first, url) in try segments() {
@@ -110,7 +110,7 @@ final class MetricLog: Sendable {
 
     /// Appends `body`; returns its seq once it is on disk. `afterCommit` runs on the log's
     /// queue, in seq order, before the caller resumes.
-    func append(_ body: [UInt8], afterCommit: @escaping @Sendable (Int64) -> Void) async throws -> Int64 {
+    package func append(_ body: [UInt8], afterCommit: @escaping @Sendable (Int64) -> Void) async throws -> Int64 {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Int64, any Error>) in
             let job = Job(body: body, afterCommit: afterCommit, finish: { continuation.resume(with: $0) })
             let start = state.withLock { s -> Bool in
@@ -125,7 +125,7 @@ final class MetricLog: Sendable {
 
     /// Runs `work` on the log's queue between two groups of appends: no record is written or
     /// applied while it runs.
-    func exclusive<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    package func exclusive<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             queue.async { continuation.resume(with: Result { try work() }) }
         }
@@ -198,7 +198,7 @@ final class MetricLog: Sendable {
     }
 
     /// fsyncs a directory, making the files created (or removed) in it durable.
-    static func syncDirectory(_ url: URL) throws {
+    package static func syncDirectory(_ url: URL) throws {
         let fd = open(url.path, O_RDONLY | O_DIRECTORY)
         guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         defer { close(fd) }
@@ -207,7 +207,7 @@ final class MetricLog: Sendable {
 
     /// Closes the open segment so the next append starts a new one (call on the log's queue,
     /// through `exclusive`, before a checkpoint captures the head).
-    func rotate() {
+    package func rotate() {
         state.withLock { s in
             if let h = s.handle {
                 try? h.close()
@@ -220,7 +220,7 @@ final class MetricLog: Sendable {
     }
 
     /// Deletes closed segments whose records all have seq <= `seq`.
-    func truncate(through seq: Int64) {
+    package func truncate(through seq: Int64) {
         let doomed = state.withLock { s -> [Int64] in
             let d = s.closed.filter { $0.last <= seq }.map(\.first)
             s.closed.removeAll { $0.last <= seq }
@@ -230,7 +230,7 @@ final class MetricLog: Sendable {
     }
 
     /// Deletes every record (test-suite resets).
-    func removeAll() {
+    package func removeAll() {
         state.withLock { s in
             try? s.handle?.close()
             s.handle = nil
@@ -241,23 +241,23 @@ final class MetricLog: Sendable {
 
     // MARK: Encoding
 
-    static func crc(_ body: [UInt8], seq: Int64) -> UInt32 {
+    package static func crc(_ body: [UInt8], seq: Int64) -> UInt32 {
         var s = UInt64(bitPattern: seq).littleEndian
         var c = withUnsafeBytes(of: &s) { UInt32(crc32(0, $0.bindMemory(to: UInt8.self).baseAddress, 8)) }
         body.withUnsafeBufferPointer { c = UInt32(crc32(UInt(c), $0.baseAddress, UInt32($0.count))) }
         return c
     }
 
-    static func put32(_ b: inout [UInt8], _ v: UInt32) { for k in 0..<4 { b.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
-    static func put64(_ b: inout [UInt8], _ v: UInt64) { for k in 0..<8 { b.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
+    package static func put32(_ b: inout [UInt8], _ v: UInt32) { for k in 0..<4 { b.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
+    package static func put64(_ b: inout [UInt8], _ v: UInt64) { for k in 0..<8 { b.append(UInt8(truncatingIfNeeded: v >> (8 * k))) } }
 
-    static func u32(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32 {
+    package static func u32(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32 {
         var v: UInt32 = 0
         for k in 0..<4 { v |= UInt32(b[at + k]) << (8 * k) }
         return v
     }
 
-    static func u64(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt64 {
+    package static func u64(_ b: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt64 {
         var v: UInt64 = 0
         for k in 0..<8 { v |= UInt64(b[at + k]) << (8 * k) }
         return v

@@ -1,4 +1,4 @@
-import Storage
+package import Storage
 import TrailwatchCore
 
 /// A run of one stream's events (DESIGN.md: logs are stored per stream in time-ordered
@@ -11,14 +11,14 @@ import TrailwatchCore
 /// Layout (compressed as one stream when sealed, so similar lines share their dictionary): a
 /// varint count, then per event the zigzag deltas of timestamp, seq and ingestion time from
 /// the previous event, the message's UTF-8 length and its bytes.
-enum LogBlock {
+package enum LogBlock {
     /// The `format` column of `log_blocks`.
-    enum Format: Int64 {
+    package enum Format: Int64 {
         case raw = 0
         case sealed = 1
     }
 
-    static func encode(_ events: [LogEventRecord], _ format: Format) -> [UInt8] {
+    package static func encode(_ events: [LogEventRecord], _ format: Format) -> [UInt8] {
         var w = ByteWriter(capacity: events.reduce(16) { $0 + $1.message.utf8.count + 12 })
         w.varint(UInt64(events.count))
         var ts: Int64 = 0, seq: Int64 = 0, ingested: Int64 = 0
@@ -37,7 +37,7 @@ enum LogBlock {
         }
     }
 
-    static func decode(_ body: [UInt8], _ format: Format, streamID: Int64) throws -> [LogEventRecord] {
+    package static func decode(_ body: [UInt8], _ format: Format, streamID: Int64) throws -> [LogEventRecord] {
         let raw = format == .sealed ? try Gzip.inflate(body, limit: 1 << 30) : body
         var r = ByteReader(raw)
         let n = Int(try r.varint())

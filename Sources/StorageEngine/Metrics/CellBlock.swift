@@ -1,4 +1,4 @@
-import Storage
+package import Storage
 
 /// The sealed, compressed form of one series' cells over a time window.
 ///
@@ -14,8 +14,8 @@ import Storage
 /// general    DoubleColumns of sum, min, max; a byte of flags per cell (bit 0: distribution
 ///            known, bit 1: sketch present); then each present sketch
 /// ```
-enum CellBlock {
-    static func encode(_ cells: [(bucket: Int64, cell: MetricCell)], windowStart: Int64, resolution: Int64) -> [UInt8] {
+package enum CellBlock {
+    package static func encode(_ cells: [(bucket: Int64, cell: MetricCell)], windowStart: Int64, resolution: Int64) -> [UInt8] {
         var w = ByteWriter(capacity: 16 + cells.count)
         w.byte(1)
         w.varint(UInt64(cells.count))
@@ -67,7 +67,7 @@ enum CellBlock {
         return w.bytes
     }
 
-    static func decode(_ bytes: [UInt8], windowStart: Int64, resolution: Int64) throws -> [(bucket: Int64, cell: MetricCell)] {
+    package static func decode(_ bytes: [UInt8], windowStart: Int64, resolution: Int64) throws -> [(bucket: Int64, cell: MetricCell)] {
         var r = ByteReader(bytes)
         guard try r.byte() == 1 else { throw CorruptRecord(description: "unknown cell block version") }
         let n = Int(try r.varint())
@@ -134,7 +134,7 @@ enum CellBlock {
 extension CellBlock {
     /// Decodes the cells with `start <= bucket < end` straight into columns. A block of single
     /// samples (the common case) is read as two columns, with no per-cell value built.
-    static func decode(_ bytes: [UInt8], windowStart: Int64, resolution: Int64, start: Int64, end: Int64,
+    package static func decode(_ bytes: [UInt8], windowStart: Int64, resolution: Int64, start: Int64, end: Int64,
                        into out: inout CellColumns) throws {
         var r = ByteReader(bytes)
         guard try r.byte() == 1 else { throw CorruptRecord(description: "unknown cell block version") }
@@ -162,8 +162,8 @@ extension CellBlock {
 /// Sketch encoding: a mode byte; exact sketches as the count of values and DoubleColumns of
 /// values and counts; bucketed ones as the zero count, then each store as offset, bucket
 /// count and a DoubleColumn of counts.
-enum SketchCodec {
-    static func encode(_ s: DistributionSketch, into w: inout ByteWriter) {
+package enum SketchCodec {
+    package static func encode(_ s: DistributionSketch, into w: inout ByteWriter) {
         if let values = s.exactValues {
             w.byte(1)
             w.varint(UInt64(values.count))
@@ -180,7 +180,7 @@ enum SketchCodec {
         }
     }
 
-    static func decode(from r: inout ByteReader) throws -> DistributionSketch {
+    package static func decode(from r: inout ByteReader) throws -> DistributionSketch {
         var s = DistributionSketch()
         if try r.byte() == 1 {
             let n = Int(try r.varint())

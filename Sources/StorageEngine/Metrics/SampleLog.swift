@@ -1,4 +1,4 @@
-import Storage
+package import Storage
 import TrailwatchCore
 
 /// The write-ahead record of one `append`: the samples, by series id, exactly as merged into
@@ -9,15 +9,15 @@ import TrailwatchCore
 ///   flags bit 0: high resolution; bit 1: single value (then one double), else
 ///   count, sum, min, max doubles, bit 2: distribution known, bit 3: sketch follows
 /// ```
-enum SampleLog {
-    struct Entry: Sendable {
-        var series: UInt32
-        var timestamp: Int64
-        var highResolution: Bool
-        var cell: MetricCell
+package enum SampleLog {
+    package struct Entry: Sendable {
+        package var series: UInt32
+        package var timestamp: Int64
+        package var highResolution: Bool
+        package var cell: MetricCell
     }
 
-    static func encode(_ entries: [Entry], receivedAt: Int64) -> [UInt8] {
+    package static func encode(_ entries: [Entry], receivedAt: Int64) -> [UInt8] {
         var w = ByteWriter(capacity: 16 + entries.count * 14)
         w.signed(receivedAt)
         w.varint(UInt64(entries.count))
@@ -46,7 +46,7 @@ enum SampleLog {
     }
 
     /// Encodes a batch whose datum i belongs to series `ids[i]`.
-    static func encode(_ batch: MetricBatch, ids: [UInt32], receivedAt: Int64) -> [UInt8] {
+    package static func encode(_ batch: MetricBatch, ids: [UInt32], receivedAt: Int64) -> [UInt8] {
         var w = ByteWriter(capacity: 16 + batch.count * 14)
         w.signed(receivedAt)
         w.varint(UInt64(batch.count))
@@ -74,7 +74,7 @@ enum SampleLog {
         return w.bytes
     }
 
-    static func decode(_ bytes: [UInt8]) throws -> (receivedAt: Int64, entries: [Entry]) {
+    package static func decode(_ bytes: [UInt8]) throws -> (receivedAt: Int64, entries: [Entry]) {
         var r = ByteReader(bytes)
         let receivedAt = try r.signed()
         let n = Int(try r.varint())
@@ -99,8 +99,8 @@ enum SampleLog {
 }
 
 /// The series table's encoding of dimensions: count, then name and value strings.
-enum DimensionCodec {
-    static func encode(_ dims: [MetricDimension]) -> [UInt8] {
+package enum DimensionCodec {
+    package static func encode(_ dims: [MetricDimension]) -> [UInt8] {
         var w = ByteWriter()
         w.varint(UInt64(dims.count))
         for d in dims {
@@ -110,7 +110,7 @@ enum DimensionCodec {
         return w.bytes
     }
 
-    static func decode(_ bytes: [UInt8]) throws -> [MetricDimension] {
+    package static func decode(_ bytes: [UInt8]) throws -> [MetricDimension] {
         var r = ByteReader(bytes)
         let n = Int(try r.varint())
         var out: [MetricDimension] = []
@@ -125,8 +125,8 @@ enum DimensionCodec {
 /// new series count · per series: id · account · region · namespace · name · dimensions · unit
 /// then a SampleLog body (receivedAt, samples by series id)
 /// ```
-enum LogRecord {
-    static func encode(newSeries: [(UInt32, SeriesKey)], batch: MetricBatch, ids: [UInt32], receivedAt: Int64) -> [UInt8] {
+package enum LogRecord {
+    package static func encode(newSeries: [(UInt32, SeriesKey)], batch: MetricBatch, ids: [UInt32], receivedAt: Int64) -> [UInt8] {
         var w = ByteWriter(capacity: 32 + batch.count * 14)
         w.varint(UInt64(newSeries.count))
         for (id, key) in newSeries {
@@ -142,7 +142,7 @@ enum LogRecord {
         return w.bytes
     }
 
-    static func decode(_ bytes: [UInt8]) throws -> (newSeries: [(UInt32, SeriesKey)], receivedAt: Int64, entries: [SampleLog.Entry]) {
+    package static func decode(_ bytes: [UInt8]) throws -> (newSeries: [(UInt32, SeriesKey)], receivedAt: Int64, entries: [SampleLog.Entry]) {
         var r = ByteReader(bytes)
         var series: [(UInt32, SeriesKey)] = []
         for _ in 0..<Int(try r.varint()) {

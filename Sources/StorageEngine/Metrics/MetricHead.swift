@@ -1,4 +1,4 @@
-import Storage
+package import Storage
 
 /// Cells not yet sealed into chunks: everything committed since the last checkpoint, plus the
 /// open windows carried from it. Guarded by its owner's lock; mutated only on the writer
@@ -6,9 +6,11 @@ import Storage
 ///
 /// Series ids are dense, so everything is kept in arrays indexed by id; each series holds its
 /// few open buckets in small parallel arrays (the newest last, where ingestion looks first).
-struct MetricHead {
+package struct MetricHead {
+    package init() {}
+
     /// One series' open cells at one resolution.
-    struct Cells {
+    package struct Cells {
         var buckets: [Int64] = []
         var cells: [MetricCell] = []
 
@@ -70,21 +72,21 @@ struct MetricHead {
     }
 
     /// Indexed by series id.
-    var minute: [Cells] = []
-    var second: [Cells] = []
+    package var minute: [Cells] = []
+    package var second: [Cells] = []
     /// Newest sample timestamp and receipt per series id (Int64.min when none).
-    var lastTimestamp: [Int64] = []
-    var lastReceived: [Int64] = []
+    package var lastTimestamp: [Int64] = []
+    package var lastReceived: [Int64] = []
     /// Series touched since the last checkpoint.
-    var touched: [UInt32] = []
+    package var touched: [UInt32] = []
     private var isTouched: [Bool] = []
     /// The newest log sequence whose samples are in the head.
-    var appliedSeq: Int64 = 0
+    package var appliedSeq: Int64 = 0
     /// Open cells, all series and resolutions (drives early checkpoints).
-    var cellCount = 0
+    package var cellCount = 0
 
     /// Makes room for series ids up to `id`.
-    mutating func reserve(_ id: UInt32) {
+    package mutating func reserve(_ id: UInt32) {
         let n = Int(id) + 1
         guard n > minute.count else { return }
         let grow = n - minute.count
@@ -96,7 +98,7 @@ struct MetricHead {
     }
 
     /// Merges one sample.
-    @inline(__always) mutating func apply(series: UInt32, timestamp: Int64, highResolution: Bool, cell: MetricCell, receivedAt: Int64) {
+    @inline(__always) package mutating func apply(series: UInt32, timestamp: Int64, highResolution: Bool, cell: MetricCell, receivedAt: Int64) {
         reserve(series)
         let i = Int(series)
         if minute[i].merge(floorDiv(timestamp, 60) * 60, cell) { cellCount += 1 }
@@ -110,7 +112,7 @@ struct MetricHead {
     }
 
     /// Merges a batch whose datum i belongs to series `ids[i]`.
-    mutating func apply(_ batch: MetricBatch, ids: [UInt32], receivedAt: Int64) {
+    package mutating func apply(_ batch: MetricBatch, ids: [UInt32], receivedAt: Int64) {
         if let top = ids.max() { reserve(top) }
         for i in 0..<batch.count {
             let id = Int(ids[i])
@@ -134,7 +136,7 @@ struct MetricHead {
     }
 
     /// Marks a series as touched (its newest times go to the table at the next checkpoint).
-    mutating func markTouched(_ series: UInt32) {
+    package mutating func markTouched(_ series: UInt32) {
         reserve(series)
         if !isTouched[Int(series)] {
             isTouched[Int(series)] = true
@@ -143,13 +145,13 @@ struct MetricHead {
     }
 
     /// Forgets which series were touched (after a checkpoint recorded them).
-    mutating func clearTouched() {
+    package mutating func clearTouched() {
         for id in touched { isTouched[Int(id)] = false }
         touched.removeAll(keepingCapacity: true)
     }
 
     /// Appends the head's cells of `series` at `resolution` with start <= bucket < end.
-    func cells(series: UInt32, resolution: Int, start: Int64, end: Int64, into out: inout CellColumns) {
+    package func cells(series: UInt32, resolution: Int, start: Int64, end: Int64, into out: inout CellColumns) {
         let i = Int(series)
         let table = resolution == 1 ? second : minute
         guard i < table.count else { return }
@@ -158,7 +160,7 @@ struct MetricHead {
     }
 
     /// Cells in windows that ended at or before `cutoff`, grouped by (series, resolution, window).
-    func sealable(cutoff: Int64) -> [SealedWindow] {
+    package func sealable(cutoff: Int64) -> [SealedWindow] {
         var out: [SealedWindow] = []
         for (resolution, table) in [(60, minute), (1, second)] {
             for (id, c) in table.enumerated() where !c.isEmpty {
@@ -182,7 +184,7 @@ struct MetricHead {
     /// window), since samples for a window being sealed wait outside the head. One pass per
     /// series, and arrays left mostly empty give their memory back (a backfilled day would
     /// otherwise keep its capacity resident).
-    mutating func remove(_ sealed: [SealedWindow]) {
+    package mutating func remove(_ sealed: [SealedWindow]) {
         var windows: [UInt64: [Int64]] = [:]
         for w in sealed {
             windows[UInt64(w.series) << 1 | (w.resolution == 1 ? 1 : 0), default: []].append(w.windowStart)
@@ -195,7 +197,7 @@ struct MetricHead {
     }
 
     /// Every open cell: (series, bucket, cell, is a 1-second cell).
-    func allCells() -> [(series: UInt32, bucket: Int64, cell: MetricCell, second: Bool)] {
+    package func allCells() -> [(series: UInt32, bucket: Int64, cell: MetricCell, second: Bool)] {
         var out: [(series: UInt32, bucket: Int64, cell: MetricCell, second: Bool)] = []
         for (id, c) in minute.enumerated() { for (b, cell) in zip(c.buckets, c.cells) { out.append((UInt32(id), b, cell, false)) } }
         for (id, c) in second.enumerated() { for (b, cell) in zip(c.buckets, c.cells) { out.append((UInt32(id), b, cell, true)) } }
@@ -204,27 +206,27 @@ struct MetricHead {
 }
 
 /// One series' cells of one window, ready to seal.
-struct SealedWindow: Sendable {
-    let series: UInt32
-    let resolution: Int
-    let windowStart: Int64
-    let cells: [(bucket: Int64, cell: MetricCell)]
+package struct SealedWindow: Sendable {
+    package let series: UInt32
+    package let resolution: Int
+    package let windowStart: Int64
+    package let cells: [(bucket: Int64, cell: MetricCell)]
 }
 
 /// Floor division for negative timestamps too.
-@inline(__always) func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+@inline(__always) package func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
     let q = a / b
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
 }
 
 /// Window sizes of stored chunks.
-enum MetricStoreLayout {
+package enum MetricStoreLayout {
     /// Head cells are sealed by the hour.
-    static let headWindow: Int64 = 3600
+    package static let headWindow: Int64 = 3600
     /// Closed days of minute cells are compacted into one chunk.
-    static let dayWindow: Int64 = 86400
+    package static let dayWindow: Int64 = 86400
     /// The longest window any chunk spans (for range lookups).
-    static let maxWindow: Int64 = 86400
+    package static let maxWindow: Int64 = 86400
     /// How long after a window ends it is sealed (late samples within it still land in the head).
-    static let sealGrace: Int64 = 120
+    package static let sealGrace: Int64 = 120
 }
