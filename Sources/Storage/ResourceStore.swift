@@ -39,12 +39,30 @@ public struct ResourceDeletion: Sendable, Equatable {
 
 /// Durable storage of named resources.
 ///
-/// Contract, for every implementation (checked by the conformance suite):
-/// - A call that returns normally has committed: the change survives a crash.
-/// - `list` orders by name, byte-wise ascending; `after` is exclusive; `prefix` matches the
-///   start of the name, case-sensitively.
-/// - Each call is atomic: `delete(..., allOrNothing: true)` with a missing name deletes nothing.
+/// Contract, for every implementation (checked by `ResourceStoreKit` in
+/// StorageConformanceTests):
+/// - Durability: a call that returns normally has committed; the change survives a crash.
+/// - Keys are (kind, account, region, name), compared exactly (case-sensitively). Kinds,
+///   accounts and regions never see each other's resources; the global region `""` is a region
+///   like any other.
+/// - `put` replaces the body and `updatedAt` of an existing resource and keeps its stored
+///   `createdAt`; it answers true. With `ifAbsent` it is an atomic create: an existing resource
+///   is left exactly as it was and the call answers false; of concurrent creators of one key,
+///   exactly one is answered true.
+/// - `delete` answers the names it deleted and the names that did not exist (a missing name is
+///   not an error). Each call is atomic: with `allOrNothing`, a missing name means nothing is
+///   deleted (`deleted` is empty, `missing` lists the missing names).
+/// - `list` orders by name, byte-wise (UTF-8) ascending; `prefix` matches the start of the name
+///   byte-wise, case-sensitively (nil or `""` matches every name); `after` is exclusive and need
+///   not be a stored name; at most `limit` records (0 answers none). Paging with `after` = the
+///   last name answered visits every name once.
+/// - `all` answers every resource of the kind in every scope, in no set order.
 /// - Implementations are safe to call from any task concurrently.
+/// - A second node sharing the backend sees a write once the call returned on the first node.
+///   Caches in front of the table are a backend matter: the embedded SQLite backend answers
+///   reads from an in-memory mirror, exact only because its database has one writer; a
+///   backend several nodes share must not answer from a cache that misses another node's
+///   writes.
 public protocol ResourceStore: Sendable {
     /// The resource, or nil.
     func get(kind: String, scope: ResourceScope, name: String) async throws -> ResourceRecord?
@@ -66,8 +84,15 @@ public protocol ResourceStore: Sendable {
 
 /// Tags on resources, keyed by ARN.
 ///
-/// Contract: `setTags` merges (a key already present is overwritten); both writes are atomic
-/// and durable on return; `tags` returns keys in ascending order.
+/// Contract, for every implementation (checked by `ResourceStoreKit`):
+/// - ARNs and keys are compared exactly (case-sensitively); each ARN's tags are its own.
+/// - `setTags` merges: a key already present is overwritten, other keys are kept; an empty
+///   list changes nothing.
+/// - `removeTags` removes the keys named (keys not present are ignored); `removeAllTags`
+///   drops every tag of the ARN. Neither is an error on an ARN without tags.
+/// - `tags` answers keys byte-wise ascending (empty for an unknown ARN).
+/// - Every write is atomic and durable when it returns, and a second node sharing the backend
+///   sees it from then on.
 public protocol TagStore: Sendable {
     func tags(arn: String) async throws -> [(key: String, value: String)]
     func setTags(arn: String, _ tags: [(key: String, value: String)]) async throws

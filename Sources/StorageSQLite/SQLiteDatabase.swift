@@ -292,5 +292,22 @@ extension SQLiteDatabase {
                 );
                 """)
         },
+        // Log group and stream ids are never reused (a rowid is, after the highest row is
+        // deleted): a request racing a delete and re-create must not reach the new one.
+        Migration("v10-id-sequences") { db in
+            try db.execute(sql: """
+                CREATE TABLE id_sequences (name TEXT PRIMARY KEY, last INTEGER NOT NULL) WITHOUT ROWID;
+                INSERT INTO id_sequences SELECT 'log_groups', coalesce(max(id), 0) FROM log_groups;
+                INSERT INTO id_sequences SELECT 'log_streams', coalesce(max(id), 0) FROM log_streams;
+                """)
+        },
     ]
+
+    /// The next id of `sequence`, inside the caller's transaction (never one handed out before).
+    static func nextID(_ db: Database, _ sequence: String) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO id_sequences (name, last) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET last = last + 1
+            """, arguments: [sequence])
+        return try Int64.fetchOne(db, sql: "SELECT last FROM id_sequences WHERE name = ?", arguments: [sequence]) ?? 1
+    }
 }

@@ -106,12 +106,34 @@ public struct LogEventQuery: Sendable {
 
 /// Durable storage of log groups, streams and events.
 ///
-/// Contract, for every implementation:
-/// - A call that returns normally has committed: the change survives a crash.
-/// - `append` stores all of its events or none.
-/// - `events` answers in position order (ascending when forward, descending otherwise), and
-///   never returns events of a group older than its retention at `now`.
-/// - Deleting a group deletes its streams and events; deleting a stream deletes its events.
+/// Contract, for every implementation (checked by `LogStoreKit` in StorageConformanceTests):
+/// - A call that returns normally has committed: the change survives a crash, and a second
+///   node sharing the backend sees it from then on (a second node sees an appended event once
+///   `append` returned on the first). Caches in front of the tables (the SQLite backend's
+///   in-memory catalog of groups and streams) are a backend matter.
+/// - Group names are unique per (account, region), stream names per group; names compare
+///   exactly. `createGroup` / `createStream` answer false, changing nothing, when the name is
+///   taken. `groups` and `streams` answer by name, byte-wise (UTF-8) ascending. Group and
+///   stream ids are assigned by the store, unique, and never given again: a group or stream
+///   deleted and created anew is a new one with a new id.
+/// - `append` stores all of its events or none (a reader never sees part of one), and answers
+///   them in the order given, each with the store's `seq`: unique across the store and
+///   increasing in commit order (within an append, in the order given). It updates the
+///   stream's first and last event timestamps, last ingestion time and `storedBytes` (the
+///   UTF-8 bytes of the messages); a group's `storedBytes` is the sum of its streams'. An
+///   empty `events` stores nothing. `derived` samples commit in the same transaction and are
+///   answered by the metric store (its `series` and `cells`) when `append` returns.
+/// - `events` answers in position order (ascending when forward, descending otherwise), the
+///   streams of `streamIDs` merged: `start` inclusive, `end` exclusive, `after` exclusive in
+///   the direction read (paging with `after` = the last position answered visits every event
+///   once), `filter` applied before `limit`; `limit <= 0` or no streams answer nothing.
+/// - Retention is by the `now` given: an event of a group with retention is never answered
+///   when its timestamp is before `now - retentionDays × 86,400,000` (an event exactly at
+///   that cutoff still is). `expire(now:)` deletes exactly those events and answers how many;
+///   groups without retention keep everything.
+/// - Deleting a group deletes its streams and events; deleting a stream deletes its events; a
+///   group or stream created again under the name starts empty. Maintenance (sealing,
+///   compaction) changes no answer.
 public protocol LogStore: Sendable {
     /// Creates the group; false when one of that name exists.
     func createGroup(_ group: LogGroupRecord) async throws -> Bool

@@ -99,17 +99,36 @@ public enum MetricResolution: Int, Sendable, CaseIterable, Comparable {
 
 /// Durable storage of metric cells.
 ///
-/// Contract (checked by the conformance suite):
-/// - `append` returns after the samples are durable; a sample of a series at time t merges
-///   into the cell of its bucket at every resolution the series keeps (1-second cells only
-///   for high-resolution samples).
-/// - `cells` answers, per requested series, the cells with `start <= bucket < end`, in
-///   ascending bucket order, each cell the merge of everything stored for that bucket, at the
-///   finest resolution still kept for that time that is no finer than `resolution`.
-/// - Cells past their resolution's retention, by the store's clock, are not answered and are
-///   eventually deleted.
-/// - `series` lists the series of a scope; those with no sample for two weeks are dropped.
-/// - Safe to call from any task.
+/// Contract, for every implementation (checked by `MetricStoreKit` in StorageConformanceTests):
+/// - `append` returns after the samples are durable, and from then on every sample of the
+///   batch is answered: `series` lists its series and `cells` includes it. A sample of a
+///   series at time t merges into the minute cell of bucket `floor(t / 60) * 60` (and, when
+///   high resolution, into the 1-second cell of bucket t). Merging is exact for count, sum,
+///   min and max; distributions merge, and a cell's distribution is unknown once any part of
+///   it was (a statistic set of differing samples).
+/// - Series are identified by `SeriesKey`: scope, namespace, metric name, the dimensions as a
+///   set, and unit (the same metric in another unit is another series). Series ids are
+///   assigned by the backend: unique across every scope, stable for the life of the series
+///   (until `reset`), and the same on every node sharing the backend.
+/// - `series` answers every series of exactly that scope the store holds, filtered exactly by
+///   namespace and metric name when given, in no set order: `lastTimestamp` is the newest
+///   sample's time, `lastReceived` the store clock's time (epoch seconds) of the latest append
+///   to it. Series are not dropped for age: callers filter on `lastReceived` (ListMetrics'
+///   two weeks).
+/// - `cells` answers one `CellColumns` per requested id, in request order (an unknown id
+///   answers no cells): the cells with `start <= bucket < end`, in ascending bucket order,
+///   each the merge of everything stored for that bucket.
+///   - `resolution < 60` reads 1-second cells, which are kept 3 hours: a range wholly older
+///     answers nothing; a series with no 1-second cells in the range answers its minute
+///     cells instead.
+///   - `resolution >= 60` reads the finest tier still kept for that age that is no coarser
+///     than `resolution`: minute cells for 15 days, 5-minute cells for 63, hourly for 455.
+///   - Retention is by the store's clock: a cell past its tier's retention is not answered,
+///     whether or not maintenance has yet rolled it up or deleted it. Maintenance
+///     (checkpoints, compaction, rollups) changes no other answer.
+/// - Safe to call from any task concurrently. A second node sharing the backend sees a sample
+///   once the `append` that wrote it returned; in-memory heads and indexes (the SQLite
+///   backend's) are a backend matter.
 public protocol MetricStore: Sendable {
     /// Stores a batch; durable on return.
     func append(_ batch: MetricBatch) async throws

@@ -43,7 +43,28 @@ public enum BucketDeletion: Sendable, Equatable {
 }
 
 /// Durable storage of buckets and objects (the S3 subset that log exports and trail delivery
-/// write into). Every call that returns has committed.
+/// write into).
+///
+/// Contract, for every implementation (checked by `ObjectStoreKit` in StorageConformanceTests):
+/// - Every call that returns has committed: the change survives a crash, and a second node
+///   sharing the backend sees it from then on. Each call is atomic: an object's record and
+///   bytes are replaced together.
+/// - Bucket names are global across accounts and regions and compare exactly. `createBucket`
+///   answers false, changing nothing, when the name is taken by anyone; of concurrent
+///   creators of one name exactly one is answered true. `buckets(accountId:)` answers that
+///   account's buckets in every region, by name byte-wise ascending.
+/// - `deleteBucket` answers `.missing` for an unknown name, `.notEmpty` (deleting nothing)
+///   while the bucket holds any object, else `.deleted`; the name is then free again.
+/// - Objects are keyed by (bucket, key), keys compared exactly (case-sensitively). The store
+///   does not check that the bucket exists: callers do.
+/// - `putObject` stores the object or replaces everything about it (record and bytes);
+///   `object` answers the record and bytes as stored (`lastModified` to the precision of a
+///   double of seconds since 1970), `headObject` the same record; both nil when absent.
+/// - `deleteObject` answers true when it deleted something, false otherwise (not an error).
+/// - `listObjects` answers keys starting with `prefix` (literally, byte-wise: `%` and `_` are
+///   not wildcards; `""` matches every key) and sorting strictly after `after` (which need not
+///   exist), in byte-wise UTF-8 order as S3 lists them, at most `limit` (0 answers none).
+///   Paging with `after` = the last key answered visits every key once.
 public protocol ObjectStore: Sendable {
     /// Creates the bucket; false when the name is taken.
     func createBucket(_ bucket: BucketRecord) async throws -> Bool

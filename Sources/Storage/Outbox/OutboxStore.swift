@@ -23,14 +23,21 @@ public struct OutboxItem: Sendable, Equatable {
 /// delivery, later an alarm action — is written here before the request is answered, and a
 /// job delivers it with retries, across restarts.
 ///
-/// Contract, for every implementation:
-/// - `enqueue` is durable when it returns, all of its items or none; ids increase.
-/// - `due` answers items of `kind` with `notBefore <= now` (inclusive), by `notBefore`, then
-///   id; at most `limit`. It does not claim them: one delivery job (a singleton, holding the
-///   lease) reads each kind, so two nodes never deliver the same item at once.
-/// - `complete` removes the item; completing a missing item is not an error (idempotent).
-/// - `retry` records an attempt and the next time to try; on a missing item it does nothing.
-/// - A second node sharing the store sees an item from the moment `enqueue` returned.
+/// Contract, for every implementation (checked by `OutboxStoreKit` in StorageConformanceTests):
+/// - `enqueue` is durable when it returns, all of its items or none, and answers one id per
+///   item, in order; ids increase within a call and across calls and are never given again
+///   (not even after the newest item is completed). An empty list answers no ids.
+/// - `due` answers items of exactly `kind` with `notBefore <= now` (inclusive), by
+///   `notBefore`, then id; at most `limit` (`limit <= 0` answers none); each item as stored
+///   (id, kind, payload bytes, attempts, notBefore). It does not claim them: items stay due
+///   until completed or retried. One delivery job (a singleton, holding the lease) reads each
+///   kind, so two nodes never deliver the same item at once.
+/// - `complete` removes the item; completing a missing or already completed item is not an
+///   error (idempotent).
+/// - `retry` replaces the item's attempts and notBefore (which may move back as well as
+///   forward); on a missing item it does nothing and creates nothing.
+/// - A second node sharing the store sees an item from the moment `enqueue` returned, and a
+///   completion or retry from the moment that call returned.
 public protocol OutboxStore: Sendable {
     @discardableResult
     func enqueue(_ items: [OutboxItem]) async throws -> [Int64]

@@ -62,6 +62,29 @@ public enum TrailLookupAttribute: Sendable, Equatable {
 }
 
 /// Durable storage of recorded events.
+///
+/// Contract, for every implementation (checked by `TrailEventStoreKit` in
+/// StorageConformanceTests):
+/// - `append` stores all of its events or none, durably when it returns; a second node
+///   sharing the backend sees them from then on. The store assigns each event's `seq` (the
+///   record's own is ignored): unique across the store, increasing in commit order (within
+///   an append, in the order given), never given again, expired events' included. Every
+///   field comes back as appended. Event ids are not keys: the store keeps what it is given.
+/// - `lookup` answers management events only, of exactly that account and region, newest
+///   first by time, then by `seq` descending; `start` and `end` are both inclusive; `before`
+///   is exclusive in that same (time, seq) order and need not be a stored event's position,
+///   so paging with `before` = the last event answered visits every event once even when
+///   store order and time order differ (read-only calls are recorded up to a second after
+///   the changes around them). At most `limit` (0 answers none).
+/// - Lookup attributes match whole values exactly and case-sensitively; `resourceType` and
+///   `resourceName` match any one of the event's resources (never a substring, and `%` or `_`
+///   are not wildcards). `eventId` with the time its id carries finds the event only when
+///   that instant is within [start, end].
+/// - `events(accountId:after:limit:)` answers the account's events of every region, management
+///   and data alike, with `seq > after`, by `seq` ascending, at most `limit`: delivery pages
+///   with `after` = the last `seq` answered and sees every event once.
+/// - `expire(before:)` deletes every event (every account, both kinds) with `time < before`
+///   (exclusive) and answers how many.
 public protocol TrailEventStore: Sendable {
     func append(_ events: [TrailEventRecord]) async throws
     /// Management events of the account and region, newest first — by time, then by store

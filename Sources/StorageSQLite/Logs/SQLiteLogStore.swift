@@ -90,14 +90,15 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
 
     public func createGroup(_ group: LogGroupRecord) async throws -> Bool {
         let stored = try await db.writer.write({ db -> LogGroupRecord? in
+            let id = try SQLiteDatabase.nextID(db, "log_groups")
             try db.execute(sql: """
-                INSERT OR IGNORE INTO log_groups (account, region, name, created, retention_days, kms_key, class)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [group.scope.accountId, group.scope.region, group.name, group.createdAt, group.retentionDays,
+                INSERT OR IGNORE INTO log_groups (id, account, region, name, created, retention_days, kms_key, class)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [id, group.scope.accountId, group.scope.region, group.name, group.createdAt, group.retentionDays,
                                  group.kmsKeyId, group.logGroupClass])
             guard db.changesCount > 0 else { return nil }
             var g = group
-            g.id = db.lastInsertedRowID
+            g.id = id
             return g
         }, afterCommit: { [self] g in if let g { catalog.withLock { $0.add(g) } } })
         return stored != nil
@@ -149,12 +150,13 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
 
     public func createStream(_ stream: LogStreamRecord) async throws -> Bool {
         let stored = try await db.writer.write({ db -> LogStreamRecord? in
+            let id = try SQLiteDatabase.nextID(db, "log_streams")
             try db.execute(sql: """
-                INSERT OR IGNORE INTO log_streams (group_id, name, created, stored_bytes) VALUES (?, ?, ?, 0)
-                """, arguments: [stream.groupID, stream.name, stream.createdAt])
+                INSERT OR IGNORE INTO log_streams (id, group_id, name, created, stored_bytes) VALUES (?, ?, ?, ?, 0)
+                """, arguments: [id, stream.groupID, stream.name, stream.createdAt])
             guard db.changesCount > 0 else { return nil }
             var s = stream
-            s.id = db.lastInsertedRowID
+            s.id = id
             return s
         }, afterCommit: { [self] s in if let s { catalog.withLock { $0.add(s) } } })
         return stored != nil

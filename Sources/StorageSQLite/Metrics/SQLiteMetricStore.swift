@@ -303,6 +303,9 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
         let oldest = now - (resolution < 60 ? MetricResolution.oneSecond.retention : MetricResolution.oneHour.retention)
         let from = max(start, oldest)
         guard from < end else { return series.map { _ in CellColumns() } }
+        // Minute cells are answered for 15 days; past that a minute period has no data, while a
+        // coarser one aggregates them (rolled up to 5 minutes or not yet).
+        let floors: [Int: Int64] = resolution < 300 ? [60: now - MetricResolution.oneMinute.retention] : [:]
         // The head only holds 1-second and minute cells.
         let headTiers = tiers.filter { $0 == 1 || $0 == 60 }
         while true {
@@ -311,11 +314,11 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
             let (epoch, head) = state.withLock { s in
                 (s.epoch, series.map { id -> CellColumns in
                     var c = CellColumns()
-                    for t in headTiers { s.head.cells(series: id, resolution: t, start: from, end: end, into: &c) }
+                    for t in headTiers { s.head.cells(series: id, resolution: t, start: max(from, floors[t] ?? from), end: end, into: &c) }
                     return c
                 })
             }
-            let stored = try await db.read { db in try Self.readChunks(db, series: series, tiers: tiers, start: from, end: end) }
+            let stored = try await db.read { db in try Self.readChunks(db, series: series, tiers: tiers, start: from, end: end, floors: floors) }
             guard state.withLock({ $0.epoch }) == epoch else { continue }
             var out: [CellColumns] = []
             out.reserveCapacity(series.count)
@@ -333,7 +336,9 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
         }
     }
 
-    static func readChunks(_ db: Database, series: [UInt32], tiers: [Int], start: Int64, end: Int64) throws -> [CellColumns] {
+    /// Cells of `tiers` in [start, end); a tier in `floors` from that bucket on only.
+    static func readChunks(_ db: Database, series: [UInt32], tiers: [Int], start: Int64, end: Int64,
+                           floors: [Int: Int64] = [:]) throws -> [CellColumns] {
         let statement = try db.cachedStatement(sql: """
             SELECT window_start, body FROM metric_chunks
             WHERE series = ? AND resolution = ? AND window_start > ? AND window_start < ? AND window_end > ?
@@ -343,6 +348,8 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
         for id in series {
             var cells = CellColumns()
             for tier in tiers {
+                let start = max(start, floors[tier] ?? start)
+                guard start < end else { continue }
                 let rows = try Row.fetchCursor(statement, arguments: [Int64(id), tier, start - MetricStoreLayout.maxWindow - 1, end, start])
                 while let row = try rows.next() {
                     let body: Data = row[1]

@@ -54,12 +54,13 @@ public struct SQLiteTrailEventStore: TrailEventStore {
         case .username(let v): clause = " AND username = ?"; args.append(v)
         case .eventSource(let v): clause = " AND source = ?"; args.append(v)
         case .accessKeyId(let v): clause = " AND access_key = ?"; args.append(v)
+        // Exact, case-sensitive, like every other attribute (LIKE would ignore ASCII case).
         case .resourceType(let v):
-            clause = " AND ('\n' || resources) LIKE ? ESCAPE '\\'"
-            args.append("%\n" + Self.escapeLike(v) + "\t%")
+            clause = " AND instr('\n' || resources, ?) > 0"
+            args.append("\n" + v + "\t")
         case .resourceName(let v):
-            clause = " AND (resources || '\n') LIKE ? ESCAPE '\\'"
-            args.append("%\t" + Self.escapeLike(v) + "\n%")
+            clause = " AND instr(resources || '\n', ?) > 0"
+            args.append("\t" + v + "\n")
         }
         args.append(limit)
         let sql = """
@@ -69,10 +70,6 @@ public struct SQLiteTrailEventStore: TrailEventStore {
             """
         let arguments = StatementArguments(args.map { $0.databaseValue })
         return try await db.read { db in try Row.fetchAll(db, sql: sql, arguments: arguments).map(Self.record) }
-    }
-
-    static func escapeLike(_ s: String) -> String {
-        s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "%", with: "\\%").replacingOccurrences(of: "_", with: "\\_")
     }
 
     public func events(accountId: String, after: Int64, limit: Int) async throws -> [TrailEventRecord] {
