@@ -149,7 +149,7 @@ let package = Package(
     swiftLanguageModes: [.v6]
 )
 
-// The libFuzzer harnesses (Fuzz/README.md): built only by scripts/fuzz, which sets
+// The libFuzzer harnesses (FUZZING.md): built only by scripts/fuzz, which sets
 // TRAILWATCH_FUZZ=1 and compiles with -sanitize=fuzzer,address -parse-as-library (libFuzzer
 // supplies main), into its own scratch folder.
 if ProcessInfo.processInfo.environment["TRAILWATCH_FUZZ"] == "1" {

@@ -10,6 +10,8 @@ struct PreparedRequest: Sendable {
     var uri: String
     var headers: [(String, String)]
     var body: [UInt8]
+    /// A label latencies are also reported under (mixed workloads), or empty.
+    var kind: String = ""
 }
 
 /// The outcome of a closed-loop run.
@@ -20,10 +22,17 @@ struct LoadResult {
     /// Latencies in microseconds, sorted.
     var latencies: [UInt32]
     var firstError: String?
+    /// Latencies (sorted) of the requests with a `kind`, by kind.
+    var byKind: [String: [UInt32]] = [:]
 
     var requestsPerSecond: Double { Double(completed) / seconds }
 
-    func percentile(_ p: Double) -> Double {
+    func percentile(_ p: Double) -> Double { Self.percentile(latencies, p) }
+
+    /// The `p` latency in milliseconds of the requests of `kind`.
+    func percentile(_ p: Double, kind: String) -> Double { Self.percentile(byKind[kind] ?? [], p) }
+
+    static func percentile(_ latencies: [UInt32], _ p: Double) -> Double {
         guard !latencies.isEmpty else { return 0 }
         let i = min(latencies.count - 1, Int((Double(latencies.count) * p).rounded(.up)) - 1)
         return Double(latencies[max(0, i)]) / 1000
@@ -88,6 +97,7 @@ final class SharedState: Sendable {
         var errors = 0
         var latencies: [UInt32] = []
         var firstError: String?
+        var byKind: [String: [UInt32]] = [:]
     }
 
     let deadline: Date
@@ -119,19 +129,21 @@ final class SharedState: Sendable {
         return started + UInt64(Double(n) / rate * 1e9)
     }
 
-    func record(micros: UInt32, ok: Bool, error: String?) {
+    func record(micros: UInt32, ok: Bool, error: String?, kind: String = "") {
         counters.withLock { c in
             if ok { c.completed += 1 } else {
                 c.errors += 1
                 if c.firstError == nil { c.firstError = error }
             }
             c.latencies.append(micros)
+            if !kind.isEmpty { c.byKind[kind, default: []].append(micros) }
         }
     }
 
     func result(seconds: Double) -> LoadResult {
         counters.withLock { c in
-            LoadResult(completed: c.completed, errors: c.errors, seconds: seconds, latencies: c.latencies.sorted(), firstError: c.firstError)
+            LoadResult(completed: c.completed, errors: c.errors, seconds: seconds, latencies: c.latencies.sorted(), firstError: c.firstError,
+                       byKind: c.byKind.mapValues { $0.sorted() })
         }
     }
 }
@@ -146,6 +158,7 @@ final class ClientHandler: ChannelInboundHandler, @unchecked Sendable {
     /// Succeeds with true when the run is over, false when the connection closed first.
     let done: EventLoopPromise<Bool>
     var sentAt: UInt64 = 0
+    var sentKind = ""
     var status: HTTPResponseStatus = .ok
     var keepAlive = true
     var completed = false
@@ -182,6 +195,7 @@ final class ClientHandler: ChannelInboundHandler, @unchecked Sendable {
         for (k, v) in r.headers { head.headers.add(name: k, value: v) }
         head.headers.replaceOrAdd(name: "content-length", value: String(r.body.count))
         sentAt = DispatchTime.now().uptimeNanoseconds
+        sentKind = r.kind
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         if !r.body.isEmpty {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: r.body)))), promise: nil)
@@ -200,7 +214,8 @@ final class ClientHandler: ChannelInboundHandler, @unchecked Sendable {
         case .end:
             let micros = UInt32(min(UInt64(UInt32.max), (DispatchTime.now().uptimeNanoseconds - sentAt) / 1000))
             let ok = status.code < 300
-            state.record(micros: micros, ok: ok, error: ok ? nil : "HTTP \(status.code): \(errorBody.getString(at: errorBody.readerIndex, length: errorBody.readableBytes) ?? "")")
+            state.record(micros: micros, ok: ok, error: ok ? nil : "HTTP \(status.code): \(errorBody.getString(at: errorBody.readerIndex, length: errorBody.readableBytes) ?? "")",
+                         kind: sentKind)
             if keepAlive {
                 sendNext(context: context)
             } else {

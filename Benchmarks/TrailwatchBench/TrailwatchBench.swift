@@ -17,6 +17,7 @@ struct TrailwatchBench: AsyncParsableCommand {
     @Option(help: "Seconds each workload runs.") var duration: Double = 10
     @Option(help: "Concurrent keep-alive connections.") var connections = 8
     @Option(help: "Event-loop threads of the load generator.") var threads = 1
+    @Option(help: "Requests per second the mixed workload is paced at.") var rate: Double = 662
     @Option(name: .customLong("access-key")) var accessKey = "test"
     @Option(name: .customLong("secret-key")) var secretKey = "test"
     @Option var region = "us-east-1"
@@ -74,6 +75,23 @@ struct TrailwatchBench: AsyncParsableCommand {
                              r.percentile(0.5), r.percentile(0.99), cells / (r.percentile(0.5) / 1000), r.completed, r.errors))
                 if let e = r.firstError { print("  first error: \(e.prefix(300))") }
             }
+            return true
+        case "mixed":
+            // Issue [6]: reads among many writes, at a fixed rate (--rate), on --connections.
+            for request in MixedWorkload.setup(target) {
+                let r = try await generator.run(connections: 1, duration: 30, maxRequests: 1) { _ in request }
+                if r.errors > 0 { throw BenchError("mixed setup failed: \(r.firstError ?? "?")") }
+            }
+            let next = MixedWorkload.next(target)
+            _ = try await generator.run(connections: connections, duration: 2, rate: rate, next: next)
+            let r = try await generator.run(connections: connections, duration: duration, rate: rate, next: next)
+            var line = String(format: "mixed target=%@ req/s=%.0f connections=%d errors=%d", self.name, r.requestsPerSecond, connections, r.errors)
+            for k in ["write", "GetMetricStatistics", "FilterLogEvents"] {
+                line += String(format: " %@_p50_ms=%.1f %@_p99_ms=%.1f %@_n=%d", k, r.percentile(0.5, kind: k), k, r.percentile(0.99, kind: k),
+                               k, r.byKind[k]?.count ?? 0)
+            }
+            print(line)
+            if let e = r.firstError { print("  first error: \(e.prefix(300))") }
             return true
         case "stats":
             try await printStats(target, label: "stats", datapoints: 0)

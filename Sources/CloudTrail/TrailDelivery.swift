@@ -39,9 +39,14 @@ public struct TrailDelivery: Sendable {
         try await trails.recorder?.flush()
         var written = 0
         for var t in try await trails.allTrails() where t.isLogging {
+            // The delivery position moves only when every file of the run was written: a
+            // failed run is retried from the same events next time (a file written before the
+            // failure may then be delivered twice, as CloudTrail itself may).
+            var attempt = t
             do {
-                written += try await deliver(&t)
-                t.latestDeliveryError = nil
+                written += try await deliver(&attempt)
+                attempt.latestDeliveryError = nil
+                t = attempt
             } catch {
                 t.latestDeliveryError = "\(error)"
             }

@@ -37,7 +37,14 @@ public final class TrailRecorder: AuditRecorder, Sendable {
         let now = calls.filter(Self.isDurableBeforeAnswer)
         let later = now.count == calls.count ? [] : calls.filter { !Self.isDurableBeforeAnswer($0) }
         if !later.isEmpty { buffer.withLock { $0.append(contentsOf: later) } }
-        if !now.isEmpty { try await store.append(now.map { EventRecordBuilder.build($0) }) }
+        guard !now.isEmpty else { return }
+        do {
+            try await store.append(now.map { EventRecordBuilder.build($0) })
+        } catch {
+            // Not lost while the process lives: the next flush tries again.
+            buffer.withLock { $0.append(contentsOf: now) }
+            throw error
+        }
     }
 
     /// Whether data events are recorded (some trail's selectors ask for them).

@@ -1,6 +1,7 @@
 public import AWSShapes
 public import AWSWire
 import Foundation
+public import Runtime
 public import Storage
 public import TrailwatchCore
 
@@ -287,6 +288,14 @@ public struct TrailsService: Sendable {
         let selectors = t.eventSelectors ?? (t.advancedEventSelectors == nil
             ? [CloudTrail.EventSelector(readWriteType: "All", includeManagementEvents: true, dataResources: [], excludeManagementEventSources: [])] : nil)
         return CloudTrail.GetEventSelectorsResponse(trailARN: t.trail.trailARN, eventSelectors: selectors, advancedEventSelectors: t.advancedEventSelectors)
+    }
+
+    /// Sets the recorder's data-event switch from the stored trails at start (and every minute,
+    /// for trails another node changed), on every node.
+    public var job: Job {
+        Job("cloudtrail.data-event-selectors", every: 60, singleton: false, runsAtStart: true) { [self] in
+            try await refreshDataEventRecording()
+        }
     }
 
     /// Data events are recorded only while some trail selects them.

@@ -301,6 +301,11 @@ extension SQLiteDatabase {
                 INSERT INTO id_sequences SELECT 'log_streams', coalesce(max(id), 0) FROM log_streams;
                 """)
         },
+        // FilterLogEvents finds the blocks of a time range from the index alone (the rows'
+        // bodies are not read until a block is decoded): bounded by last_ts as well.
+        Migration("v11-log-block-range-index") { db in
+            try db.execute(sql: "CREATE INDEX log_blocks_by_stream_end ON log_blocks (stream, last_ts, first_ts, format)")
+        },
     ]
 
     /// The next id of `sequence`, inside the caller's transaction (never one handed out before).

@@ -32,7 +32,9 @@ public struct SQLiteResourceStore: ResourceStore, TagStore, StateReset {
 
     @discardableResult
     public func put(_ record: ResourceRecord, ifAbsent: Bool) async throws -> Bool {
-        let stored = try await db.write { db -> ResourceRecord? in
+        // The mirror follows the database in commit order (afterCommit runs on the writer
+        // queue), so two racing puts of one name leave the mirror with the one committed last.
+        let stored = try await db.writer.write({ db -> ResourceRecord? in
             if ifAbsent {
                 try db.execute(sql: """
                     INSERT OR IGNORE INTO resources (kind, account, region, name, body, created, updated)
@@ -49,14 +51,12 @@ public struct SQLiteResourceStore: ResourceStore, TagStore, StateReset {
                                  Data(record.body), record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970])
             return try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE kind = ? AND account = ? AND region = ? AND name = ?",
                                     arguments: [record.kind, record.scope.accountId, record.scope.region, record.name]).map(Self.record)
-        }
-        guard let stored else { return false }
-        mirror.upsert(stored)
-        return true
+        }, afterCommit: { [mirror] stored in if let stored { mirror.upsert(stored) } })
+        return stored != nil
     }
 
     public func delete(kind: String, scope: ResourceScope, names: [String], allOrNothing: Bool) async throws -> ResourceDeletion {
-        let result = try await db.write { db in
+        let result = try await db.writer.write({ db in
             var existing: [String] = []
             var missing: [String] = []
             for name in names {
@@ -70,8 +70,7 @@ public struct SQLiteResourceStore: ResourceStore, TagStore, StateReset {
                                arguments: [kind, scope.accountId, scope.region, name])
             }
             return ResourceDeletion(deleted: existing, missing: missing)
-        }
-        mirror.remove(kind: kind, scope: scope, names: result.deleted)
+        }, afterCommit: { [mirror] result in mirror.remove(kind: kind, scope: scope, names: result.deleted) })
         return result
     }
 

@@ -168,3 +168,30 @@ def test_console_and_operator_prefixes_are_routes_not_s3(server):
     assert status == 404 and b"console" in body
     status, body = server.post("/_trailwatch/nope")
     assert status == 404 and b"operator endpoint" in body
+
+
+def test_data_events_a_trail_selects_are_recorded_after_a_restart(make_server, tmp_path):
+    """The recorder's data-event switch is restored from the stored trails at start: before,
+    it was set only by PutEventSelectors, so after a restart S3 data events went unrecorded."""
+    args = ("--data-dir", str(tmp_path), "--trail-delivery-interval", "1")
+    s = make_server(*args)
+    s3, ct = s.client("s3"), s.client("cloudtrail")
+    s3.create_bucket(Bucket="trail-files")
+    s3.create_bucket(Bucket="watched")
+    ct.create_trail(Name="data-trail", S3BucketName="trail-files")
+    ct.put_event_selectors(TrailName="data-trail", EventSelectors=[{
+        "ReadWriteType": "All", "IncludeManagementEvents": True,
+        "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::watched/"]}]}])
+    ct.start_logging(Name="data-trail")
+    s.stop()
+    s2 = make_server(*args)
+    s3b = s2.client("s3")
+    s3b.put_object(Bucket="watched", Key="after-restart.txt", Body=b"x")
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        for o in s3b.list_objects_v2(Bucket="trail-files").get("Contents", []):
+            records = json.loads(gzip.decompress(s3b.get_object(Bucket="trail-files", Key=o["Key"])["Body"].read()))["Records"]
+            if any(r["eventName"] == "PutObject" and "after-restart.txt" in json.dumps(r.get("requestParameters")) for r in records):
+                return
+        time.sleep(0.5)
+    raise AssertionError("the PutObject data event was not delivered after the restart")

@@ -167,6 +167,32 @@ struct ServiceJobTests {
         #expect(try await keys("CloudTrail-Digest").count == 1)
     }
 
+    @Test("a delivery that fails keeps its events for the next one (it used to skip them)")
+    func failedDeliveryKeepsEvents() async throws {
+        let b = try JobBench()
+        let objects = b.backend.objectStore
+        _ = try await objects.createBucket(BucketRecord(name: "trail-bkt", accountId: "000000000000", region: "us-east-1", createdAt: b.clock.now()))
+        _ = try await b.services.trails.createTrail(.init(name: "trail1", s3BucketName: "trail-bkt"), b.ctx)
+        _ = try await b.services.trails.startLogging(.init(name: "trail1"), b.ctx)
+        try await b.recorder.record([APICall(service: "monitoring", operation: "PutDashboard", region: "us-east-1", identity: b.ctx.identity,
+                                             accessKeyId: "test", accountId: "000000000000", sourceIP: "127.0.0.1", userAgent: "t",
+                                             requestID: "kept", time: b.clock.now(), requestParameters: nil, responseElements: nil,
+                                             errorCode: nil, errorMessage: nil, tls: nil)])
+        // The bucket disappears: the delivery fails.
+        _ = try await objects.deleteBucket("trail-bkt")
+        b.clock.advance(by: 300)
+        try await b.run("cloudtrail.delivery")
+        _ = try await objects.createBucket(BucketRecord(name: "trail-bkt", accountId: "000000000000", region: "us-east-1", createdAt: b.clock.now()))
+        b.clock.advance(by: 300)
+        try await b.run("cloudtrail.delivery")
+        var delivered = ""
+        for o in try await objects.listObjects(bucket: "trail-bkt", prefix: "", after: nil, limit: 100) where o.key.contains("/CloudTrail/") {
+            let (_, body) = try #require(try await objects.object(bucket: "trail-bkt", key: o.key))
+            delivered += String(decoding: try Gzip.inflate(body, limit: 1 << 20), as: UTF8.self)
+        }
+        #expect(delivered.contains(#""requestID":"kept""#))
+    }
+
     @Test("cloudtrail.recorder writes read-only calls within its period; management changes are written at once")
     func recorderFlush() async throws {
         let b = try JobBench()

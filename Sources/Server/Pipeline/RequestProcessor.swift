@@ -8,11 +8,13 @@ public import TrailwatchCore
 /// The whole request path, free of any HTTP framework:
 ///
 /// ```
-/// IncomingRequest ─► admin routes (/_trailwatch/health, reset)
-///                 ─► classify (service, protocol, operation)
+/// IncomingRequest ─► path prefixes of the route table (operator endpoints, console)
+///                 ─► inflate gzip ─► classify (service, protocol, operation)
+///                 ─► body over the limit? RequestEntityTooLarge
 ///                 ─► authenticate (SigV4 over the body as sent)
-///                 ─► inflate gzip ─► decode + validate input (service model)
+///                 ─► fast path, or decode + validate input (service model)
 ///                 ─► route table handler ─► encode output
+///                 ─► record the call (a management change durably, before the answer)
 /// any AWSError along the way ─► the protocol's error shape; anything else ─► InternalFailure
 /// ```
 public struct RequestProcessor: Sendable {

@@ -53,7 +53,7 @@ public struct Services: Sendable {
     /// history expiry. The recorder comes first, so at shutdown its last flush precedes the
     /// last delivery.
     public func jobs(deliveryInterval: Double) -> [Job] {
-        (recorder.map { [$0.job] } ?? []) + logs.jobs + sns.jobs + [delivery.job(every: deliveryInterval), history.job]
+        (recorder.map { [$0.job] } ?? []) + logs.jobs + sns.jobs + [trails.job, delivery.job(every: deliveryInterval), history.job]
     }
 }
 

@@ -1,8 +1,9 @@
 package import Storage
 
 /// Cells not yet sealed into chunks: everything committed since the last checkpoint, plus the
-/// open windows carried from it. Guarded by its owner's lock; mutated only on the writer
-/// queue (`afterCommit`), in commit order.
+/// open windows carried from it. Guarded by its owner's lock; mutated in commit order by the
+/// two writers that commit samples: the sample log's queue and, for samples committed with
+/// other writes (metric_inbox), the database's writer queue.
 ///
 /// Series ids are dense, so everything is kept in arrays indexed by id; each series holds its
 /// few open buckets in small parallel arrays (the newest last, where ingestion looks first).

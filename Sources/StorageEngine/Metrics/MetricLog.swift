@@ -50,7 +50,7 @@ package final class MetricLog: Sendable {
     /// A segment past this size is closed at the next write.
     package static let segmentLimit = 64 * 1024 * 1024
 
-    /// Opens the log in `directory`, reading every intact record (in seq order) for replay.
+    /// Opens (creating) the log's directory; `replay()` then reads what is in it.
     package init(directory: URL) throws {
         self.directory = directory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

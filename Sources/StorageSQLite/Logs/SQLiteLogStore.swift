@@ -240,24 +240,24 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
                 return filter?(e) ?? true
             }
             func before(_ a: LogEventRecord, _ b: LogEventRecord) -> Bool { q.forward ? a.position < b.position : b.position < a.position }
-            // The blocks overlapping the range, nearest first; a block's body is read only when
-            // it can still hold an event ahead of the `limit`-th found.
-            let blocks = try Row.fetchAll(db, sql: """
+            // The blocks overlapping the range, nearest first (sorted by SQLite from the index,
+            // read one at a time); a block's body is read only while it can still hold an event
+            // ahead of the `limit`-th found.
+            let blocks = try Row.fetchCursor(db, sql: """
                 SELECT id, stream, first_ts, last_ts, format FROM log_blocks
                 WHERE stream IN (\(ids)) AND last_ts >= ? AND first_ts < ?
-                """, arguments: [lower, upper]).map { row in
-                (id: row["id"] as Int64, stream: row["stream"] as Int64, first: row["first_ts"] as Int64, last: row["last_ts"] as Int64,
-                 format: LogBlock.Format(rawValue: row["format"]) ?? .sealed)
-            }
-            let ordered = q.forward ? blocks.sorted { $0.first < $1.first } : blocks.sorted { $0.last > $1.last }
+                ORDER BY \(q.forward ? "first_ts" : "last_ts DESC")
+                """, arguments: [lower, upper])
             let body = try db.cachedStatement(sql: "SELECT body FROM log_blocks WHERE id = ?")
             var out: [LogEventRecord] = []
-            for block in ordered {
+            while let row = try blocks.next() {
+                let id: Int64 = row[0], stream: Int64 = row[1], first: Int64 = row[2], last: Int64 = row[3]
+                let format = LogBlock.Format(rawValue: row[4]) ?? .sealed
                 if out.count >= q.limit, let edge = out.last?.timestamp {
-                    if q.forward ? block.first > edge : block.last < edge { break }
+                    if q.forward ? first > edge : last < edge { break }
                 }
-                guard let bytes = try Data.fetchOne(body, arguments: [block.id]) else { continue }
-                for e in try LogBlock.decode([UInt8](bytes), block.format, streamID: block.stream) where accept(e) { out.append(e) }
+                guard let bytes = try Data.fetchOne(body, arguments: [id]) else { continue }
+                for e in try LogBlock.decode([UInt8](bytes), format, streamID: stream) where accept(e) { out.append(e) }
                 if out.count >= q.limit {
                     out.sort(by: before)
                     out.removeLast(out.count - q.limit)
