@@ -12,7 +12,8 @@ import TrailwatchCore
 enum Pipeline {
     /// Builds each call's CloudTrail record (the recorder's work) and keeps none of them.
     struct BuildingRecorder: AuditRecorder {
-        func record(_ calls: [APICall]) { for c in calls { _ = EventRecordBuilder.build(c) } }
+        func prepare(_ call: APICall) -> DurableRecordSlot? { nil }
+        func record(_ calls: [APICall], slot: DurableRecordSlot?) { for c in calls { _ = EventRecordBuilder.build(c) } }
         func wants(service: String, operation: String) -> Bool { true }
     }
 

@@ -1,6 +1,7 @@
 public import GRDB
 import Dispatch
 import Synchronization
+import TrailwatchCore
 
 /// Runs writes in shared transactions: every write submitted while a commit is in flight
 /// joins the next one, so N concurrent requests cost one fsync, not N.
@@ -34,6 +35,23 @@ public final class GroupCommitWriter: Sendable {
 
     private let writer: any DatabaseWriter
     private let state = Mutex(State())
+    /// Inserts a `DurableRecordSlot`'s record into the transaction of the first write made
+    /// while the slot is current, returning its store position (set by the backend).
+    /// (A class around the closure: a function value kept in a `Mutex` gains a reabstraction
+    /// thunk each time `withLock` passes it `inout`, and calls through them grew slower with
+    /// every request.)
+    private let recordHook = Mutex<RecordHook?>(nil)
+
+    final class RecordHook: Sendable {
+        let insert: @Sendable (Database, any Sendable) throws -> Int64
+        init(_ insert: @escaping @Sendable (Database, any Sendable) throws -> Int64) { self.insert = insert }
+    }
+
+    /// Sets how a slot's record is inserted (the trail event store's insert).
+    public func setRecordHook(_ hook: @escaping @Sendable (Database, any Sendable) throws -> Int64) {
+        let box = RecordHook(hook)
+        recordHook.withLock { $0 = box }
+    }
     private let queue = DispatchQueue(label: "trailwatch.group-commit")
     /// The largest number of jobs one transaction takes (bounds commit latency).
     private let maxBatch: Int
@@ -53,17 +71,44 @@ public final class GroupCommitWriter: Sendable {
     public func write<T: Sendable>(exclusive: Bool = false, _ work: @escaping @Sendable (Database) throws -> T,
                                    afterCommit: (@Sendable (T) -> Void)? = nil) async throws -> T {
         let box = ResultBox<T>()
+        // A change's audit record joins the first write the request makes (DurableRecordSlot).
+        let slot = DurableRecordSlot.current
+        let insertRecord = slot == nil ? nil : recordHook.withLock { $0 }?.insert
+        let recordSeq = ResultBox<Int64>()
         var hook: (@Sendable () -> Void)?
         if let afterCommit {
             hook = { afterCommit(box.peek()) }
         }
+        if let slot, insertRecord != nil {
+            let inner = hook
+            hook = {
+                if let seq = recordSeq.peekIfSet() { slot.committed(seq: seq) }
+                inner?()
+            }
+        }
         let commitHook = hook
         return try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(
-                run: { db in box.set(try work(db)) },
+                run: { db in
+                    let result = try work(db)
+                    if let slot, let insertRecord, slot.claim() {
+                        do {
+                            recordSeq.set(try insertRecord(db, slot.record))
+                        } catch {
+                            slot.release()
+                            throw error
+                        }
+                    }
+                    box.set(result)
+                },
                 afterCommit: commitHook,
                 finish: { error in
-                    if let error { continuation.resume(throwing: error) } else { continuation.resume(returning: box.take()) }
+                    if let error {
+                        if recordSeq.peekIfSet() != nil { slot?.release() }
+                        continuation.resume(throwing: error)
+                    } else {
+                        continuation.resume(returning: box.take())
+                    }
                 },
                 exclusive: exclusive)
             let start = state.withLock { s -> Bool in
@@ -137,5 +182,6 @@ private final class ResultBox<T>: @unchecked Sendable {
     private var value: T?
     func set(_ v: T) { value = v }
     func peek() -> T { value! }
+    func peekIfSet() -> T? { value }
     func take() -> T { value! }
 }

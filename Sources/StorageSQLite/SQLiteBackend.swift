@@ -32,6 +32,11 @@ public final class SQLiteBackend: StorageBackend {
         trailEventStore = SQLiteTrailEventStore(database)
         outboxStore = SQLiteOutboxStore(database)
         lease = SQLiteLease(database, clock: clock)
+        // A management change's CloudTrail record commits with the change (DurableRecordSlot).
+        database.writer.setRecordHook { db, record in
+            guard let event = record as? TrailEventRecord else { throw NotATrailEvent() }
+            return try SQLiteTrailEventStore.insert(db, event)
+        }
         self.clock = clock
         self.logger = logger
     }
@@ -67,6 +72,9 @@ public final class SQLiteBackend: StorageBackend {
         ]
     }
 }
+
+/// A `DurableRecordSlot` carried something other than a CloudTrail record (a programming error).
+struct NotATrailEvent: Error {}
 
 /// A checkpoint frees the sealed cells, but glibc keeps freed heap in its per-thread arenas
 /// unless asked: after a backfill that would leave gigabytes resident. `malloc_trim` is a GNU

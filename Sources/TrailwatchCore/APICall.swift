@@ -66,9 +66,12 @@ public struct TLSDetails: Sendable, Equatable {
 /// Receives every API call the server answers. `record` must be cheap: it runs on the
 /// request path (the CloudTrail recorder buffers and writes in the background).
 public protocol AuditRecorder: Sendable {
-    /// Records answered calls; returns once the records the recorder promises durable before
-    /// the answer (management changes) are durable.
-    func record(_ calls: [APICall]) async throws
+    /// The record to write with the call's own changes (a management change), or nil. Called
+    /// before the handler runs, with what is known then.
+    func prepare(_ call: APICall) -> DurableRecordSlot?
+    /// Records answered calls (the first is the call `slot` was prepared for); returns once the
+    /// records the recorder promises durable before the answer (management changes) are durable.
+    func record(_ calls: [APICall], slot: DurableRecordSlot?) async throws
     /// Whether calls of this operation are recorded at all (data events only when a trail
     /// selects them), so the pipeline can skip building the call.
     func wants(service: String, operation: String) -> Bool

@@ -51,6 +51,23 @@ struct TrailEventStoreKit {
         #expect(r.resources.map { "\($0.type)|\($0.name)" } == ["AWS::S3::Bucket|b", "AWS::S3::Object|b/k with space"])
     }
 
+    @Test("amend replaces the event of the same seq in place; a seq no longer stored is skipped", arguments: BackendFactory.all)
+    func amendInPlace(_ factory: BackendFactory) async throws {
+        let store = try make(factory).trailEvents
+        try await store.append([event("a", at: t0), event("b", at: t0 + 1)])
+        var first = try #require(try await store.events(accountId: account, after: 0, limit: 10).first)
+        first.json = #"{"eventID":"a","responseElements":{"ok":true}}"#
+        first.resources = [(type: "AWS::Logs::LogGroup", name: "g")]
+        var gone = first
+        gone.seq = 10_000
+        try await store.amend([first, gone])
+        try await store.amend([])
+        let after = try await store.events(accountId: account, after: 0, limit: 10)
+        #expect(after.map(\.eventID) == ["a", "b"])
+        #expect(after[0].seq == first.seq && after[0].json == first.json)
+        #expect(try await lookup(store, .resourceName("g")) == ["a"])
+    }
+
     @Test("events: the account's events of every region and kind with seq > after, oldest first, at most limit", arguments: BackendFactory.all)
     func deliveryOrder(_ factory: BackendFactory) async throws {
         let store = try make(factory).trailEvents

@@ -69,18 +69,7 @@ public struct RequestProcessor: Sendable {
         }
         var audit = AuditFacts()
         let response = await answer(req, requestID: requestID, audit: &audit)
-        if let recorder, let service = audit.service, let operation = audit.operation,
-           recorder.wants(service: service.signingName, operation: operation) {
-            let scopeRegion = audit.claimedRegion ?? "us-east-1"
-            var call = APICall(
-                service: service.signingName, operation: operation, region: audit.identityRegion ?? scopeRegion,
-                identity: audit.identity, accessKeyId: audit.identity?.accessKeyId ?? audit.claimedKey,
-                accountId: audit.identity?.accountId ?? authenticator.defaultAccountId, sourceIP: req.sourceIP,
-                userAgent: req.header("user-agent") ?? "", requestID: requestID, time: audit.time ?? clock.now(),
-                requestParameters: audit.input, responseElements: audit.output, errorCode: audit.errorCode,
-                errorMessage: audit.errorMessage,
-                tls: req.tls.map { TLSDetails(tlsVersion: $0.tlsVersion, cipherSuite: $0.cipherSuite,
-                                              clientProvidedHostHeader: req.header("host") ?? "") })
+        if let recorder, let operation = audit.operation, var call = auditedCall(req, requestID: requestID, audit, recorder) {
             var calls = [call]
             // A call on another account's resource is on that account's record too (AWS
             // delivers cross-account events to the resource owner, recipientAccountId = owner).
@@ -90,7 +79,7 @@ public struct RequestProcessor: Sendable {
             }
             // A management change is on the trail before its answer goes out.
             do {
-                try await recorder.record(calls)
+                try await recorder.record(calls, slot: audit.slot)
             } catch {
                 logger.error("recording the call failed", metadata: ["operation": .string(operation), "error": .string("\(error)")])
             }
@@ -98,8 +87,35 @@ public struct RequestProcessor: Sendable {
         return response
     }
 
+    /// The call as the audit record shows it, from what is known so far; nil when the
+    /// recorder does not want it.
+    func auditedCall(_ req: IncomingRequest, requestID: String, _ audit: AuditFacts, _ recorder: any AuditRecorder) -> APICall? {
+        guard let service = audit.service, let operation = audit.operation,
+              recorder.wants(service: service.signingName, operation: operation) else { return nil }
+        return APICall(
+            service: service.signingName, operation: operation, region: audit.identityRegion ?? audit.claimedRegion ?? "us-east-1",
+            identity: audit.identity, accessKeyId: audit.identity?.accessKeyId ?? audit.claimedKey,
+            accountId: audit.identity?.accountId ?? authenticator.defaultAccountId, sourceIP: req.sourceIP,
+            userAgent: req.header("user-agent") ?? "", requestID: requestID, time: audit.time ?? clock.now(),
+            requestParameters: audit.input, responseElements: audit.output, errorCode: audit.errorCode,
+            errorMessage: audit.errorMessage,
+            tls: req.tls.map { TLSDetails(tlsVersion: $0.tlsVersion, cipherSuite: $0.cipherSuite,
+                                          clientProvidedHostHeader: req.header("host") ?? "") })
+    }
+
+    /// Runs a handler with the call's audit record prepared to commit with its first write.
+    func withDurableRecord<T>(_ req: IncomingRequest, requestID: String, _ audit: inout AuditFacts,
+                              _ body: () async throws -> T) async rethrows -> T {
+        guard let recorder, let call = auditedCall(req, requestID: requestID, audit, recorder),
+              let slot = recorder.prepare(call) else { return try await body() }
+        audit.slot = slot
+        return try await DurableRecordSlot.$current.withValue(slot) { try await body() }
+    }
+
     /// What the audit record of a request needs, filled in as the request goes.
     struct AuditFacts {
+        /// The record prepared to commit with the call's own write (management changes).
+        var slot: DurableRecordSlot?
         var service: AWSService?
         var operation: String?
         var claimedKey: String?
@@ -160,7 +176,9 @@ public struct RequestProcessor: Sendable {
             audit.time = ctx.receivedAt
             if classified.proto == .restXml, let rest = routes.restHandler(service) {
                 audit.input = S3Service.auditParameters(rawPath: req.rawPath)
-                var response = try await rest(req.method, req.rawPath, req.rawQuery, req.headers, req.body, ctx)
+                var response = try await withDurableRecord(req, requestID: requestID, &audit) {
+                    try await rest(req.method, req.rawPath, req.rawQuery, req.headers, req.body, ctx)
+                }
                 response.headers.append(("x-amz-request-id", requestID))
                 if response.status >= 400 { audit.errorCode = String(response.status) }
                 return response
@@ -186,7 +204,7 @@ public struct RequestProcessor: Sendable {
                 return WireResponse(status: 200, headers: [("Content-Type", "application/vnd.amazon.eventstream"),
                                                            ("x-amzn-RequestId", requestID)], body: [], stream: stream)
             }
-            let output = try await handler(input, ctx)
+            let output = try await withDurableRecord(req, requestID: requestID, &audit) { try await handler(input, ctx) }
             audit.output = output
             return codec.encodeOutput(operation, output, requestID: requestID)
         } catch let error as AWSError {

@@ -13,15 +13,37 @@ public struct SQLiteTrailEventStore: TrailEventStore {
     public func append(_ events: [TrailEventRecord]) async throws {
         guard !events.isEmpty else { return }
         _ = try await db.write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO trail_events (event_id, account, region, time, name, source, username, access_key, read_only, management, resources, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            for e in events { _ = try Self.insert(db, e) }
+            return true
+        }
+    }
+
+    /// Inserts one event in the caller's transaction; its store position.
+    static func insert(_ db: Database, _ e: TrailEventRecord) throws -> Int64 {
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO trail_events (event_id, account, region, time, name, source, username, access_key, read_only, management, resources, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        try insert.execute(arguments: [e.eventID, e.accountId, e.region, e.time, e.eventName, e.eventSource, e.username,
+                                       e.accessKeyId, e.readOnly, e.management, Self.resourceLines(e), e.json])
+        return db.lastInsertedRowID
+    }
+
+    /// Resources as "type\tname" lines, so a lookup can find a type or a name.
+    static func resourceLines(_ e: TrailEventRecord) -> String {
+        e.resources.map { "\($0.type)\t\($0.name)" }.joined(separator: "\n")
+    }
+
+    public func amend(_ events: [TrailEventRecord]) async throws {
+        guard !events.isEmpty else { return }
+        _ = try await db.write { db in
+            let update = try db.cachedStatement(sql: """
+                UPDATE trail_events SET event_id = ?, account = ?, region = ?, time = ?, name = ?, source = ?, username = ?,
+                    access_key = ?, read_only = ?, management = ?, resources = ?, body = ? WHERE seq = ?
                 """)
             for e in events {
-                // Resources as "type\tname" lines, so LIKE can find a type or a name.
-                let resources = e.resources.map { "\($0.type)\t\($0.name)" }.joined(separator: "\n")
-                try insert.execute(arguments: [e.eventID, e.accountId, e.region, e.time, e.eventName, e.eventSource, e.username,
-                                               e.accessKeyId, e.readOnly, e.management, resources, e.json])
+                try update.execute(arguments: [e.eventID, e.accountId, e.region, e.time, e.eventName, e.eventSource, e.username,
+                                               e.accessKeyId, e.readOnly, e.management, Self.resourceLines(e), e.json, e.seq])
             }
             return true
         }
