@@ -101,8 +101,7 @@ public enum EventRecordBuilder {
         if let params, case .map(let m) = params, !m.isEmpty { w.value(params) } else { w.null() }
         w.comma()
         w.key("responseElements")
-        if !readOnly, call.errorCode == nil, let out = call.responseElements.map({ camelCase($0, service: call.service) }),
-           case .map(let m) = out, !m.isEmpty {
+        if !readOnly, call.errorCode == nil, let out = responseElements(call) {
             w.value(out)
         } else {
             w.null()
@@ -141,6 +140,31 @@ public enum EventRecordBuilder {
             eventName: call.operation, eventSource: source, username: username, accessKeyId: call.accessKeyId ?? "",
             readOnly: readOnly, management: management, resources: resources.map { (type: $0.type, name: $0.name) },
             json: String(decoding: w.bytes, as: UTF8.self))
+    }
+
+    /// The output as the record's `responseElements`, nil when there is nothing to show.
+    static func responseElements(_ call: APICall) -> WireValue? {
+        guard let out = call.responseElements.map({ camelCase($0, service: call.service) }), case .map(let m) = out, !m.isEmpty else { return nil }
+        return out
+    }
+
+    /// `record` (built before the call was answered, without its output) completed with the
+    /// answer of `call`, the same call: its response elements spliced in, or, after an error,
+    /// built again. Nil when the record already says everything.
+    public static func completed(_ record: TrailEventRecord, with call: APICall) -> TrailEventRecord? {
+        if call.errorCode != nil || isReadOnly(call.operation) {
+            let rebuilt = build(call, eventID: record.eventID)
+            return rebuilt.json == record.json ? nil : rebuilt
+        }
+        guard let out = responseElements(call) else { return nil }
+        // The placeholder is unique: the request id after it is the server's own.
+        let placeholder = #""responseElements":null,"requestID":"\#(call.requestID)""#
+        guard let range = record.json.range(of: placeholder) else { return build(call, eventID: record.eventID) }
+        var w = JSONWriter()
+        w.value(out)
+        var done = record
+        done.json.replaceSubrange(range, with: #""responseElements":"# + String(decoding: w.bytes, as: UTF8.self) + #","requestID":"\#(call.requestID)""#)
+        return done
     }
 
     static func writeIdentity(_ w: inout JSONWriter, _ call: APICall) {

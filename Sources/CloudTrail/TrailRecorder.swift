@@ -48,8 +48,8 @@ public final class TrailRecorder: AuditRecorder, Sendable {
         if let slot, let seq = slot.committedSeq, !calls.isEmpty {
             // The record committed with the change; what only the answer knows (response
             // elements, an error after the write) follows within a second.
-            var final = EventRecordBuilder.build(calls.removeFirst(), eventID: slot.eventID)
-            if let written = slot.record as? TrailEventRecord, final.json != written.json {
+            let call = calls.removeFirst()
+            if let written = slot.record as? TrailEventRecord, var final = EventRecordBuilder.completed(written, with: call) {
                 final.seq = seq
                 let amended = final
                 amendments.withLock { $0.append(amended) }

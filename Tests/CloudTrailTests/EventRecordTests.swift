@@ -20,6 +20,20 @@ struct EventRecordTests {
         return m
     }
 
+    @Test("a record built before the answer and completed with it equals one built after")
+    func completedRecord() throws {
+        let input: WireValue = .map(["DashboardName": .string("d"), "DashboardBody": .string(#"{"responseElements":null,"requestID":"req-1"}"#)])
+        let before = EventRecordBuilder.build(call("monitoring", "PutDashboard", input: input), eventID: "e-1")
+        for answered in [call("monitoring", "PutDashboard", input: input, output: .map(["DashboardValidationMessages": .list([.map(["Message": .string("m")])])])),
+                         call("monitoring", "PutDashboard", input: input, error: ("InvalidParameterInput", "bad")),
+                         call("monitoring", "PutDashboard", input: input, output: .map([:]))] {
+            let after = EventRecordBuilder.build(answered, eventID: "e-1")
+            let completed = EventRecordBuilder.completed(before, with: answered)
+            #expect((completed ?? before).json == after.json)
+            #expect((completed == nil) == (after.json == before.json))
+        }
+    }
+
     @Test("a successful write: camelCase parameters, its output, management event, resources")
     func successfulWrite() throws {
         let r = EventRecordBuilder.build(call("monitoring", "PutDashboard", input: .map(["DashboardName": .string("d"), "DashboardBody": .string("{}")]),
