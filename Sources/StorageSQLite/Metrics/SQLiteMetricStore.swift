@@ -132,14 +132,7 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
             return (ix, h)
         }
         for record in try log?.replay() ?? [] where record.seq > h.head.appliedSeq {
-            let (newSeries, receivedAt, entries) = try LogRecord.decode(record.body)
-            for (id, key) in newSeries where ix.keys.count <= Int(id) || ix.keys[Int(id)] == nil {
-                ix.register(id, key)
-                ix.unsaved.append(id)
-            }
-            for e in entries {
-                h.head.apply(series: e.series, timestamp: e.timestamp, highResolution: e.highResolution, cell: e.cell, receivedAt: receivedAt)
-            }
+            try Self.replay(record.body, into: &ix, &h)
             h.head.appliedSeq = record.seq
         }
         // Samples committed with other writes (PutLogEvents' metric filters) since the snapshot.
@@ -147,19 +140,25 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
             try Row.fetchAll(db, sql: "SELECT id, body FROM metric_inbox ORDER BY id").map { (id: $0["id"] as Int64, body: [UInt8]($0["body"] as Data)) }
         }
         for row in inbox {
-            let (newSeries, receivedAt, entries) = try LogRecord.decode(row.body)
-            for (id, key) in newSeries where ix.keys.count <= Int(id) || ix.keys[Int(id)] == nil {
-                ix.register(id, key)
-                ix.unsaved.append(id)
-            }
-            for e in entries {
-                h.head.apply(series: e.series, timestamp: e.timestamp, highResolution: e.highResolution, cell: e.cell, receivedAt: receivedAt)
-            }
+            try Self.replay(row.body, into: &ix, &h)
             h.appliedInbox = row.id
         }
         let loadedIndex = ix, loadedHead = h
         index.withLock { $0 = loadedIndex }
         state.withLock { $0 = loadedHead }
+    }
+
+    /// Puts one stored `LogRecord` (a sample-log record or a metric_inbox row) into a loading
+    /// index and head; its new series are saved by the next checkpoint.
+    private static func replay(_ body: [UInt8], into ix: inout Index, _ h: inout HeadState) throws {
+        let (newSeries, receivedAt, entries) = try LogRecord.decode(body)
+        for (id, key) in newSeries where ix.keys.count <= Int(id) || ix.keys[Int(id)] == nil {
+            ix.register(id, key)
+            ix.unsaved.append(id)
+        }
+        for e in entries {
+            h.head.apply(series: e.series, timestamp: e.timestamp, highResolution: e.highResolution, cell: e.cell, receivedAt: receivedAt)
+        }
     }
 
     // MARK: Writing
