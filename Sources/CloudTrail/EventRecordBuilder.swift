@@ -85,53 +85,53 @@ public enum EventRecordBuilder {
         }
         var w = JSONWriter(reserving: 1024)
         w.beginObject()
-        w.key("eventVersion"); w.string(eventVersion); w.comma()
-        w.key("userIdentity"); writeIdentity(&w, call); w.comma()
-        w.key("eventTime"); w.string(Timestamps.iso8601(Date(timeIntervalSince1970: call.time.timeIntervalSince1970.rounded(.down))).replacingOccurrences(of: ".000Z", with: "Z")); w.comma()
-        w.key("eventSource"); w.string(source); w.comma()
-        w.key("eventName"); w.string(call.operation); w.comma()
-        w.key("awsRegion"); w.string(call.region); w.comma()
-        w.key("sourceIPAddress"); w.string(call.sourceIP); w.comma()
-        w.key("userAgent"); w.string(call.userAgent); w.comma()
+        w.field("eventVersion"); w.string(eventVersion); w.comma()
+        w.field("userIdentity"); writeIdentity(&w, call); w.comma()
+        w.field("eventTime"); w.string(Timestamps.iso8601Seconds(call.time)); w.comma()
+        w.field("eventSource"); w.string(source); w.comma()
+        w.field("eventName"); w.string(call.operation); w.comma()
+        w.field("awsRegion"); w.string(call.region); w.comma()
+        w.field("sourceIPAddress"); w.string(call.sourceIP); w.comma()
+        w.field("userAgent"); w.string(call.userAgent); w.comma()
         if let code = call.errorCode {
-            w.key("errorCode"); w.string(code); w.comma()
-            w.key("errorMessage"); w.string(call.errorMessage ?? ""); w.comma()
+            w.field("errorCode"); w.string(code); w.comma()
+            w.field("errorMessage"); w.string(call.errorMessage ?? ""); w.comma()
         }
-        w.key("requestParameters")
+        w.field("requestParameters")
         if let params, case .map(let m) = params, !m.isEmpty { w.value(params) } else { w.null() }
         w.comma()
-        w.key("responseElements")
+        w.field("responseElements")
         if !readOnly, call.errorCode == nil, let out = responseElements(call) {
             w.value(out)
         } else {
             w.null()
         }
         w.comma()
-        w.key("requestID"); w.string(call.requestID); w.comma()
-        w.key("eventID"); w.string(eventID); w.comma()
-        w.key("readOnly"); w.bool(readOnly); w.comma()
+        w.field("requestID"); w.string(call.requestID); w.comma()
+        w.field("eventID"); w.string(eventID); w.comma()
+        w.field("readOnly"); w.bool(readOnly); w.comma()
         if !resources.isEmpty {
-            w.key("resources"); w.beginArray()
+            w.field("resources"); w.beginArray()
             for (i, r) in resources.enumerated() {
                 if i > 0 { w.comma() }
                 w.beginObject()
-                w.key("accountId"); w.string(call.accountId); w.comma()
-                w.key("type"); w.string(r.type); w.comma()
-                w.key("ARN"); w.string(r.arn)
+                w.field("accountId"); w.string(call.accountId); w.comma()
+                w.field("type"); w.string(r.type); w.comma()
+                w.field("ARN"); w.string(r.arn)
                 w.endObject()
             }
             w.endArray(); w.comma()
         }
-        w.key("eventType"); w.string("AwsApiCall"); w.comma()
-        w.key("managementEvent"); w.bool(management); w.comma()
-        w.key("recipientAccountId"); w.string(call.accountId); w.comma()
-        w.key("eventCategory"); w.string(management ? "Management" : "Data")
+        w.field("eventType"); w.string("AwsApiCall"); w.comma()
+        w.field("managementEvent"); w.bool(management); w.comma()
+        w.field("recipientAccountId"); w.string(call.accountId); w.comma()
+        w.field("eventCategory"); w.string(management ? "Management" : "Data")
         if let tls = call.tls {
             w.comma()
-            w.key("tlsDetails"); w.beginObject()
-            w.key("tlsVersion"); w.string(tls.tlsVersion); w.comma()
-            w.key("cipherSuite"); w.string(tls.cipherSuite); w.comma()
-            w.key("clientProvidedHostHeader"); w.string(tls.clientProvidedHostHeader)
+            w.field("tlsDetails"); w.beginObject()
+            w.field("tlsVersion"); w.string(tls.tlsVersion); w.comma()
+            w.field("cipherSuite"); w.string(tls.cipherSuite); w.comma()
+            w.field("clientProvidedHostHeader"); w.string(tls.clientProvidedHostHeader)
             w.endObject()
         }
         w.endObject()
@@ -157,34 +157,50 @@ public enum EventRecordBuilder {
             return rebuilt.json == record.json ? nil : rebuilt
         }
         guard let out = responseElements(call) else { return nil }
-        // The placeholder is unique: the request id after it is the server's own.
-        let placeholder = #""responseElements":null,"requestID":"\#(call.requestID)""#
-        guard let range = record.json.range(of: placeholder) else { return build(call, eventID: record.eventID) }
+        // The placeholder is unique: the request id after it is the server's own. Searched as
+        // bytes: Foundation's `range(of:)` costs more than building the record.
+        let placeholder = Array(#""responseElements":null,"requestID":"\#(call.requestID)""#.utf8)
+        var json = Array(record.json.utf8)
+        guard let at = Self.lastIndex(of: placeholder, in: json) else { return build(call, eventID: record.eventID) }
         var w = JSONWriter()
         w.value(out)
+        let elements = Array(#""responseElements":"#.utf8) + w.bytes + Array(#","requestID":"\#(call.requestID)""#.utf8)
+        json.replaceSubrange(at ..< at + placeholder.count, with: elements)
         var done = record
-        done.json.replaceSubrange(range, with: #""responseElements":"# + String(decoding: w.bytes, as: UTF8.self) + #","requestID":"\#(call.requestID)""#)
+        done.json = String(decoding: json, as: UTF8.self)
         return done
+    }
+
+    /// Where `needle` last occurs in `haystack` (searched from the end: the response elements
+    /// are near the end of a record).
+    static func lastIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+        guard let first = needle.first, needle.count <= haystack.count else { return nil }
+        var i = haystack.count - needle.count
+        while i >= 0 {
+            if haystack[i] == first, haystack[i ..< i + needle.count].elementsEqual(needle) { return i }
+            i -= 1
+        }
+        return nil
     }
 
     static func writeIdentity(_ w: inout JSONWriter, _ call: APICall) {
         w.beginObject()
         guard let id = call.identity else {
             // Refused before anyone was identified: what the request claimed.
-            w.key("type"); w.string("Unknown"); w.comma()
-            w.key("accountId"); w.string(call.accountId); w.comma()
-            w.key("accessKeyId"); w.string(call.accessKeyId ?? "")
+            w.field("type"); w.string("Unknown"); w.comma()
+            w.field("accountId"); w.string(call.accountId); w.comma()
+            w.field("accessKeyId"); w.string(call.accessKeyId ?? "")
             w.endObject()
             return
         }
-        w.key("type"); w.string(id.kind.rawValue); w.comma()
-        w.key("principalId"); w.string(id.principalId); w.comma()
-        w.key("arn"); w.string(id.arn); w.comma()
-        w.key("accountId"); w.string(id.accountId); w.comma()
-        w.key("accessKeyId"); w.string(id.accessKeyId)
+        w.field("type"); w.string(id.kind.rawValue); w.comma()
+        w.field("principalId"); w.string(id.principalId); w.comma()
+        w.field("arn"); w.string(id.arn); w.comma()
+        w.field("accountId"); w.string(id.accountId); w.comma()
+        w.field("accessKeyId"); w.string(id.accessKeyId)
         if let name = id.userName {
             w.comma()
-            w.key("userName"); w.string(name)
+            w.field("userName"); w.string(name)
         }
         w.endObject()
     }
@@ -210,8 +226,15 @@ public enum EventRecordBuilder {
     }
 
     static func lowerFirst(_ s: String) -> String {
-        guard let f = s.first, f.isUppercase else { return s }
         // `SNSTopicName` -> `sNSTopicName`, as AWS's own records spell such names.
+        if let f = s.utf8.first, f < 0x80 {
+            // Model member names are ASCII: no Unicode tables needed.
+            guard (0x41...0x5A).contains(f) else { return s }
+            var bytes = Array(s.utf8)
+            bytes[0] = f + 0x20
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        guard let f = s.first, f.isUppercase else { return s }
         return f.lowercased() + s.dropFirst()
     }
 

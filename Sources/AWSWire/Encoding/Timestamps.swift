@@ -26,14 +26,59 @@ public enum Timestamps {
         let ms = (clamped(date) * 1000).rounded(.down)
         let totalSeconds = Int64((ms / 1000).rounded(.down))
         let millis = Int(Int64(ms) - totalSeconds * 1000)
-        let (y, mo, d, h, mi, s) = civil(totalSeconds)
-        return "\(pad(y, 4))-\(pad(mo, 2))-\(pad(d, 2))T\(pad(h, 2)):\(pad(mi, 2)):\(pad(s, 2)).\(pad(millis, 3))Z"
+        return format(totalSeconds, separators: true, millis: millis)
+    }
+
+    /// ISO 8601 in UTC to the second: `2015-08-30T12:36:00Z` (CloudTrail's `eventTime`).
+    public static func iso8601Seconds(_ date: Date) -> String {
+        format(Int64(clamped(date).rounded(.down)), separators: true, millis: nil)
     }
 
     /// ISO 8601 basic format used by SigV4: `20150830T123600Z`.
     public static func amzDate(_ date: Date) -> String {
-        let (y, mo, d, h, mi, s) = civil(Int64(clamped(date).rounded(.down)))
-        return "\(pad(y, 4))\(pad(mo, 2))\(pad(d, 2))T\(pad(h, 2))\(pad(mi, 2))\(pad(s, 2))Z"
+        format(Int64(clamped(date).rounded(.down)), separators: false, millis: nil)
+    }
+
+    /// `yyyy-MM-ddTHH:mm:ss[.SSS]Z` (or without separators), written as bytes: these are on
+    /// every answer's and every audit record's path.
+    static func format(_ secs: Int64, separators: Bool, millis: Int?) -> String {
+        let (y, mo, d, h, mi, s) = civil(secs)
+        var out: [UInt8] = []
+        out.reserveCapacity(24)
+        digits(y, 4, &out)
+        if separators { out.append(UInt8(ascii: "-")) }
+        digits(mo, 2, &out)
+        if separators { out.append(UInt8(ascii: "-")) }
+        digits(d, 2, &out)
+        out.append(UInt8(ascii: "T"))
+        digits(h, 2, &out)
+        if separators { out.append(UInt8(ascii: ":")) }
+        digits(mi, 2, &out)
+        if separators { out.append(UInt8(ascii: ":")) }
+        digits(s, 2, &out)
+        if let millis {
+            out.append(UInt8(ascii: "."))
+            digits(millis, 3, &out)
+        }
+        out.append(UInt8(ascii: "Z"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `v` (not negative; years, months, ... here) zero-padded to `width` digits; a
+    /// wider value keeps all its digits.
+    private static func digits(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
+        var divisor = 1
+        var n = 1
+        while n < width || v / divisor >= 10 {
+            divisor *= 10
+            n += 1
+        }
+        var rest = max(v, 0)
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
     }
 
     /// RFC 822 / HTTP date: `Sun, 30 Aug 2015 12:36:00 GMT` (S3 headers).

@@ -86,9 +86,11 @@ public enum TrailLookupAttribute: Sendable, Equatable {
 /// - `expire(before:)` deletes every event (every account, both kinds) with `time < before`
 ///   (exclusive) and answers how many.
 public protocol TrailEventStore: Sendable {
-    /// Replaces each stored event whose `seq` matches, keeping its position (the recorder
-    /// completes a record written with its change, once the answer is known); events no longer
-    /// stored are skipped. Durable when it returns.
+    /// Replaces the record (`json`) and resources of each stored event whose `seq` matches,
+    /// keeping its position (the recorder completes a record written with its change, once the
+    /// answer is known); events no longer stored are skipped. The other lookup attributes (id,
+    /// time, account, region, name, source, user, key, read-only, management) are the stored
+    /// event's: a completed record never changes them. Durable when it returns.
     func amend(_ events: [TrailEventRecord]) async throws
     func append(_ events: [TrailEventRecord]) async throws
     /// Management events of the account and region, newest first — by time, then by store

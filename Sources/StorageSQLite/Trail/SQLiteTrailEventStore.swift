@@ -37,13 +37,11 @@ public struct SQLiteTrailEventStore: TrailEventStore {
     public func amend(_ events: [TrailEventRecord]) async throws {
         guard !events.isEmpty else { return }
         _ = try await db.write { db in
-            let update = try db.cachedStatement(sql: """
-                UPDATE trail_events SET event_id = ?, account = ?, region = ?, time = ?, name = ?, source = ?, username = ?,
-                    access_key = ?, read_only = ?, management = ?, resources = ?, body = ? WHERE seq = ?
-                """)
+            // Only the columns a completed record can change: setting an indexed column would
+            // rewrite its index entry for nothing.
+            let update = try db.cachedStatement(sql: "UPDATE trail_events SET resources = ?, body = ? WHERE seq = ?")
             for e in events {
-                try update.execute(arguments: [e.eventID, e.accountId, e.region, e.time, e.eventName, e.eventSource, e.username,
-                                               e.accessKeyId, e.readOnly, e.management, Self.resourceLines(e), e.json, e.seq])
+                try update.execute(arguments: [Self.resourceLines(e), e.json, e.seq])
             }
             return true
         }

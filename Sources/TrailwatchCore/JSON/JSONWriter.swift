@@ -37,6 +37,13 @@ public struct JSONWriter {
         }
     }
 
+    /// Writes a key known when compiling (no character that needs escaping) and a colon.
+    public mutating func field(_ k: StaticString) {
+        bytes.append(UInt8(ascii: "\""))
+        raw(k)
+        raw("\":")
+    }
+
     /// Writes `key` and a colon.
     public mutating func key(_ k: String) {
         string(k)
