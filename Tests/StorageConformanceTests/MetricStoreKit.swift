@@ -60,6 +60,21 @@ struct MetricStoreKit {
         #expect(try await store.cells([id], start: t0 + 60, end: t0 + 180, resolution: 60)[0].sums == [2, 3])
     }
 
+    @Test("a sub-minute read of a high-resolution series answers its 1-second cells only, never its minute cells",
+          arguments: BackendFactory.all)
+    func highResolutionGap(_ factory: BackendFactory) async throws {
+        let store = try factory.make(clock(at: t0 + 120)).metrics
+        let high = key("high"), standard = key("standard")
+        try await store.append([sample(high, t0 + 80, 21.5, high: true), sample(standard, t0 + 80, 7)])
+        let ids = [try await id(store, high), try await id(store, standard)]
+        // [t0 + 60, t0 + 70) holds no sample of either, but it starts the minute that holds both.
+        let cells = try await store.cells(ids, start: t0 + 60, end: t0 + 70, resolution: 10)
+        #expect(cells[0].buckets.isEmpty)
+        // A standard-resolution series answers its minute cells instead.
+        #expect(cells[1].buckets == [t0 + 60])
+        #expect(try await store.cells([ids[0]], start: t0 + 70, end: t0 + 90, resolution: 10)[0].buckets == [t0 + 80])
+    }
+
     @Test("cells answer one column set per requested series, in request order; an unknown id answers none", arguments: BackendFactory.all)
     func cellsPerSeries(_ factory: BackendFactory) async throws {
         let store = try factory.make(clock(at: t0 + 600)).metrics

@@ -119,8 +119,9 @@ public enum MetricResolution: Int, Sendable, CaseIterable, Comparable {
 ///   answers no cells): the cells with `start <= bucket < end`, in ascending bucket order,
 ///   each the merge of everything stored for that bucket.
 ///   - `resolution < 60` reads 1-second cells, which are kept 3 hours: a range wholly older
-///     answers nothing; a series with no 1-second cells in the range answers its minute
-///     cells instead.
+///     answers nothing; a standard-resolution series (one with no 1-second cells still
+///     kept) answers its minute cells instead, while a high-resolution one answers only its
+///     1-second cells (none, when the range holds none).
 ///   - `resolution >= 60` reads the finest tier still kept for that age that is no coarser
 ///     than `resolution`: minute cells for 15 days, 5-minute cells for 63, hourly for 455.
 ///   - Retention is by the store's clock: a cell past its tier's retention is not answered,

@@ -325,13 +325,29 @@ public final class SQLiteMetricStore: MetricStore, StateReset, Sendable {
                 var merged = stored[i]
                 merged.append(contentsOf: head[i])
                 merged = merged.normalized()
-                if resolution < 60 && merged.isEmpty {
+                if resolution < 60 && merged.isEmpty, try await !hasSecondCells(series[i], since: oldest) {
                     // A standard-resolution series answers its minute cells.
                     merged = try await cells([series[i]], start: start, end: end, resolution: 60)[0]
                 }
                 out.append(merged)
             }
             return out
+        }
+    }
+
+    /// Whether the series has 1-second cells from `since` on: it is high resolution, and a
+    /// sub-minute read of it never falls back to its minute cells (which would answer data
+    /// from outside the range the caller asked for).
+    func hasSecondCells(_ id: UInt32, since: Int64) async throws -> Bool {
+        let inHead = state.withLock { s -> Bool in
+            var c = CellColumns()
+            s.head.cells(series: id, resolution: 1, start: since, end: .max, into: &c)
+            return !c.isEmpty
+        }
+        if inHead { return true }
+        return try await db.read { db in
+            try Bool.fetchOne(db, sql: "SELECT 1 FROM metric_chunks WHERE series = ? AND resolution = 1 AND window_end > ? LIMIT 1",
+                              arguments: [Int64(id), since]) ?? false
         }
     }
 
