@@ -81,6 +81,10 @@ let package = Package(
             dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage"],
             swiftSettings: strictSettings),
         .target(
+            name: "CloudWatchAlarms",
+            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "Runtime", "CloudWatchMetrics"],
+            swiftSettings: strictSettings),
+        .target(
             name: "CloudWatchLogs",
             dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "Runtime", "S3Subset"],
             swiftSettings: strictSettings),
@@ -102,7 +106,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Runtime", "Identity", "CloudWatchMetrics", "CloudWatchLogs", "S3Subset", "SNSSubset", "CloudTrail",
+                "TrailwatchCore", "AWSWire", "AWSShapes", "Storage", "Runtime", "Identity", "CloudWatchMetrics", "CloudWatchAlarms", "CloudWatchLogs", "S3Subset", "SNSSubset", "CloudTrail",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -140,6 +144,8 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "StorageSQLiteTests", dependencies: ["StorageSQLite", "StorageEngine", "Storage", "TrailwatchCore", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strictSettings),
         .testTarget(name: "CloudWatchMetricsTests", dependencies: ["CloudWatchMetrics", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"],
+                    resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(name: "CloudWatchAlarmsTests", dependencies: ["CloudWatchAlarms", "CloudWatchMetrics", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "CloudWatchLogsTests", dependencies: ["CloudWatchLogs", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),

@@ -269,9 +269,9 @@ def test_unknown_operation(server):
 
 def test_operation_not_built_names_itself(server):
     with pytest.raises(ClientError) as e:
-        server.client("cloudwatch").describe_alarm_history()
+        server.client("cloudwatch").describe_anomaly_detectors()
     assert e.value.response["Error"]["Code"] == "NotImplemented"
-    assert "DescribeAlarmHistory" in e.value.response["Error"]["Message"]
+    assert "DescribeAnomalyDetectors" in e.value.response["Error"]["Message"]
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
 

@@ -1,6 +1,7 @@
 import AWSShapes
 import AWSWire
 public import CloudTrail
+public import CloudWatchAlarms
 public import CloudWatchLogs
 public import CloudWatchMetrics
 public import Identity
@@ -13,6 +14,8 @@ public import TrailwatchCore
 /// The services a server answers with, wired to their stores.
 public struct Services: Sendable {
     public let dashboards: DashboardService
+    public let alarms: AlarmService
+    public let alarmEvaluation: AlarmEvaluation
     public let metrics: MetricsService
     public let metricData: MetricDataService
     public let cloudWatchTags: CloudWatchTagging
@@ -32,6 +35,7 @@ public struct Services: Sendable {
                 endpoint: @escaping @Sendable () -> String = { "http://127.0.0.1:4566" }, poster: HTTPPost? = nil) {
         let resources = backend.resources, tags = backend.tags, metrics = backend.metrics, objects = backend.objects
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
+        alarms = AlarmService(resources: resources, tags: tags, clock: clock)
         self.metrics = MetricsService(store: metrics, clock: clock)
         metricData = MetricDataService(store: metrics, clock: clock)
         cloudWatchTags = CloudWatchTagging(resources: resources, tags: tags)
@@ -40,6 +44,8 @@ public struct Services: Sendable {
         history = EventHistoryService(events: backend.trailEvents, recorder: recorder, clock: clock)
         let sns = SNSService(resources: resources, tags: tags, outbox: backend.outbox, clock: clock, endpoint: endpoint, poster: poster)
         self.sns = sns
+        alarmEvaluation = AlarmEvaluation(alarms: alarms, metricData: metricData,
+                                          notify: { topic, subject, message in _ = try await sns.publish(topicArn: topic, subject: subject, message: message) })
         trails = TrailsService(resources: resources, tags: tags, objects: objects, logSink: self.logs, recorder: recorder, clock: clock,
                                notify: { topic, message in _ = try await sns.publish(topicArn: topic, subject: nil, message: message) },
                                topicExists: { arn in try await sns.topicExists(arn) })
@@ -48,12 +54,12 @@ public struct Services: Sendable {
         self.recorder = recorder
     }
 
-    /// The services' background jobs: CloudWatch Logs retention and exports, SNS deliveries,
+    /// The services' background jobs: alarm evaluation, CloudWatch Logs retention and exports, SNS deliveries,
     /// CloudTrail's recorder, trail delivery every `deliveryInterval` seconds, and event
     /// history expiry. The recorder comes first, so at shutdown its last flush precedes the
     /// last delivery.
     public func jobs(deliveryInterval: Double) -> [Job] {
-        (recorder.map { [$0.job] } ?? []) + logs.jobs + sns.jobs + [trails.job, delivery.job(every: deliveryInterval), history.job]
+        (recorder.map { [$0.job] } ?? []) + [alarmEvaluation.job] + logs.jobs + sns.jobs + [trails.job, delivery.job(every: deliveryInterval), history.job]
     }
 }
 
@@ -65,6 +71,16 @@ extension RouteTable {
         t.path("/_trailwatch/", .operatorEndpoints)
         t.path("/moto-api/", .operatorEndpoints)
         t.path("/_console/", .console)
+
+        // CloudWatch: alarms
+        t.on(CloudWatch.API.putMetricAlarm, s.alarms.putMetricAlarm)
+        t.on(CloudWatch.API.describeAlarms, s.alarms.describeAlarms)
+        t.on(CloudWatch.API.describeAlarmsForMetric, s.alarms.describeAlarmsForMetric)
+        t.on(CloudWatch.API.deleteAlarms, s.alarms.deleteAlarms)
+        t.on(CloudWatch.API.setAlarmState, s.alarms.setAlarmState)
+        t.on(CloudWatch.API.enableAlarmActions, s.alarms.enableAlarmActions)
+        t.on(CloudWatch.API.disableAlarmActions, s.alarms.disableAlarmActions)
+        t.on(CloudWatch.API.describeAlarmHistory, s.alarms.describeAlarmHistory)
 
         // CloudWatch: dashboards
         t.on(CloudWatch.API.putDashboard, s.dashboards.putDashboard)

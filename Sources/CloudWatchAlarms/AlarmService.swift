@@ -1,0 +1,222 @@
+public import AWSShapes
+public import AWSWire
+import Foundation
+public import Storage
+public import TrailwatchCore
+
+/// CloudWatch metric alarms: PutMetricAlarm, DescribeAlarms, DescribeAlarmsForMetric,
+/// DeleteAlarms, SetAlarmState, EnableAlarmActions, DisableAlarmActions, DescribeAlarmHistory.
+///
+/// Alarms are regional resources (`cloudwatch:alarm`, named after the alarm); their state
+/// changes (SetAlarmState here, evaluation in `AlarmEvaluationJob`) go through `AlarmHistory`.
+public struct AlarmService: Sendable {
+    let resources: any ResourceStore
+    let tags: any TagStore
+    let history: AlarmHistory
+    let clock: any WallClock
+
+    public init(resources: any ResourceStore, tags: any TagStore, clock: any WallClock) {
+        self.resources = resources
+        self.tags = tags
+        self.history = AlarmHistory(resources: resources)
+        self.clock = clock
+    }
+
+    static func arn(_ scope: ResourceScope, name: String) -> String {
+        scope.arn("cloudwatch", "alarm:\(name)")
+    }
+
+    // MARK: PutMetricAlarm
+
+    public func putMetricAlarm(_ input: CloudWatch.PutMetricAlarmInput, _ ctx: CallContext) async throws -> EmptyShape {
+        try AlarmValidation.check(input)
+        let now = clock.now().timeIntervalSince1970
+        let existing = try await load(input.alarmName, ctx.scope)
+        let alarm = AlarmRecord(
+            name: input.alarmName, arn: Self.arn(ctx.scope, name: input.alarmName), description: input.alarmDescription,
+            actionsEnabled: input.actionsEnabled ?? true, okActions: input.okActions ?? [], alarmActions: input.alarmActions ?? [],
+            insufficientDataActions: input.insufficientDataActions ?? [], metricName: input.metricName, namespace: input.namespace,
+            statistic: input.statistic, extendedStatistic: input.extendedStatistic,
+            dimensions: (input.dimensions ?? []).map { AlarmRecord.Dimension(name: $0.name, value: $0.value) },
+            period: input.period, unit: input.unit, evaluationPeriods: input.evaluationPeriods ?? 1,
+            datapointsToAlarm: input.datapointsToAlarm, threshold: input.threshold,
+            comparisonOperator: input.comparisonOperator ?? "", treatMissingData: input.treatMissingData,
+            evaluateLowSampleCountPercentile: input.evaluateLowSampleCountPercentile,
+            metricsJSON: AlarmRecord.encode(input.metrics), thresholdMetricId: input.thresholdMetricId,
+            configurationUpdated: now,
+            // An update replaces the configuration and keeps the state.
+            stateValue: existing?.stateValue ?? "INSUFFICIENT_DATA",
+            stateReason: existing?.stateReason ?? "Unchecked: Initial alarm creation",
+            stateReasonData: existing?.stateReasonData, stateUpdated: existing?.stateUpdated ?? now,
+            stateTransitioned: existing?.stateTransitioned ?? now)
+        try await resources.put(try alarm.resource(scope: ctx.scope, created: clock.now()), ifAbsent: false)
+        if let newTags = input.tags, !newTags.isEmpty {
+            try await tags.setTags(arn: alarm.arn, newTags.map { (key: $0.key, value: $0.value) })
+        }
+        try await history.append(alarmName: alarm.name, scope: ctx.scope, type: "ConfigurationUpdate",
+                                 summary: existing == nil ? "Alarm \"\(alarm.name)\" created" : "Alarm \"\(alarm.name)\" updated",
+                                 data: nil, at: now)
+        return EmptyShape()
+    }
+
+    // MARK: DescribeAlarms
+
+    /// DescribeAlarms answers at most this many alarms a page (MaxRecords' default is 50).
+    static let maxRecords = 100
+
+    public func describeAlarms(_ input: CloudWatch.DescribeAlarmsInput, _ ctx: CallContext) async throws -> CloudWatch.DescribeAlarmsOutput {
+        if input.alarmNames?.isEmpty == false, input.alarmNamePrefix != nil {
+            throw AWSError(CloudWatch.Errors.invalidParameterCombinationException,
+                           "AlarmNames and AlarmNamePrefix cannot be specified at the same time.")
+        }
+        let limit = try Self.pageSize(input.maxRecords)
+        let after = try input.nextToken.map { token -> String in
+            guard let name = PageToken.decode(token, kind: "alarms") else {
+                throw AWSError(CloudWatch.Errors.invalidNextToken, "The service couldn't process your request because the NextToken is invalid.")
+            }
+            return name
+        }
+        // Without AlarmTypes, AWS answers metric alarms only.
+        let types = input.alarmTypes ?? ["MetricAlarm"]
+        guard types.contains("MetricAlarm") else {
+            return CloudWatch.DescribeAlarmsOutput(compositeAlarms: [], metricAlarms: [], nextToken: nil)
+        }
+        var matched: [AlarmRecord] = []
+        for alarm in try await all(ctx.scope) where after.map({ alarm.name > $0 }) ?? true {
+            if let names = input.alarmNames, !names.isEmpty, !names.contains(alarm.name) { continue }
+            if let prefix = input.alarmNamePrefix, !alarm.name.hasPrefix(prefix) { continue }
+            if let state = input.stateValue, alarm.stateValue != state { continue }
+            if let prefix = input.actionPrefix, !alarm.allActions.contains(where: { $0.hasPrefix(prefix) }) { continue }
+            matched.append(alarm)
+            if matched.count > limit { break }
+        }
+        let page = matched.prefix(limit)
+        let next = matched.count > limit ? page.last.map { PageToken.encode($0.name, kind: "alarms") } : nil
+        // Composite alarms are not built yet: none to answer.
+        return CloudWatch.DescribeAlarmsOutput(compositeAlarms: [], metricAlarms: page.map(\.shape), nextToken: next)
+    }
+
+    static func pageSize(_ maxRecords: Int?) throws -> Int {
+        guard let maxRecords else { return 50 }
+        guard (1...Self.maxRecords).contains(maxRecords) else {
+            throw AWSError(CloudWatch.Errors.invalidParameterValueException,
+                           "The parameter MaxRecords must be between 1 and \(Self.maxRecords).")
+        }
+        return maxRecords
+    }
+
+    public func describeAlarmsForMetric(_ input: CloudWatch.DescribeAlarmsForMetricInput, _ ctx: CallContext) async throws -> CloudWatch.DescribeAlarmsForMetricOutput {
+        let dimensions = (input.dimensions ?? []).map { AlarmRecord.Dimension(name: $0.name, value: $0.value) }
+        let alarms = try await all(ctx.scope).filter { a in
+            a.metricName == input.metricName && a.namespace == input.namespace
+                && (input.statistic == nil || a.statistic == input.statistic)
+                && (input.extendedStatistic == nil || a.extendedStatistic == input.extendedStatistic)
+                && (input.period == nil || a.period == input.period)
+                && (input.unit == nil || a.unit == input.unit)
+                && (input.dimensions == nil || Set(a.dimensions.map { "\($0.name)=\($0.value)" }) == Set(dimensions.map { "\($0.name)=\($0.value)" }))
+        }
+        return CloudWatch.DescribeAlarmsForMetricOutput(metricAlarms: alarms.map(\.shape))
+    }
+
+    // MARK: DeleteAlarms, SetAlarmState, actions
+
+    public func deleteAlarms(_ input: CloudWatch.DeleteAlarmsInput, _ ctx: CallContext) async throws -> EmptyShape {
+        if input.alarmNames.count > 100 {
+            throw AWSError(CloudWatch.Errors.invalidParameterValueException,
+                           "The collection AlarmNames must not have a size greater than 100.")
+        }
+        let deleted = try await resources.delete(kind: AlarmRecord.kind, scope: ctx.scope, names: input.alarmNames, allOrNothing: false)
+        for name in deleted.deleted {
+            try await tags.removeAllTags(arn: Self.arn(ctx.scope, name: name))
+        }
+        return EmptyShape()
+    }
+
+    public func setAlarmState(_ input: CloudWatch.SetAlarmStateInput, _ ctx: CallContext) async throws -> EmptyShape {
+        guard let state = AlarmStateValue(rawValue: input.stateValue) else {
+            throw AWSError(CloudWatch.Errors.invalidParameterValueException,
+                           "1 validation error detected: Value '\(input.stateValue)' at 'stateValue' failed to satisfy constraint: Member must satisfy enum value set: [INSUFFICIENT_DATA, ALARM, OK]")
+        }
+        if let data = input.stateReasonData, (try? JSONReader.parse(Array(data.utf8))) == nil {
+            throw AWSError(CloudWatch.Errors.invalidFormatFault, "The parameter StateReasonData must be valid JSON.")
+        }
+        guard var alarm = try await load(input.alarmName, ctx.scope) else {
+            throw AWSError(CloudWatch.Errors.resourceNotFound, "Alarm \(input.alarmName) not found")
+        }
+        try await transition(&alarm, to: state, reason: input.stateReason, reasonData: input.stateReasonData, ctx.scope)
+        return EmptyShape()
+    }
+
+    /// Moves `alarm` to `state` (a change of value writes a StateUpdate history item; the
+    /// same value only refreshes the reason), and stores it.
+    func transition(_ alarm: inout AlarmRecord, to state: AlarmStateValue, reason: String, reasonData: String?,
+                    _ scope: ResourceScope) async throws {
+        let now = clock.now().timeIntervalSince1970
+        let old = alarm
+        alarm.stateReason = reason
+        alarm.stateReasonData = reasonData
+        alarm.stateUpdated = now
+        let changed = alarm.stateValue != state.rawValue
+        if changed {
+            alarm.stateValue = state.rawValue
+            alarm.stateTransitioned = now
+        }
+        try await resources.put(try alarm.resource(scope: scope, created: clock.now()), ifAbsent: false)
+        if changed {
+            try await history.append(alarmName: alarm.name, scope: scope, type: "StateUpdate",
+                                     summary: "Alarm updated from \(old.stateValue) to \(state.rawValue)",
+                                     data: AlarmHistory.stateData(old: old, new: alarm), at: now)
+        }
+    }
+
+    public func enableAlarmActions(_ input: CloudWatch.EnableAlarmActionsInput, _ ctx: CallContext) async throws -> EmptyShape {
+        try await setActionsEnabled(input.alarmNames, true, ctx)
+        return EmptyShape()
+    }
+
+    public func disableAlarmActions(_ input: CloudWatch.DisableAlarmActionsInput, _ ctx: CallContext) async throws -> EmptyShape {
+        try await setActionsEnabled(input.alarmNames, false, ctx)
+        return EmptyShape()
+    }
+
+    func setActionsEnabled(_ names: [String], _ on: Bool, _ ctx: CallContext) async throws {
+        for name in names {
+            guard var alarm = try await load(name, ctx.scope), alarm.actionsEnabled != on else { continue }
+            alarm.actionsEnabled = on
+            try await resources.put(try alarm.resource(scope: ctx.scope, created: clock.now()), ifAbsent: false)
+        }
+    }
+
+    // MARK: DescribeAlarmHistory
+
+    public func describeAlarmHistory(_ input: CloudWatch.DescribeAlarmHistoryInput, _ ctx: CallContext) async throws -> CloudWatch.DescribeAlarmHistoryOutput {
+        let limit = try Self.pageSize(input.maxRecords)
+        let now = clock.now().timeIntervalSince1970
+        return try await history.describe(input, scope: ctx.scope, limit: limit, now: now)
+    }
+
+    // MARK: Loading
+
+    func load(_ name: String, _ scope: ResourceScope) async throws -> AlarmRecord? {
+        try await resources.get(kind: AlarmRecord.kind, scope: scope, name: name).map(AlarmRecord.init)
+    }
+
+    /// Every alarm of the scope, by name.
+    func all(_ scope: ResourceScope) async throws -> [AlarmRecord] {
+        try await resources.everything(kind: AlarmRecord.kind, scope: scope).map(AlarmRecord.init)
+    }
+}
+
+extension ResourceStore {
+    /// Every resource of `kind` in `scope`, by name, read a page of 1,000 at a time.
+    func everything(kind: String, scope: ResourceScope) async throws -> [ResourceRecord] {
+        var out: [ResourceRecord] = []
+        var after: String?
+        while true {
+            let page = try await list(kind: kind, scope: scope, prefix: nil, after: after, limit: 1000)
+            out += page
+            guard page.count == 1000, let last = page.last else { return out }
+            after = last.name
+        }
+    }
+}

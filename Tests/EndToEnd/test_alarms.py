@@ -1,0 +1,145 @@
+"""CloudWatch metric alarms through boto3: the API with AWS's answers and errors, and an alarm
+that really evaluates — data above its threshold moves it to ALARM and the webhook subscribed
+to its SNS topic receives AWS's alarm message."""
+import datetime
+import json
+import re
+import time
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+from test_sns import confirmed_subscription, endpoint  # noqa: F401 (a fixture)
+
+
+def alarm_args(name, **kw):
+    args = dict(AlarmName=name, MetricName="Latency", Namespace="E2E/Alarms", Statistic="Average", Period=60,
+                EvaluationPeriods=1, Threshold=2.0, ComparisonOperator="GreaterThanThreshold",
+                Dimensions=[{"Name": "InstanceId", "Value": "abc"}], Unit="Seconds")
+    args.update(kw)
+    return args
+
+
+def test_alarm_lifecycle(server):
+    cw = server.client("cloudwatch")
+    name = f"a-{uuid.uuid4().hex[:8]}"
+    cw.put_metric_alarm(**alarm_args(name, AlarmDescription="testing", TreatMissingData="ignore",
+                                     Tags=[{"Key": "team", "Value": "ops"}]))
+    alarms = cw.describe_alarms(AlarmNames=[name])
+    assert alarms["CompositeAlarms"] == []
+    [a] = alarms["MetricAlarms"]
+    assert a["AlarmArn"] == f"arn:aws:cloudwatch:us-east-1:000000000000:alarm:{name}"
+    assert a["StateValue"] == "INSUFFICIENT_DATA" and a["StateReason"] == "Unchecked: Initial alarm creation"
+    assert a["ActionsEnabled"] is True and a["OKActions"] == [] and a["AlarmActions"] == [] and a["InsufficientDataActions"] == []
+    assert a["Dimensions"] == [{"Name": "InstanceId", "Value": "abc"}] and a["TreatMissingData"] == "ignore"
+    assert cw.list_tags_for_resource(ResourceARN=a["AlarmArn"])["Tags"] == [{"Key": "team", "Value": "ops"}]
+    for_metric = cw.describe_alarms_for_metric(MetricName="Latency", Namespace="E2E/Alarms",
+                                               Dimensions=[{"Name": "InstanceId", "Value": "abc"}])
+    assert name in [x["AlarmName"] for x in for_metric["MetricAlarms"]]
+
+    cw.set_alarm_state(AlarmName=name, StateValue="ALARM", StateReason="testing alarm")
+    [a] = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"]
+    assert (a["StateValue"], a["StateReason"]) == ("ALARM", "testing alarm")
+    items = cw.describe_alarm_history(AlarmName=name, HistoryItemType="StateUpdate")["AlarmHistoryItems"]
+    assert [i["HistorySummary"] for i in items] == ["Alarm updated from INSUFFICIENT_DATA to ALARM"]
+    data = json.loads(items[0]["HistoryData"])
+    assert data["oldState"] == {"stateValue": "INSUFFICIENT_DATA", "stateReason": "Unchecked: Initial alarm creation"}
+    assert data["newState"]["stateValue"] == "ALARM"
+
+    cw.disable_alarm_actions(AlarmNames=[name])
+    assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["ActionsEnabled"] is False
+    cw.enable_alarm_actions(AlarmNames=[name])
+    assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]["ActionsEnabled"] is True
+
+    cw.delete_alarms(AlarmNames=[name])
+    assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"] == []
+    with pytest.raises(ClientError) as e:
+        cw.set_alarm_state(AlarmName=name, StateValue="OK", StateReason="x")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFound"
+
+
+@pytest.mark.parametrize("change, code", [
+    (dict(Period=45), "InvalidParameterValue"),
+    (dict(EvaluationPeriods=2, DatapointsToAlarm=3), "InvalidParameterCombination"),
+    (dict(Period=60, EvaluationPeriods=1441), "InvalidParameterValue"),
+    (dict(ExtendedStatistic="p99"), "InvalidParameterCombination"),
+    (dict(TreatMissingData="sometimes"), "InvalidParameterValue"),
+    (dict(AlarmActions=["not-an-arn"]), "InvalidParameterValue"),
+])
+def test_put_metric_alarm_refuses(server, change, code):
+    cw = server.client("cloudwatch")
+    name = f"bad-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(ClientError) as e:
+        cw.put_metric_alarm(**alarm_args(name, **change))
+    assert e.value.response["Error"]["Code"] == code
+    assert cw.describe_alarms(AlarmNames=[name])["MetricAlarms"] == []
+
+
+def test_describe_alarms_pages_and_filters(server):
+    cw = server.client("cloudwatch")
+    prefix = f"p-{uuid.uuid4().hex[:6]}-"
+    for i in range(7):
+        cw.put_metric_alarm(**alarm_args(f"{prefix}{i}"))
+    cw.set_alarm_state(AlarmName=f"{prefix}3", StateValue="OK", StateReason="fine")
+    names, token = [], None
+    while True:
+        page = cw.describe_alarms(AlarmNamePrefix=prefix, MaxRecords=3, **({"NextToken": token} if token else {}))
+        names += [a["AlarmName"] for a in page["MetricAlarms"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert names == [f"{prefix}{i}" for i in range(7)]
+    ok = cw.describe_alarms(AlarmNamePrefix=prefix, StateValue="OK")["MetricAlarms"]
+    assert [a["AlarmName"] for a in ok] == [f"{prefix}3"]
+    with pytest.raises(ClientError) as e:
+        cw.describe_alarms(NextToken="garbage")
+    assert e.value.response["Error"]["Code"] == "InvalidNextToken"
+    cw.delete_alarms(AlarmNames=[f"{prefix}{i}" for i in range(7)])
+
+
+def test_breach_fires_the_alarm_and_its_sns_webhook(server, endpoint):  # noqa: F811
+    url, received = endpoint
+    sns, cw = server.client("sns"), server.client("cloudwatch")
+    topic = sns.create_topic(Name=f"alarms-{uuid.uuid4().hex[:8]}")["TopicArn"]
+    confirmed_subscription(sns, topic, url, received)
+    name = f"hot-{uuid.uuid4().hex[:8]}"
+    namespace = f"E2E/{uuid.uuid4().hex[:8]}"
+    cw.put_metric_alarm(**alarm_args(name, Namespace=namespace, Period=10, AlarmActions=[topic], OKActions=[topic],
+                                     AlarmDescription="testing cloudwatch alarms", TreatMissingData="notBreaching"))
+    # Datapoints in the current 10 s period: the round after it closes sees them.
+    deadline = time.time() + 45
+    state = None
+    while time.time() < deadline:
+        cw.put_metric_data(Namespace=namespace, MetricData=[
+            {"MetricName": "Latency", "Dimensions": [{"Name": "InstanceId", "Value": "abc"}], "Value": 21.5,
+             "Unit": "Seconds", "StorageResolution": 1}])
+        state = cw.describe_alarms(AlarmNames=[name])["MetricAlarms"][0]
+        if state["StateValue"] == "ALARM":
+            break
+        time.sleep(2)
+    assert state["StateValue"] == "ALARM", state
+    assert re.fullmatch(r"Threshold Crossed: 1 datapoint \[21\.5 \(\d\d/\d\d/\d\d \d\d:\d\d:\d\d\)\] was greater than the threshold \(2\.0\)\.",
+                        state["StateReason"]), state["StateReason"]
+    reason_data = json.loads(state["StateReasonData"])
+    assert reason_data["version"] == "1.0" and reason_data["period"] == 10 and reason_data["threshold"] == 2.0
+    assert reason_data["recentDatapoints"] == [21.5] and reason_data["statistic"] == "Average"
+
+    headers, note = received.get(timeout=15)
+    assert headers["x-amz-sns-message-type"] == "Notification" and note["TopicArn"] == topic
+    assert note["Subject"] == f'ALARM: "{name}" in US East (N. Virginia)'
+    msg = json.loads(note["Message"])
+    assert msg["AlarmName"] == name and msg["AlarmDescription"] == "testing cloudwatch alarms"
+    assert msg["AWSAccountId"] == "000000000000" and msg["Region"] == "US East (N. Virginia)"
+    assert msg["NewStateValue"] == "ALARM" and msg["OldStateValue"] == "INSUFFICIENT_DATA"
+    assert msg["NewStateReason"] == state["StateReason"] and msg["AlarmArn"] == state["AlarmArn"]
+    assert msg["AlarmActions"] == [topic] and msg["OKActions"] == [topic] and msg["InsufficientDataActions"] == []
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000", msg["StateChangeTime"])
+    assert msg["Trigger"] == {
+        "MetricName": "Latency", "Namespace": namespace, "StatisticType": "Statistic", "Statistic": "AVERAGE",
+        "Unit": "Seconds", "Dimensions": [{"value": "abc", "name": "InstanceId"}], "Period": 10, "EvaluationPeriods": 1,
+        "ComparisonOperator": "GreaterThanThreshold", "Threshold": 2.0, "TreatMissingData": "notBreaching",
+        "EvaluateLowSampleCountPercentile": ""}
+    actions = cw.describe_alarm_history(AlarmName=name, HistoryItemType="Action")["AlarmHistoryItems"]
+    assert actions and actions[0]["HistorySummary"] == f"Successfully executed action {topic}"
+    cw.delete_alarms(AlarmNames=[name])
