@@ -7,16 +7,17 @@ import TrailwatchCore
 /// actions are enabled. SNS topics get AWS's alarm message (published through SNS's durable
 /// outbox); actions on services Trailwatch does not host (Auto Scaling, EC2, Lambda, SSM) are
 /// recorded as actions that could not run, as AWS records a failed action.
-extension AlarmEvaluation {
-    func act(_ alarm: AlarmRecord, old: AlarmRecord, scope: ResourceScope) async throws {
-        guard alarm.actionsEnabled else { return }
+extension AlarmService {
+    /// Runs the actions of `alarm`'s new state and answers their Action history items.
+    func act(_ alarm: AlarmRecord, old: AlarmRecord, scope: ResourceScope, at now: Double) async throws -> [ResourceRecord] {
+        guard alarm.actionsEnabled else { return [] }
         let actions: [String]
         switch alarm.stateValue {
         case "ALARM": actions = alarm.alarmActions
         case "OK": actions = alarm.okActions
         default: actions = alarm.insufficientDataActions
         }
-        let now = alarms.clock.now().timeIntervalSince1970
+        var items: [ResourceRecord] = []
         for action in actions {
             var summary: String
             if action.hasPrefix("arn:aws:sns:") || action.hasPrefix("arn:aws-cn:sns:") || action.hasPrefix("arn:aws-us-gov:sns:") {
@@ -29,8 +30,9 @@ extension AlarmEvaluation {
             } else {
                 summary = "Failed to execute action \(action). Received error: \"Trailwatch does not host the service this action calls.\""
             }
-            try await alarms.history.append(alarmName: alarm.name, scope: scope, type: "Action", summary: summary, data: nil, at: now)
+            items.append(try AlarmHistory.item(alarmName: alarm.name, scope: scope, type: "Action", summary: summary, data: nil, at: now))
         }
+        return items
     }
 
     /// `ALARM: "name" in US East (N. Virginia)`, as AWS titles its notifications.

@@ -9,20 +9,17 @@ public import TrailwatchCore
 /// Evaluates metric alarms on AWS's cadence: every minute the alarms whose period is a minute
 /// or more, every 10 s the high-resolution ones (periods of 10, 20 and 30 s). Values come from
 /// the GetMetricData engine (one evaluator of metric math), the decision from
-/// `AlarmEvaluator`; a change of state is stored with its history item, then its actions run.
+/// `AlarmEvaluator`; a change of state runs its actions and is stored with its history items
+/// (`AlarmService.transition`).
 public final class AlarmEvaluation: Sendable {
     let alarms: AlarmService
     let metricData: MetricDataService
-    /// Publishes an SNS message to a topic (the SNS service's durable outbox).
-    let notify: @Sendable (_ topicArn: String, _ subject: String, _ message: String) async throws -> Void
     /// The minute whose round last evaluated the minute-or-longer alarms.
     private let lastMinute = Mutex<Int64>(.min)
 
-    public init(alarms: AlarmService, metricData: MetricDataService,
-                notify: @escaping @Sendable (_ topicArn: String, _ subject: String, _ message: String) async throws -> Void) {
+    public init(alarms: AlarmService, metricData: MetricDataService) {
         self.alarms = alarms
         self.metricData = metricData
-        self.notify = notify
     }
 
     /// The singleton job: a round every 10 s.
@@ -56,9 +53,7 @@ public final class AlarmEvaluation: Sendable {
         let points = try await datapoints(alarm, scope: scope, start: start, end: end, period: period, count: range)
         let outcome = AlarmEvaluator.evaluate(rule, datapoints: points, current: current, now: now)
         guard let state = outcome.state, state != current else { return }
-        let old = alarm
         try await alarms.transition(&alarm, to: state, reason: outcome.reason, reasonData: outcome.reasonData, scope)
-        try await act(alarm, old: old, scope: scope)
     }
 
     /// The evaluation range, one entry per period oldest first, from GetMetricData.

@@ -25,15 +25,15 @@ struct AlarmHistory: Sendable {
     /// Orders items written in the same millisecond (a state change and its actions).
     private static let sequence = Atomic<UInt64>(0)
 
-    func append(alarmName: String, scope: ResourceScope, type: String, summary: String, data: String?, at time: Double) async throws {
+    /// A history item as the resource that stores it (written with what it records).
+    static func item(alarmName: String, scope: ResourceScope, type: String, summary: String, data: String?, at time: Double) throws -> ResourceRecord {
         let item = Item(alarmName: alarmName, alarmType: "MetricAlarm", timestamp: time, type: type, summary: summary, data: data)
         let ms = String(Int64(time * 1000))
         let seq = String(Self.sequence.wrappingAdd(1, ordering: .relaxed).newValue)
         let name = String(repeating: "0", count: max(0, 15 - ms.count)) + ms + "-" + String(repeating: "0", count: max(0, 20 - seq.count)) + seq
-        let body = try JSONEncoder().encode(item)
         let date = Date(timeIntervalSince1970: time)
-        _ = try await resources.put(ResourceRecord(kind: Self.kind, scope: scope, name: name, body: Array(body),
-                                                   createdAt: date, updatedAt: date), ifAbsent: false)
+        return ResourceRecord(kind: Self.kind, scope: scope, name: name, body: Array(try JSONEncoder().encode(item)),
+                              createdAt: date, updatedAt: date)
     }
 
     /// The `HistoryData` of a state change, as AWS writes it.

@@ -14,12 +14,16 @@ public struct AlarmService: Sendable {
     let tags: any TagStore
     let history: AlarmHistory
     let clock: any WallClock
+    /// Publishes an SNS message to a topic (the SNS service's durable outbox).
+    let notify: @Sendable (_ topicArn: String, _ subject: String, _ message: String) async throws -> Void
 
-    public init(resources: any ResourceStore, tags: any TagStore, clock: any WallClock) {
+    public init(resources: any ResourceStore, tags: any TagStore, clock: any WallClock,
+                notify: @escaping @Sendable (_ topicArn: String, _ subject: String, _ message: String) async throws -> Void = { _, _, _ in }) {
         self.resources = resources
         self.tags = tags
         self.history = AlarmHistory(resources: resources)
         self.clock = clock
+        self.notify = notify
     }
 
     static func arn(_ scope: ResourceScope, name: String) -> String {
@@ -49,13 +53,16 @@ public struct AlarmService: Sendable {
             stateReason: existing?.stateReason ?? "Unchecked: Initial alarm creation",
             stateReasonData: existing?.stateReasonData, stateUpdated: existing?.stateUpdated ?? now,
             stateTransitioned: existing?.stateTransitioned ?? now)
-        try await resources.put(try alarm.resource(scope: ctx.scope, created: clock.now()), ifAbsent: false)
+        // The alarm and its history item in one commit.
+        try await resources.put([
+            try alarm.resource(scope: ctx.scope, created: clock.now()),
+            try AlarmHistory.item(alarmName: alarm.name, scope: ctx.scope, type: "ConfigurationUpdate",
+                                  summary: existing == nil ? "Alarm \"\(alarm.name)\" created" : "Alarm \"\(alarm.name)\" updated",
+                                  data: nil, at: now),
+        ])
         if let newTags = input.tags, !newTags.isEmpty {
             try await tags.setTags(arn: alarm.arn, newTags.map { (key: $0.key, value: $0.value) })
         }
-        try await history.append(alarmName: alarm.name, scope: ctx.scope, type: "ConfigurationUpdate",
-                                 summary: existing == nil ? "Alarm \"\(alarm.name)\" created" : "Alarm \"\(alarm.name)\" updated",
-                                 data: nil, at: now)
         return EmptyShape()
     }
 
@@ -147,8 +154,13 @@ public struct AlarmService: Sendable {
         return EmptyShape()
     }
 
-    /// Moves `alarm` to `state` (a change of value writes a StateUpdate history item; the
-    /// same value only refreshes the reason), and stores it.
+    /// Moves `alarm` to `state` and stores it. A change of value also runs the new state's
+    /// actions (when enabled) and writes the StateUpdate and Action history items, in the
+    /// alarm's own commit; the same value only refreshes the reason.
+    ///
+    /// The actions are published before that commit: a crash in between leaves the old state,
+    /// so the next evaluation makes the change again and notifies again (at least once,
+    /// never lost), where publishing after the commit could lose the notification.
     func transition(_ alarm: inout AlarmRecord, to state: AlarmStateValue, reason: String, reasonData: String?,
                     _ scope: ResourceScope) async throws {
         let now = clock.now().timeIntervalSince1970
@@ -156,17 +168,16 @@ public struct AlarmService: Sendable {
         alarm.stateReason = reason
         alarm.stateReasonData = reasonData
         alarm.stateUpdated = now
-        let changed = alarm.stateValue != state.rawValue
-        if changed {
+        var records = [ResourceRecord]()
+        if alarm.stateValue != state.rawValue {
             alarm.stateValue = state.rawValue
             alarm.stateTransitioned = now
+            records.append(try AlarmHistory.item(alarmName: alarm.name, scope: scope, type: "StateUpdate",
+                                                 summary: "Alarm updated from \(old.stateValue) to \(state.rawValue)",
+                                                 data: AlarmHistory.stateData(old: old, new: alarm), at: now))
+            records += try await act(alarm, old: old, scope: scope, at: now)
         }
-        try await resources.put(try alarm.resource(scope: scope, created: clock.now()), ifAbsent: false)
-        if changed {
-            try await history.append(alarmName: alarm.name, scope: scope, type: "StateUpdate",
-                                     summary: "Alarm updated from \(old.stateValue) to \(state.rawValue)",
-                                     data: AlarmHistory.stateData(old: old, new: alarm), at: now)
-        }
+        try await resources.put([try alarm.resource(scope: scope, created: clock.now())] + records)
     }
 
     public func enableAlarmActions(_ input: CloudWatch.EnableAlarmActionsInput, _ ctx: CallContext) async throws -> EmptyShape {

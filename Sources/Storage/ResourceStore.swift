@@ -49,6 +49,8 @@ public struct ResourceDeletion: Sendable, Equatable {
 ///   `createdAt`; it answers true. With `ifAbsent` it is an atomic create: an existing resource
 ///   is left exactly as it was and the call answers false; of concurrent creators of one key,
 ///   exactly one is answered true.
+/// - `put(_ records:)` stores several resources (any kinds and scopes) in one commit: after a
+///   crash either all are there or none is. Each is replaced as `put(_:ifAbsent: false)` does.
 /// - `delete` answers the names it deleted and the names that did not exist (a missing name is
 ///   not an error). Each call is atomic: with `allOrNothing`, a missing name means nothing is
 ///   deleted (`deleted` is empty, `missing` lists the missing names).
@@ -71,6 +73,11 @@ public protocol ResourceStore: Sendable {
     /// With `ifAbsent`, an existing resource is left alone and the call returns false.
     @discardableResult
     func put(_ record: ResourceRecord, ifAbsent: Bool) async throws -> Bool
+
+    /// Stores every record in one atomic commit, each replacing any resource of its key
+    /// (keeping its `createdAt`): a resource and the items that must go with it (an alarm's
+    /// new state and its history item) are never half-written.
+    func put(_ records: [ResourceRecord]) async throws
 
     /// Deletes the named resources. With `allOrNothing`, nothing is deleted when any is missing.
     func delete(kind: String, scope: ResourceScope, names: [String], allOrNothing: Bool) async throws -> ResourceDeletion

@@ -55,6 +55,22 @@ public struct SQLiteResourceStore: ResourceStore, TagStore, StateReset {
         return stored != nil
     }
 
+    public func put(_ records: [ResourceRecord]) async throws {
+        guard !records.isEmpty else { return }
+        _ = try await db.writer.write({ db -> [ResourceRecord] in
+            try records.map { record in
+                try db.cachedStatement(sql: """
+                    INSERT INTO resources (kind, account, region, name, body, created, updated)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (kind, account, region, name) DO UPDATE SET body = excluded.body, updated = excluded.updated
+                    """).execute(arguments: [record.kind, record.scope.accountId, record.scope.region, record.name,
+                                     Data(record.body), record.createdAt.timeIntervalSince1970, record.updatedAt.timeIntervalSince1970])
+                return try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM resources WHERE kind = ? AND account = ? AND region = ? AND name = ?"),
+                                        arguments: [record.kind, record.scope.accountId, record.scope.region, record.name]).map(Self.record) ?? record
+            }
+        }, afterCommit: { [mirror] stored in for r in stored { mirror.upsert(r) } })
+    }
+
     public func delete(kind: String, scope: ResourceScope, names: [String], allOrNothing: Bool) async throws -> ResourceDeletion {
         let result = try await db.writer.write({ db in
             var existing: [String] = []

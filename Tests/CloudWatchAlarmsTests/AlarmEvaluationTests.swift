@@ -31,11 +31,11 @@ struct AlarmEvaluationTests {
     @Test("a breach moves the alarm to ALARM once its period has closed, writes history and notifies its topic")
     func breach() async throws {
         let backend = try SQLiteBackend(location: .memory, clock: clock)
-        let alarms = AlarmService(resources: backend.resources, tags: backend.tags, clock: clock)
-        let metrics = MetricsService(store: backend.metrics, clock: clock)
         let published = Published()
-        let evaluation = AlarmEvaluation(alarms: alarms, metricData: MetricDataService(store: backend.metrics, clock: clock),
-                                         notify: { t, s, m in published.messages.withLock { $0.append((t, s, m)) } })
+        let alarms = AlarmService(resources: backend.resources, tags: backend.tags, clock: clock,
+                                  notify: { t, s, m in published.messages.withLock { $0.append((t, s, m)) } })
+        let metrics = MetricsService(store: backend.metrics, clock: clock)
+        let evaluation = AlarmEvaluation(alarms: alarms, metricData: MetricDataService(store: backend.metrics, clock: clock))
         _ = try await alarms.putMetricAlarm(CloudWatch.PutMetricAlarmInput(
             alarmName: "hot", alarmDescription: "testing", alarmActions: [Self.topic], metricName: "Latency", namespace: "App",
             statistic: "Average", dimensions: [CloudWatch.Dimension(name: "InstanceId", value: "abc")], period: 10,
@@ -75,10 +75,10 @@ struct AlarmEvaluationTests {
     @Test("disabled actions change the state without notifying")
     func disabled() async throws {
         let backend = try SQLiteBackend(location: .memory, clock: clock)
-        let alarms = AlarmService(resources: backend.resources, tags: backend.tags, clock: clock)
         let published = Published()
-        let evaluation = AlarmEvaluation(alarms: alarms, metricData: MetricDataService(store: backend.metrics, clock: clock),
-                                         notify: { t, s, m in published.messages.withLock { $0.append((t, s, m)) } })
+        let alarms = AlarmService(resources: backend.resources, tags: backend.tags, clock: clock,
+                                  notify: { t, s, m in published.messages.withLock { $0.append((t, s, m)) } })
+        let evaluation = AlarmEvaluation(alarms: alarms, metricData: MetricDataService(store: backend.metrics, clock: clock))
         _ = try await alarms.putMetricAlarm(CloudWatch.PutMetricAlarmInput(
             alarmName: "quiet", actionsEnabled: false, alarmActions: [Self.topic], metricName: "Latency", namespace: "App",
             statistic: "Average", period: 60, evaluationPeriods: 2, threshold: 2, comparisonOperator: "GreaterThanThreshold",

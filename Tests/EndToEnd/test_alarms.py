@@ -106,7 +106,9 @@ def test_breach_fires_the_alarm_and_its_sns_webhook(server, endpoint):  # noqa: 
     name = f"hot-{uuid.uuid4().hex[:8]}"
     namespace = f"E2E/{uuid.uuid4().hex[:8]}"
     cw.put_metric_alarm(**alarm_args(name, Namespace=namespace, Period=10, AlarmActions=[topic], OKActions=[topic],
-                                     AlarmDescription="testing cloudwatch alarms", TreatMissingData="notBreaching"))
+                                     AlarmDescription="testing cloudwatch alarms", TreatMissingData="missing"))
+    # With missing data treated as missing, the rounds before any datapoint leave the alarm in
+    # INSUFFICIENT_DATA (notBreaching would move it to OK first and notify its OK action).
     # Datapoints in the current 10 s period: the round after it closes sees them.
     deadline = time.time() + 45
     state = None
@@ -138,7 +140,7 @@ def test_breach_fires_the_alarm_and_its_sns_webhook(server, endpoint):  # noqa: 
     assert msg["Trigger"] == {
         "MetricName": "Latency", "Namespace": namespace, "StatisticType": "Statistic", "Statistic": "AVERAGE",
         "Unit": "Seconds", "Dimensions": [{"value": "abc", "name": "InstanceId"}], "Period": 10, "EvaluationPeriods": 1,
-        "ComparisonOperator": "GreaterThanThreshold", "Threshold": 2.0, "TreatMissingData": "notBreaching",
+        "ComparisonOperator": "GreaterThanThreshold", "Threshold": 2.0, "TreatMissingData": "missing",
         "EvaluateLowSampleCountPercentile": ""}
     actions = cw.describe_alarm_history(AlarmName=name, HistoryItemType="Action")["AlarmHistoryItems"]
     assert actions and actions[0]["HistorySummary"] == f"Successfully executed action {topic}"

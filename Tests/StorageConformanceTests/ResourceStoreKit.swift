@@ -44,6 +44,21 @@ struct ResourceStoreKit {
         #expect(try await store.list(kind: "k", scope: scope, prefix: nil, after: nil, limit: 10) == [got])
     }
 
+    @Test("put of several records stores them all, each replacing its key and keeping createdAt", arguments: BackendFactory.all)
+    func putMany(_ factory: BackendFactory) async throws {
+        let store = try make(factory).resources
+        try await store.put(record("a", "1"), ifAbsent: false)
+        let other = ResourceRecord(kind: "other", scope: ResourceScope(accountId: "222222222222", region: ""), name: "z",
+                                   body: Array("9".utf8), createdAt: t0, updatedAt: t0)
+        try await store.put([record("a", "2", at: t0.addingTimeInterval(5)), record("b", "3"), other])
+        let a = try #require(try await store.get(kind: "k", scope: scope, name: "a"))
+        #expect(a.body == Array("2".utf8) && a.createdAt == t0 && a.updatedAt == t0.addingTimeInterval(5))
+        #expect(try await store.get(kind: "k", scope: scope, name: "b") == record("b", "3"))
+        #expect(try await store.get(kind: "other", scope: other.scope, name: "z") == other)
+        try await store.put([])
+        #expect(try await store.list(kind: "k", scope: scope, prefix: nil, after: nil, limit: 10).map(\.name) == ["a", "b"])
+    }
+
     @Test("put ifAbsent stores a new resource, and leaves an existing one alone answering false", arguments: BackendFactory.all)
     func putIfAbsent(_ factory: BackendFactory) async throws {
         let store = try make(factory).resources

@@ -35,7 +35,6 @@ public struct Services: Sendable {
                 endpoint: @escaping @Sendable () -> String = { "http://127.0.0.1:4566" }, poster: HTTPPost? = nil) {
         let resources = backend.resources, tags = backend.tags, metrics = backend.metrics, objects = backend.objects
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
-        alarms = AlarmService(resources: resources, tags: tags, clock: clock)
         self.metrics = MetricsService(store: metrics, clock: clock)
         metricData = MetricDataService(store: metrics, clock: clock)
         cloudWatchTags = CloudWatchTagging(resources: resources, tags: tags)
@@ -44,8 +43,10 @@ public struct Services: Sendable {
         history = EventHistoryService(events: backend.trailEvents, recorder: recorder, clock: clock)
         let sns = SNSService(resources: resources, tags: tags, outbox: backend.outbox, clock: clock, endpoint: endpoint, poster: poster)
         self.sns = sns
-        alarmEvaluation = AlarmEvaluation(alarms: alarms, metricData: metricData,
-                                          notify: { topic, subject, message in _ = try await sns.publish(topicArn: topic, subject: subject, message: message) })
+        let alarms = AlarmService(resources: resources, tags: tags, clock: clock,
+                                  notify: { topic, subject, message in _ = try await sns.publish(topicArn: topic, subject: subject, message: message) })
+        self.alarms = alarms
+        alarmEvaluation = AlarmEvaluation(alarms: alarms, metricData: metricData)
         trails = TrailsService(resources: resources, tags: tags, objects: objects, logSink: self.logs, recorder: recorder, clock: clock,
                                notify: { topic, message in _ = try await sns.publish(topicArn: topic, subject: nil, message: message) },
                                topicExists: { arn in try await sns.topicExists(arn) })
