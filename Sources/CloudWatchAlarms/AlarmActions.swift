@@ -30,7 +30,7 @@ extension AlarmService {
             } else {
                 summary = "Failed to execute action \(action). Received error: \"Trailwatch does not host the service this action calls.\""
             }
-            items.append(try AlarmHistory.item(alarmName: alarm.name, scope: scope, type: "Action", summary: summary, data: nil, at: now))
+            items.append(try AlarmHistory.item(alarmName: alarm.name, composite: alarm.isComposite, scope: scope, type: "Action", summary: summary, data: nil, at: now))
         }
         return items
     }
@@ -57,7 +57,11 @@ extension AlarmService {
         w.field("OKActions"); strings(&w, alarm.okActions); w.comma()
         w.field("AlarmActions"); strings(&w, alarm.alarmActions); w.comma()
         w.field("InsufficientDataActions"); strings(&w, alarm.insufficientDataActions); w.comma()
-        w.field("Trigger"); trigger(&w, alarm)
+        if let rule = alarm.alarmRule {
+            w.field("AlarmRule"); w.string(rule)
+        } else {
+            w.field("Trigger"); trigger(&w, alarm)
+        }
         w.endObject()
         return String(decoding: w.bytes, as: UTF8.self)
     }

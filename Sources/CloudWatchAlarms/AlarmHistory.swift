@@ -26,8 +26,9 @@ struct AlarmHistory: Sendable {
     private static let sequence = Atomic<UInt64>(0)
 
     /// A history item as the resource that stores it (written with what it records).
-    static func item(alarmName: String, scope: ResourceScope, type: String, summary: String, data: String?, at time: Double) throws -> ResourceRecord {
-        let item = Item(alarmName: alarmName, alarmType: "MetricAlarm", timestamp: time, type: type, summary: summary, data: data)
+    static func item(alarmName: String, composite: Bool = false, scope: ResourceScope, type: String, summary: String, data: String?,
+                     at time: Double) throws -> ResourceRecord {
+        let item = Item(alarmName: alarmName, alarmType: composite ? "CompositeAlarm" : "MetricAlarm", timestamp: time, type: type, summary: summary, data: data)
         let ms = String(Int64(time * 1000))
         let seq = String(Self.sequence.wrappingAdd(1, ordering: .relaxed).newValue)
         let name = String(repeating: "0", count: max(0, 15 - ms.count)) + ms + "-" + String(repeating: "0", count: max(0, 20 - seq.count)) + seq

@@ -43,6 +43,11 @@ public struct AlarmRecord: Codable, Sendable, Equatable {
     public var stateReasonData: String?
     public var stateUpdated: Double
     public var stateTransitioned: Double
+    /// A composite alarm's rule (nil for a metric alarm, whose metric members are then set).
+    public var alarmRule: String?
+    public var actionsSuppressor: String?
+    public var actionsSuppressorWaitPeriod: Int?
+    public var actionsSuppressorExtensionPeriod: Int?
 
     /// The resource kind alarms are stored under.
     public static let kind = "cloudwatch:alarm"
@@ -79,7 +84,8 @@ public struct AlarmRecord: Codable, Sendable, Equatable {
          datapointsToAlarm: Int?, threshold: Double?, comparisonOperator: String, treatMissingData: String?,
          evaluateLowSampleCountPercentile: String?, metricsJSON: String?, thresholdMetricId: String?,
          configurationUpdated: Double, stateValue: String, stateReason: String, stateReasonData: String?,
-         stateUpdated: Double, stateTransitioned: Double) {
+         stateUpdated: Double, stateTransitioned: Double, alarmRule: String? = nil, actionsSuppressor: String? = nil,
+         actionsSuppressorWaitPeriod: Int? = nil, actionsSuppressorExtensionPeriod: Int? = nil) {
         self.name = name; self.arn = arn; self.description = description; self.actionsEnabled = actionsEnabled
         self.okActions = okActions; self.alarmActions = alarmActions; self.insufficientDataActions = insufficientDataActions
         self.metricName = metricName; self.namespace = namespace; self.statistic = statistic
@@ -90,6 +96,24 @@ public struct AlarmRecord: Codable, Sendable, Equatable {
         self.thresholdMetricId = thresholdMetricId; self.configurationUpdated = configurationUpdated
         self.stateValue = stateValue; self.stateReason = stateReason; self.stateReasonData = stateReasonData
         self.stateUpdated = stateUpdated; self.stateTransitioned = stateTransitioned
+        self.alarmRule = alarmRule; self.actionsSuppressor = actionsSuppressor
+        self.actionsSuppressorWaitPeriod = actionsSuppressorWaitPeriod
+        self.actionsSuppressorExtensionPeriod = actionsSuppressorExtensionPeriod
+    }
+
+    /// True for a composite alarm.
+    public var isComposite: Bool { alarmRule != nil }
+
+    /// The composite alarm as DescribeAlarms shows it.
+    var compositeShape: CloudWatch.CompositeAlarm {
+        CloudWatch.CompositeAlarm(
+            actionsEnabled: actionsEnabled, alarmActions: alarmActions, alarmArn: arn,
+            alarmConfigurationUpdatedTimestamp: Date(timeIntervalSince1970: configurationUpdated), alarmDescription: description,
+            alarmName: name, alarmRule: alarmRule, insufficientDataActions: insufficientDataActions, okActions: okActions,
+            stateReason: stateReason, stateReasonData: stateReasonData, stateUpdatedTimestamp: Date(timeIntervalSince1970: stateUpdated),
+            stateValue: stateValue, stateTransitionedTimestamp: Date(timeIntervalSince1970: stateTransitioned),
+            actionsSuppressor: actionsSuppressor, actionsSuppressorWaitPeriod: actionsSuppressorWaitPeriod,
+            actionsSuppressorExtensionPeriod: actionsSuppressorExtensionPeriod)
     }
 
     /// The alarm as DescribeAlarms shows it.

@@ -83,13 +83,29 @@ public struct AlarmService: Sendable {
             }
             return name
         }
-        // Without AlarmTypes, AWS answers metric alarms only.
-        let types = input.alarmTypes ?? ["MetricAlarm"]
-        guard types.contains("MetricAlarm") else {
-            return CloudWatch.DescribeAlarmsOutput(compositeAlarms: [], metricAlarms: [], nextToken: nil)
+        let everything = try await all(ctx.scope)
+        var candidates = everything
+        if let child = input.childrenOfAlarmName ?? input.parentsOfAlarmName {
+            guard input.alarmNames == nil, input.alarmNamePrefix == nil, input.stateValue == nil, input.actionPrefix == nil,
+                  input.alarmTypes == nil, input.childrenOfAlarmName == nil || input.parentsOfAlarmName == nil else {
+                throw AWSError(CloudWatch.Errors.invalidParameterCombinationException,
+                               "If you specify ChildrenOfAlarmName or ParentsOfAlarmName, you cannot specify any other parameters in the request except for MaxRecords and NextToken.") // wording unverified
+            }
+            let byName = Dictionary(everything.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            if input.childrenOfAlarmName != nil {
+                let names = Set((byName[child]?.compositeRule?.alarms ?? []).map { Self.alarmName($0, ctx.scope) })
+                candidates = everything.filter { names.contains($0.name) }
+            } else {
+                candidates = everything.filter { parent in
+                    parent.compositeRule?.alarms.contains { Self.alarmName($0, ctx.scope) == child } ?? false
+                }
+            }
         }
+        // Without AlarmTypes, AWS answers metric alarms only (children and parents: both kinds).
+        let types = input.alarmTypes ?? (input.childrenOfAlarmName ?? input.parentsOfAlarmName != nil ? ["MetricAlarm", "CompositeAlarm"] : ["MetricAlarm"])
         var matched: [AlarmRecord] = []
-        for alarm in try await all(ctx.scope) where after.map({ alarm.name > $0 }) ?? true {
+        for alarm in candidates where after.map({ alarm.name > $0 }) ?? true {
+            guard types.contains(alarm.isComposite ? "CompositeAlarm" : "MetricAlarm") else { continue }
             if let names = input.alarmNames, !names.isEmpty, !names.contains(alarm.name) { continue }
             if let prefix = input.alarmNamePrefix, !alarm.name.hasPrefix(prefix) { continue }
             if let state = input.stateValue, alarm.stateValue != state { continue }
@@ -99,8 +115,8 @@ public struct AlarmService: Sendable {
         }
         let page = matched.prefix(limit)
         let next = matched.count > limit ? page.last.map { PageToken.encode($0.name, kind: "alarms") } : nil
-        // Composite alarms are not built yet: none to answer.
-        return CloudWatch.DescribeAlarmsOutput(compositeAlarms: [], metricAlarms: page.map(\.shape), nextToken: next)
+        return CloudWatch.DescribeAlarmsOutput(compositeAlarms: page.filter(\.isComposite).map(\.compositeShape),
+                                               metricAlarms: page.filter { !$0.isComposite }.map(\.shape), nextToken: next)
     }
 
     static func pageSize(_ maxRecords: Int?) throws -> Int {
@@ -115,7 +131,7 @@ public struct AlarmService: Sendable {
     public func describeAlarmsForMetric(_ input: CloudWatch.DescribeAlarmsForMetricInput, _ ctx: CallContext) async throws -> CloudWatch.DescribeAlarmsForMetricOutput {
         let dimensions = (input.dimensions ?? []).map { AlarmRecord.Dimension(name: $0.name, value: $0.value) }
         let alarms = try await all(ctx.scope).filter { a in
-            a.metricName == input.metricName && a.namespace == input.namespace
+            !a.isComposite && a.metricName == input.metricName && a.namespace == input.namespace
                 && (input.statistic == nil || a.statistic == input.statistic)
                 && (input.extendedStatistic == nil || a.extendedStatistic == input.extendedStatistic)
                 && (input.period == nil || a.period == input.period)
@@ -172,12 +188,14 @@ public struct AlarmService: Sendable {
         if alarm.stateValue != state.rawValue {
             alarm.stateValue = state.rawValue
             alarm.stateTransitioned = now
-            records.append(try AlarmHistory.item(alarmName: alarm.name, scope: scope, type: "StateUpdate",
+            records.append(try AlarmHistory.item(alarmName: alarm.name, composite: alarm.isComposite, scope: scope, type: "StateUpdate",
                                                  summary: "Alarm updated from \(old.stateValue) to \(state.rawValue)",
                                                  data: AlarmHistory.stateData(old: old, new: alarm), at: now))
             records += try await act(alarm, old: old, scope: scope, at: now)
         }
         try await resources.put([try alarm.resource(scope: scope, created: clock.now())] + records)
+        // The composite alarms over this one follow its change.
+        if alarm.stateValue != old.stateValue { try await reevaluateParents(of: alarm.name, scope) }
     }
 
     public func enableAlarmActions(_ input: CloudWatch.EnableAlarmActionsInput, _ ctx: CallContext) async throws -> EmptyShape {

@@ -50,12 +50,7 @@ enum AlarmValidation {
         } else if input.threshold == nil {
             throw missing("Threshold")
         }
-        for action in (input.okActions ?? []) + (input.alarmActions ?? []) + (input.insufficientDataActions ?? []) {
-            let parts = action.split(separator: ":", omittingEmptySubsequences: false)
-            if parts.count < 6 || parts[0] != "arn" {
-                throw invalid("Invalid arn syntax: \(action)")
-            }
-        }
+        try checkActions((input.okActions ?? []) + (input.alarmActions ?? []) + (input.insufficientDataActions ?? []))
         if let metrics = input.metrics {
             if input.metricName != nil || input.namespace != nil || input.statistic != nil || input.extendedStatistic != nil
                 || input.dimensions != nil || input.period != nil || input.unit != nil {
@@ -76,6 +71,16 @@ enum AlarmValidation {
         }
         guard let period = input.period else { throw missing("Period") }
         try checkPeriod(period, evaluationPeriods: n)
+    }
+
+    /// Every action must be an ARN.
+    static func checkActions(_ actions: [String]) throws {
+        for action in actions {
+            let parts = action.split(separator: ":", omittingEmptySubsequences: false)
+            if parts.count < 6 || parts[0] != "arn" {
+                throw invalid("Invalid arn syntax: \(action)")
+            }
+        }
     }
 
     /// A period of 10, 20, 30 or a multiple of 60; Period × EvaluationPeriods at most a day

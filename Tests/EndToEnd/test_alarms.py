@@ -145,3 +145,28 @@ def test_breach_fires_the_alarm_and_its_sns_webhook(server, endpoint):  # noqa: 
     actions = cw.describe_alarm_history(AlarmName=name, HistoryItemType="Action")["AlarmHistoryItems"]
     assert actions and actions[0]["HistorySummary"] == f"Successfully executed action {topic}"
     cw.delete_alarms(AlarmNames=[name])
+
+
+def test_composite_alarm_follows_its_children(server):
+    cw = server.client("cloudwatch")
+    p = f"c-{uuid.uuid4().hex[:6]}-"
+    for child in ("cpu", "disk"):
+        cw.put_metric_alarm(**alarm_args(p + child))
+    rule = f'ALARM("{p}cpu") AND ALARM({p}disk)'
+    cw.put_composite_alarm(AlarmName=p + "both", AlarmRule=rule, AlarmDescription="both down")
+    def composite():
+        [c] = cw.describe_alarms(AlarmNames=[p + "both"], AlarmTypes=["CompositeAlarm"])["CompositeAlarms"]
+        return c
+    c = composite()
+    assert c["AlarmRule"] == rule and c["AlarmArn"].endswith(f":alarm:{p}both") and c["StateValue"] == "OK"
+    assert cw.describe_alarms(AlarmNames=[p + "both"])["CompositeAlarms"] == []  # metric alarms only by default
+    cw.set_alarm_state(AlarmName=p + "cpu", StateValue="ALARM", StateReason="x")
+    assert composite()["StateValue"] == "OK"
+    cw.set_alarm_state(AlarmName=p + "disk", StateValue="ALARM", StateReason="x")
+    assert composite()["StateValue"] == "ALARM"
+    children = cw.describe_alarms(ChildrenOfAlarmName=p + "both")["MetricAlarms"]
+    assert sorted(a["AlarmName"] for a in children) == [p + "cpu", p + "disk"]
+    with pytest.raises(ClientError) as e:
+        cw.put_composite_alarm(AlarmName=p + "bad", AlarmRule="ALARM(")
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert e.value.response["Error"]["Message"].startswith("Error in AlarmRule [")

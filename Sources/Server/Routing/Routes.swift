@@ -75,6 +75,7 @@ extension RouteTable {
 
         // CloudWatch: alarms
         t.on(CloudWatch.API.putMetricAlarm, s.alarms.putMetricAlarm)
+        t.on(CloudWatch.API.putCompositeAlarm, s.alarms.putCompositeAlarm)
         t.on(CloudWatch.API.describeAlarms, s.alarms.describeAlarms)
         t.on(CloudWatch.API.describeAlarmsForMetric, s.alarms.describeAlarmsForMetric)
         t.on(CloudWatch.API.deleteAlarms, s.alarms.deleteAlarms)
