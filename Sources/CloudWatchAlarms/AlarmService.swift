@@ -53,17 +53,22 @@ public struct AlarmService: Sendable {
             stateReason: existing?.stateReason ?? "Unchecked: Initial alarm creation",
             stateReasonData: existing?.stateReasonData, stateUpdated: existing?.stateUpdated ?? now,
             stateTransitioned: existing?.stateTransitioned ?? now)
-        // The alarm and its history item in one commit.
+        try await save(alarm, replacing: existing, tags: input.tags, ctx)
+        return EmptyShape()
+    }
+
+    /// Stores a created or updated alarm with its ConfigurationUpdate history item in one
+    /// commit, then its tags.
+    func save(_ alarm: AlarmRecord, replacing existing: AlarmRecord?, tags newTags: [CloudWatch.Tag]?, _ ctx: CallContext) async throws {
         try await resources.put([
             try alarm.resource(scope: ctx.scope, created: clock.now()),
-            try AlarmHistory.item(alarmName: alarm.name, scope: ctx.scope, type: "ConfigurationUpdate",
+            try AlarmHistory.item(alarmName: alarm.name, composite: alarm.isComposite, scope: ctx.scope, type: "ConfigurationUpdate",
                                   summary: existing == nil ? "Alarm \"\(alarm.name)\" created" : "Alarm \"\(alarm.name)\" updated",
-                                  data: nil, at: now),
+                                  data: nil, at: alarm.configurationUpdated),
         ])
-        if let newTags = input.tags, !newTags.isEmpty {
+        if let newTags, !newTags.isEmpty {
             try await tags.setTags(arn: alarm.arn, newTags.map { (key: $0.key, value: $0.value) })
         }
-        return EmptyShape()
     }
 
     // MARK: DescribeAlarms

@@ -49,15 +49,7 @@ extension AlarmService {
             stateTransitioned: existing?.stateTransitioned ?? now, alarmRule: input.alarmRule,
             actionsSuppressor: input.actionsSuppressor, actionsSuppressorWaitPeriod: input.actionsSuppressorWaitPeriod,
             actionsSuppressorExtensionPeriod: input.actionsSuppressorExtensionPeriod)
-        try await resources.put([
-            try alarm.resource(scope: ctx.scope, created: clock.now()),
-            try AlarmHistory.item(alarmName: alarm.name, composite: true, scope: ctx.scope, type: "ConfigurationUpdate",
-                                  summary: existing == nil ? "Alarm \"\(alarm.name)\" created" : "Alarm \"\(alarm.name)\" updated",
-                                  data: nil, at: now),
-        ])
-        if let newTags = input.tags, !newTags.isEmpty {
-            try await tags.setTags(arn: alarm.arn, newTags.map { (key: $0.key, value: $0.value) })
-        }
+        try await save(alarm, replacing: existing, tags: input.tags, ctx)
         try await evaluateComposite(alarm.name, ctx.scope, trigger: nil)
         return EmptyShape()
     }
