@@ -17,8 +17,11 @@ public struct JobRunner: Service {
     /// This node's name as a lease holder.
     let node: String
     let logger: Logger
+    /// Where each run's duration goes.
+    public let statistics: JobStatistics
 
-    public init(jobs: [Job], clock: any WallClock, lease: any Lease, node: String, logger: Logger) {
+    public init(jobs: [Job], clock: any WallClock, lease: any Lease, node: String, logger: Logger,
+                statistics: JobStatistics = JobStatistics()) {
         var seen = Set<String>()
         for job in jobs { precondition(seen.insert(job.name).inserted, "two jobs named \(job.name)") }
         self.jobs = jobs
@@ -26,6 +29,7 @@ public struct JobRunner: Service {
         self.lease = lease
         self.node = node
         self.logger = logger
+        self.statistics = statistics
     }
 
     public func run() async throws {
@@ -70,12 +74,15 @@ public struct JobRunner: Service {
             }
         }
         job.wakeup?.consume()
+        let started = ContinuousClock.now
         do {
             try await job.run()
         } catch is CancellationError {
         } catch {
             logger.error("job failed", metadata: ["job": .string(job.name), "error": .string("\(error)")])
         }
+        let took = ContinuousClock.now - started
+        statistics.record(job.name, micros: took.components.seconds * 1_000_000 + took.components.attoseconds / 1_000_000_000_000)
         return true
     }
 }

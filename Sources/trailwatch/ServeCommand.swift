@@ -109,11 +109,12 @@ enum TrailwatchServer {
         let publicEndpoint = Mutex("\(scheme)://\(settings.host):\(settings.port)")
         let services = Services(backend: backend, recorder: recorder, clock: clock, digestInterval: settings.trailDigestInterval,
                                 endpoint: { publicEndpoint.withLock { $0 } })
+        let jobStatistics = JobStatistics()
         let processor = RequestProcessor(
             routes: .standard(services), authenticator: authenticator, clock: clock,
             resetter: settings.enableReset || settings.inMemory ? backend : nil,
             maintenance: backend.maintenance, recorder: settings.recordCalls ? recorder : nil,
-            operatorToken: settings.operatorToken, logger: logger)
+            operatorToken: settings.operatorToken, jobStatistics: jobStatistics, logger: logger)
 
         let storage = settings.inMemory ? "in memory (nothing survives a restart)" : "in \(settings.dataDir)"
         let tls = settings.tlsCert.flatMap { cert in settings.tlsKey.map { TLSFiles(certificatePath: cert, keyPath: $0) } }
@@ -135,7 +136,8 @@ enum TrailwatchServer {
         // One process owns an embedded database, so its node name is fixed: after a restart
         // it holds its singleton jobs' leases again at once.
         let jobs = JobRunner(jobs: services.jobs(deliveryInterval: settings.trailDeliveryInterval) + backend.jobs,
-                             clock: clock, lease: backend.lease, node: "embedded", logger: logger)
+                             clock: clock, lease: backend.lease, node: "embedded", logger: logger,
+                             statistics: jobStatistics)
         let group = ServiceGroup(services: [jobs, app], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         try await group.run()
         logger.notice("Trailwatch stopped")

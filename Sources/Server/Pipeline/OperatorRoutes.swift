@@ -1,6 +1,7 @@
 import AWSWire
 import Foundation
 import Logging
+import Runtime
 import Storage
 import TrailwatchCore
 
@@ -89,6 +90,7 @@ extension RequestProcessor {
         case ("GET", "/_trailwatch/stats"):
             var stats = (try? await maintenance?.storageStats()) ?? [:]
             stats["rssBytes"] = ProcessStats.residentBytes()
+            stats.merge(jobStatistics?.entries() ?? [:]) { a, _ in a }
             var w = JSONWriter()
             w.beginObject()
             for (i, k) in stats.keys.sorted().enumerated() {

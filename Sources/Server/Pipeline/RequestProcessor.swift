@@ -1,6 +1,7 @@
 public import AWSWire
 import Foundation
 public import Logging
+public import Runtime
 import S3Subset
 public import Storage
 public import TrailwatchCore
@@ -28,6 +29,8 @@ public struct RequestProcessor: Sendable {
     let clock: any WallClock
     let resetter: (any StateReset)?
     let maintenance: (any StoreMaintenance)?
+    /// The job runner's figures, reported by `GET /_trailwatch/stats`.
+    let jobStatistics: JobStatistics?
     /// Where every answered call is reported (CloudTrail), or nil.
     let recorder: (any AuditRecorder)?
     /// The secret that lets loopback callers use the operator endpoints without signing.
@@ -39,7 +42,8 @@ public struct RequestProcessor: Sendable {
     ///   - maintenance: what `POST /_trailwatch/maintenance` and `GET /_trailwatch/stats` use.
     public init(routes: RouteTable, authenticator: Authenticator, clock: any WallClock, resetter: (any StateReset)?,
                 maintenance: (any StoreMaintenance)? = nil, recorder: (any AuditRecorder)? = nil,
-                operatorToken: String? = nil, logger: Logger) {
+                operatorToken: String? = nil, jobStatistics: JobStatistics? = nil, logger: Logger) {
+        self.jobStatistics = jobStatistics
         self.operatorToken = operatorToken
         self.routes = routes
         self.authenticator = authenticator
