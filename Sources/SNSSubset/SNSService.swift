@@ -226,8 +226,27 @@ public struct SNSService: Sendable {
     /// Queues `message` for the topic's confirmed subscriptions (delivered by the `sns.delivery`
     /// job); its id.
     public func publish(topicArn: String, subject: String?, message: String) async throws -> String {
+        let (id, owed) = try await owedDeliveries(topicArn: topicArn, subject: subject, message: message)
+        try await enqueue(owed)
+        return id
+    }
+
+    /// What publishing `message` owes, as outbox items for the caller to commit with its own
+    /// writes (`ResourceStore.put(_:enqueueing:)`); then `deliveriesQueued()` wakes delivery.
+    public func outboxItems(topicArn: String, subject: String?, message: String) async throws -> [OutboxItem] {
+        let now = Int64(saturating: clock.now().timeIntervalSince1970 * 1000)
+        return try await owedDeliveries(topicArn: topicArn, subject: subject, message: message).1
+            .map { OutboxItem(kind: Self.outboxKind, payload: $0.payload, notBefore: now) }
+    }
+
+    /// Wakes the delivery job for items committed by `outboxItems`' caller.
+    public func deliveriesQueued() {
+        deliveryWakeup.signal()
+    }
+
+    func owedDeliveries(topicArn: String, subject: String?, message: String) async throws -> (String, [Delivery]) {
         let id = UUID().uuidString.lowercased()
-        guard let (scope, _) = Self.parse(topicArn) else { return id }
+        guard let (scope, _) = Self.parse(topicArn) else { return (id, []) }
         var owed: [Delivery] = []
         for sub in try await subscriptions(scope) where sub.topicArn == topicArn && sub.confirmed {
             var fields = ["Type": "Notification", "MessageId": id, "TopicArn": topicArn, "Message": message, "Timestamp": timestamp(),
@@ -236,8 +255,7 @@ public struct SNSService: Sendable {
             let body = Self.envelope(fields)
             owed.append(Delivery(endpoint: sub.endpoint, body: body, type: "Notification", topicArn: topicArn, subscriptionArn: sub.arn))
         }
-        try await enqueue(owed)
-        return id
+        return (id, owed)
     }
 
     func timestamp() -> String { Timestamps.iso8601(clock.now()) }

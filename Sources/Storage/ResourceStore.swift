@@ -79,6 +79,12 @@ public protocol ResourceStore: Sendable {
     /// new state and its history item) are never half-written.
     func put(_ records: [ResourceRecord]) async throws
 
+    /// Stores every record and enqueues every outbox item in one atomic commit (an alarm's
+    /// new state, its history items, and the notifications its actions owe): after a crash
+    /// either all of it is there, or none. The outbox items then behave as `OutboxStore`'s
+    /// (ids, `due`, `complete`) on the backend's outbox.
+    func put(_ records: [ResourceRecord], enqueueing items: [OutboxItem]) async throws
+
     /// Deletes the named resources. With `allOrNothing`, nothing is deleted when any is missing.
     func delete(kind: String, scope: ResourceScope, names: [String], allOrNothing: Bool) async throws -> ResourceDeletion
 

@@ -56,9 +56,16 @@ public struct SQLiteResourceStore: ResourceStore, TagStore, StateReset {
     }
 
     public func put(_ records: [ResourceRecord]) async throws {
-        guard !records.isEmpty else { return }
+        try await put(records, enqueueing: [])
+    }
+
+    public func put(_ records: [ResourceRecord], enqueueing items: [OutboxItem]) async throws {
+        guard !records.isEmpty || !items.isEmpty else { return }
         _ = try await db.writer.write({ db -> [ResourceRecord] in
-            try records.map { record in
+            // The outbox shares this database (SQLiteOutboxStore), so one transaction holds both.
+            let insert = try db.cachedStatement(sql: "INSERT INTO outbox (kind, payload, attempts, not_before) VALUES (?, ?, ?, ?)")
+            for item in items { try insert.execute(arguments: [item.kind, Data(item.payload), item.attempts, item.notBefore]) }
+            return try records.map { record in
                 try db.cachedStatement(sql: """
                     INSERT INTO resources (kind, account, region, name, body, created, updated)
                     VALUES (?, ?, ?, ?, ?, ?, ?)

@@ -59,6 +59,22 @@ struct ResourceStoreKit {
         #expect(try await store.list(kind: "k", scope: scope, prefix: nil, after: nil, limit: 10).map(\.name) == ["a", "b"])
     }
 
+    @Test("put enqueueing stores the records and the backend's outbox gets the items, in order, with ids after any before", arguments: BackendFactory.all)
+    func putEnqueueing(_ factory: BackendFactory) async throws {
+        let backend = try make(factory)
+        let before = try await backend.outbox.enqueue([OutboxItem(kind: "q", payload: [0], notBefore: 0)])
+        try await backend.resources.put([record("a", "1")], enqueueing: [
+            OutboxItem(kind: "q", payload: [1], notBefore: 5), OutboxItem(kind: "q", payload: [2], notBefore: 5)])
+        #expect(try await backend.resources.get(kind: "k", scope: scope, name: "a") == record("a", "1"))
+        let due = try await backend.outbox.due(kind: "q", now: 5, limit: 10)
+        #expect(due.map(\.payload) == [[0], [1], [2]])
+        #expect(due.dropFirst().allSatisfy { $0.id > before[0] && $0.attempts == 0 && $0.notBefore == 5 })
+        // Items alone, and nothing at all, are fine too.
+        try await backend.resources.put([], enqueueing: [OutboxItem(kind: "q", payload: [3], notBefore: 5)])
+        try await backend.resources.put([], enqueueing: [])
+        #expect(try await backend.outbox.due(kind: "q", now: 5, limit: 10).count == 4)
+    }
+
     @Test("put ifAbsent stores a new resource, and leaves an existing one alone answering false", arguments: BackendFactory.all)
     func putIfAbsent(_ factory: BackendFactory) async throws {
         let store = try make(factory).resources
