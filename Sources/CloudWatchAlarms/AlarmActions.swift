@@ -1,16 +1,42 @@
 import AWSWire
 import Foundation
-import Storage
+public import Storage
 import TrailwatchCore
 
 /// What a state change sets off: each action of the new state's list, when the alarm's
 /// actions are enabled. SNS topics get AWS's alarm message (published through SNS's durable
 /// outbox); actions on services Trailwatch does not host (Auto Scaling, EC2, Lambda, SSM) are
 /// recorded as actions that could not run, as AWS records a failed action.
+/// How alarm actions reach SNS: `prepare` turns a notification into outbox items (nothing is
+/// sent yet), which are committed with the alarm's change of state (`AlarmChange`); `queued`
+/// then wakes their delivery.
+public struct AlarmNotifier: Sendable {
+    public var prepare: @Sendable (_ topicArn: String, _ subject: String, _ message: String) async throws -> [OutboxItem]
+    public var queued: @Sendable () -> Void
+
+    public init(prepare: @escaping @Sendable (_ topicArn: String, _ subject: String, _ message: String) async throws -> [OutboxItem],
+                queued: @escaping @Sendable () -> Void) {
+        self.prepare = prepare
+        self.queued = queued
+    }
+}
+
+/// What one change of an alarm writes, in one commit: the alarm and its history items, and
+/// the notifications its actions owe.
+struct AlarmChange {
+    var records: [ResourceRecord] = []
+    var outbox: [OutboxItem] = []
+
+    static func += (a: inout AlarmChange, b: AlarmChange) {
+        a.records += b.records
+        a.outbox += b.outbox
+    }
+}
+
 extension AlarmService {
-    /// Runs the actions of `alarm`'s new state and answers their Action history items.
-    func act(_ alarm: AlarmRecord, old: AlarmRecord, scope: ResourceScope, at now: Double) async throws -> [ResourceRecord] {
-        guard alarm.actionsEnabled else { return [] }
+    /// Runs the actions of `alarm`'s new state: their notifications and Action history items.
+    func act(_ alarm: AlarmRecord, old: AlarmRecord, scope: ResourceScope, at now: Double) async throws -> AlarmChange {
+        guard alarm.actionsEnabled else { return AlarmChange() }
         let actions: [String]
         switch alarm.stateValue {
         case "ALARM": actions = alarm.alarmActions
@@ -18,11 +44,12 @@ extension AlarmService {
         default: actions = alarm.insufficientDataActions
         }
         var items: [ResourceRecord] = []
+        var outbox: [OutboxItem] = []
         for action in actions {
             var summary: String
             if action.hasPrefix("arn:aws:sns:") || action.hasPrefix("arn:aws-cn:sns:") || action.hasPrefix("arn:aws-us-gov:sns:") {
                 do {
-                    try await notify(action, Self.subject(alarm, region: scope.region), Self.message(alarm, old: old, scope: scope))
+                    outbox += try await notifier.prepare(action, Self.subject(alarm, region: scope.region), Self.message(alarm, old: old, scope: scope))
                     summary = "Successfully executed action \(action)"
                 } catch {
                     summary = "Failed to execute action \(action). Received error: \"\(error)\""
@@ -32,7 +59,7 @@ extension AlarmService {
             }
             items.append(try AlarmHistory.item(alarmName: alarm.name, composite: alarm.isComposite, scope: scope, type: "Action", summary: summary, data: nil, at: now))
         }
-        return items
+        return AlarmChange(records: items, outbox: outbox)
     }
 
     /// `ALARM: "name" in US East (N. Virginia)`, as AWS titles its notifications.

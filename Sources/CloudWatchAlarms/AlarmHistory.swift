@@ -1,5 +1,6 @@
 import AWSShapes
 import AWSWire
+import CloudWatchMetrics
 import Foundation
 import Storage
 import Synchronization

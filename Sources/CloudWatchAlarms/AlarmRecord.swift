@@ -1,5 +1,6 @@
 public import AWSShapes
 import AWSWire
+import CloudWatchMetrics
 public import Foundation
 public import Storage
 public import TrailwatchCore
@@ -48,6 +49,11 @@ public struct AlarmRecord: Codable, Sendable, Equatable {
     public var actionsSuppressor: String?
     public var actionsSuppressorWaitPeriod: Int?
     public var actionsSuppressorExtensionPeriod: Int?
+    /// Why a composite alarm's ALARM actions are held back now (`WaitPeriod`, `Alarm`,
+    /// `ExtensionPeriod`), and since when (epoch seconds); see `ActionsSuppression`.
+    public var actionsSuppressedBy: String?
+    public var actionsSuppressedReason: String?
+    public var actionsSuppressedSince: Double?
 
     /// The resource kind alarms are stored under.
     public static let kind = "cloudwatch:alarm"
@@ -59,10 +65,7 @@ public struct AlarmRecord: Codable, Sendable, Equatable {
     }
 
     static func encode(_ metrics: [CloudWatch.MetricDataQuery]?) -> String? {
-        guard let metrics else { return nil }
-        var w = JSONWriter()
-        w.value(metrics.wireValue)
-        return String(decoding: w.bytes, as: UTF8.self)
+        metrics?.json
     }
 
     /// The stored body.
@@ -112,6 +115,7 @@ public struct AlarmRecord: Codable, Sendable, Equatable {
             alarmName: name, alarmRule: alarmRule, insufficientDataActions: insufficientDataActions, okActions: okActions,
             stateReason: stateReason, stateReasonData: stateReasonData, stateUpdatedTimestamp: Date(timeIntervalSince1970: stateUpdated),
             stateValue: stateValue, stateTransitionedTimestamp: Date(timeIntervalSince1970: stateTransitioned),
+            actionsSuppressedBy: actionsSuppressedBy, actionsSuppressedReason: actionsSuppressedReason,
             actionsSuppressor: actionsSuppressor, actionsSuppressorWaitPeriod: actionsSuppressorWaitPeriod,
             actionsSuppressorExtensionPeriod: actionsSuppressorExtensionPeriod)
     }

@@ -1,5 +1,6 @@
 public import AWSShapes
 public import AWSWire
+import CloudWatchMetrics
 import Foundation
 public import Storage
 public import TrailwatchCore
@@ -14,16 +15,22 @@ public struct AlarmService: Sendable {
     let tags: any TagStore
     let history: AlarmHistory
     let clock: any WallClock
-    /// Publishes an SNS message to a topic (the SNS service's durable outbox).
-    let notify: @Sendable (_ topicArn: String, _ subject: String, _ message: String) async throws -> Void
+    /// How alarm actions reach SNS.
+    let notifier: AlarmNotifier
 
-    public init(resources: any ResourceStore, tags: any TagStore, clock: any WallClock,
-                notify: @escaping @Sendable (_ topicArn: String, _ subject: String, _ message: String) async throws -> Void = { _, _, _ in }) {
+    public init(resources: any ResourceStore, tags: any TagStore, clock: any WallClock, notifier: AlarmNotifier) {
         self.resources = resources
         self.tags = tags
         self.history = AlarmHistory(resources: resources)
         self.clock = clock
-        self.notify = notify
+        self.notifier = notifier
+    }
+
+    /// An alarm service whose notifications go to `notify` as they are made (tests).
+    public init(resources: any ResourceStore, tags: any TagStore, clock: any WallClock,
+                notify: @escaping @Sendable (_ topicArn: String, _ subject: String, _ message: String) async throws -> Void = { _, _, _ in }) {
+        self.init(resources: resources, tags: tags, clock: clock,
+                  notifier: AlarmNotifier(prepare: { t, s, m in try await notify(t, s, m); return [] }, queued: {}))
     }
 
     static func arn(_ scope: ResourceScope, name: String) -> String {
@@ -88,15 +95,15 @@ public struct AlarmService: Sendable {
             }
             return name
         }
-        let everything = try await all(ctx.scope)
-        var candidates = everything
         if let child = input.childrenOfAlarmName ?? input.parentsOfAlarmName {
             guard input.alarmNames == nil, input.alarmNamePrefix == nil, input.stateValue == nil, input.actionPrefix == nil,
                   input.alarmTypes == nil, input.childrenOfAlarmName == nil || input.parentsOfAlarmName == nil else {
                 throw AWSError(CloudWatch.Errors.invalidParameterCombinationException,
                                "If you specify ChildrenOfAlarmName or ParentsOfAlarmName, you cannot specify any other parameters in the request except for MaxRecords and NextToken.") // wording unverified
             }
+            let everything = try await all(ctx.scope)
             let byName = Dictionary(everything.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            let candidates: [AlarmRecord]
             if input.childrenOfAlarmName != nil {
                 let names = Set((byName[child]?.compositeRule?.alarms ?? []).map { Self.alarmName($0, ctx.scope) })
                 candidates = everything.filter { names.contains($0.name) }
@@ -105,19 +112,43 @@ public struct AlarmService: Sendable {
                     parent.compositeRule?.alarms.contains { Self.alarmName($0, ctx.scope) == child } ?? false
                 }
             }
+            return Self.page(candidates.filter { alarm in after.map { alarm.name > $0 } ?? true }, limit: limit)
         }
-        // Without AlarmTypes, AWS answers metric alarms only (children and parents: both kinds).
-        let types = input.alarmTypes ?? (input.childrenOfAlarmName ?? input.parentsOfAlarmName != nil ? ["MetricAlarm", "CompositeAlarm"] : ["MetricAlarm"])
+        // Without AlarmTypes, AWS answers metric alarms only.
+        let types = input.alarmTypes ?? ["MetricAlarm"]
+        func matches(_ alarm: AlarmRecord) -> Bool {
+            guard types.contains(alarm.isComposite ? "CompositeAlarm" : "MetricAlarm") else { return false }
+            if let state = input.stateValue, alarm.stateValue != state { return false }
+            if let prefix = input.actionPrefix, !alarm.allActions.contains(where: { $0.hasPrefix(prefix) }) { return false }
+            return true
+        }
         var matched: [AlarmRecord] = []
-        for alarm in candidates where after.map({ alarm.name > $0 }) ?? true {
-            guard types.contains(alarm.isComposite ? "CompositeAlarm" : "MetricAlarm") else { continue }
-            if let names = input.alarmNames, !names.isEmpty, !names.contains(alarm.name) { continue }
-            if let prefix = input.alarmNamePrefix, !alarm.name.hasPrefix(prefix) { continue }
-            if let state = input.stateValue, alarm.stateValue != state { continue }
-            if let prefix = input.actionPrefix, !alarm.allActions.contains(where: { $0.hasPrefix(prefix) }) { continue }
-            matched.append(alarm)
-            if matched.count > limit { break }
+        if let names = input.alarmNames, !names.isEmpty {
+            for name in Set(names).sorted() where after.map({ name > $0 }) ?? true {
+                if let alarm = try await load(name, ctx.scope), matches(alarm) { matched.append(alarm) }
+                if matched.count > limit { break }
+            }
+        } else {
+            // Read the store a page at a time, in name order, until the answer's page is full:
+            // a page of a large account decodes only the alarms up to it.
+            var cursor = after
+            scan: while true {
+                let records = try await resources.list(kind: AlarmRecord.kind, scope: ctx.scope, prefix: input.alarmNamePrefix,
+                                                       after: cursor, limit: 1000)
+                for record in records {
+                    let alarm = try AlarmRecord(record)
+                    if matches(alarm) { matched.append(alarm) }
+                    if matched.count > limit { break scan }
+                }
+                guard records.count == 1000, let last = records.last else { break }
+                cursor = last.name
+            }
         }
+        return Self.page(matched, limit: limit)
+    }
+
+    /// The first `limit` alarms of `matched` (name order), with a token when more matched.
+    static func page(_ matched: [AlarmRecord], limit: Int) -> CloudWatch.DescribeAlarmsOutput {
         let page = matched.prefix(limit)
         let next = matched.count > limit ? page.last.map { PageToken.encode($0.name, kind: "alarms") } : nil
         return CloudWatch.DescribeAlarmsOutput(compositeAlarms: page.filter(\.isComposite).map(\.compositeShape),
@@ -153,6 +184,20 @@ public struct AlarmService: Sendable {
             throw AWSError(CloudWatch.Errors.invalidParameterValueException,
                            "The collection AlarmNames must not have a size greater than 100.")
         }
+        // At most one composite alarm a call, and none that a composite alarm kept depends on
+        // (so the alarms of a cycle cannot be deleted until its rule is changed, as AWS says).
+        let everything = try await all(ctx.scope)
+        let named = Set(input.alarmNames)
+        if everything.filter({ named.contains($0.name) && $0.isComposite }).count > 1 {
+            throw AWSError(CloudWatch.Errors.invalidParameterValueException,
+                           "You can delete at most one composite alarm in one DeleteAlarms call.") // wording unverified
+        }
+        for parent in everything where parent.isComposite && !named.contains(parent.name) {
+            if let child = parent.compositeRule?.alarms.map({ Self.alarmName($0, ctx.scope) }).first(where: named.contains) {
+                throw AWSError(CloudWatch.Errors.invalidParameterValueException,
+                               "The alarm \(child) cannot be deleted because the composite alarm \(parent.name) depends on it.") // wording unverified
+            }
+        }
         let deleted = try await resources.delete(kind: AlarmRecord.kind, scope: ctx.scope, names: input.alarmNames, allOrNothing: false)
         for name in deleted.deleted {
             try await tags.removeAllTags(arn: Self.arn(ctx.scope, name: name))
@@ -179,28 +224,49 @@ public struct AlarmService: Sendable {
     /// actions (when enabled) and writes the StateUpdate and Action history items, in the
     /// alarm's own commit; the same value only refreshes the reason.
     ///
-    /// The actions are published before that commit: a crash in between leaves the old state,
-    /// so the next evaluation makes the change again and notifies again (at least once,
-    /// never lost), where publishing after the commit could lose the notification.
+    /// The notifications the actions owe are outbox items in that same commit: a crash leaves
+    /// either the change with its notifications queued (delivered after a restart) or neither.
     func transition(_ alarm: inout AlarmRecord, to state: AlarmStateValue, reason: String, reasonData: String?,
                     _ scope: ResourceScope) async throws {
+        let old = alarm.stateValue
+        let change = try await transitionRecords(&alarm, to: state, reason: reason, reasonData: reasonData, scope)
+        try await store(change)
+        // The composite alarms over this one follow its change.
+        if alarm.stateValue != old { try await reevaluateParents(of: alarm.name, scope) }
+    }
+
+    /// Commits a change: its records and the notifications it owes together, then wakes delivery.
+    func store(_ change: AlarmChange) async throws {
+        try await resources.put(change.records, enqueueing: change.outbox)
+        if !change.outbox.isEmpty { notifier.queued() }
+    }
+
+    /// What `transition` stores: the alarm, its StateUpdate and Action history items, and
+    /// (a change of value) its actions' notifications. The evaluation job stores many alarms'
+    /// changes in one commit.
+    func transitionRecords(_ alarm: inout AlarmRecord, to state: AlarmStateValue, reason: String, reasonData: String?,
+                           _ scope: ResourceScope) async throws -> AlarmChange {
         let now = clock.now().timeIntervalSince1970
         let old = alarm
         alarm.stateReason = reason
         alarm.stateReasonData = reasonData
         alarm.stateUpdated = now
         var records = [ResourceRecord]()
+        var outbox = [OutboxItem]()
         if alarm.stateValue != state.rawValue {
             alarm.stateValue = state.rawValue
             alarm.stateTransitioned = now
             records.append(try AlarmHistory.item(alarmName: alarm.name, composite: alarm.isComposite, scope: scope, type: "StateUpdate",
                                                  summary: "Alarm updated from \(old.stateValue) to \(state.rawValue)",
                                                  data: AlarmHistory.stateData(old: old, new: alarm), at: now))
-            records += try await act(alarm, old: old, scope: scope, at: now)
+            try await suppress(&alarm, scope: scope, at: now)
+            if alarm.actionsSuppressedBy == nil {
+                let acted = try await act(alarm, old: old, scope: scope, at: now)
+                records += acted.records
+                outbox = acted.outbox
+            }
         }
-        try await resources.put([try alarm.resource(scope: scope, created: clock.now())] + records)
-        // The composite alarms over this one follow its change.
-        if alarm.stateValue != old.stateValue { try await reevaluateParents(of: alarm.name, scope) }
+        return AlarmChange(records: [try alarm.resource(scope: scope, created: clock.now())] + records, outbox: outbox)
     }
 
     public func enableAlarmActions(_ input: CloudWatch.EnableAlarmActionsInput, _ ctx: CallContext) async throws -> EmptyShape {
@@ -238,19 +304,5 @@ public struct AlarmService: Sendable {
     /// Every alarm of the scope, by name.
     func all(_ scope: ResourceScope) async throws -> [AlarmRecord] {
         try await resources.everything(kind: AlarmRecord.kind, scope: scope).map(AlarmRecord.init)
-    }
-}
-
-extension ResourceStore {
-    /// Every resource of `kind` in `scope`, by name, read a page of 1,000 at a time.
-    func everything(kind: String, scope: ResourceScope) async throws -> [ResourceRecord] {
-        var out: [ResourceRecord] = []
-        var after: String?
-        while true {
-            let page = try await list(kind: kind, scope: scope, prefix: nil, after: after, limit: 1000)
-            out += page
-            guard page.count == 1000, let last = page.last else { return out }
-            after = last.name
-        }
     }
 }

@@ -56,8 +56,11 @@ enum AlarmValidation {
                 || input.dimensions != nil || input.period != nil || input.unit != nil {
                 throw combination("You cannot specify MetricName, Namespace, Statistic, ExtendedStatistic, Dimensions, Period or Unit together with Metrics.") // wording unverified
             }
-            try checkMetrics(metrics, evaluationPeriods: n)
+            try checkMetrics(metrics, evaluationPeriods: n, band: input.thresholdMetricId)
             return
+        }
+        if band {
+            throw invalid("An alarm on an anomaly detection band must give the metric and its ANOMALY_DETECTION_BAND in Metrics.") // wording unverified
         }
         guard input.metricName != nil else { throw missing("MetricName") }
         guard input.namespace != nil else { throw missing("Namespace") }
@@ -95,11 +98,21 @@ enum AlarmValidation {
         }
     }
 
-    static func checkMetrics(_ metrics: [CloudWatch.MetricDataQuery], evaluationPeriods n: Int) throws {
+    /// `band`: an anomaly-detection alarm's ThresholdMetricId, whose ANOMALY_DETECTION_BAND
+    /// query returns data beside the watched metric.
+    static func checkMetrics(_ metrics: [CloudWatch.MetricDataQuery], evaluationPeriods n: Int, band: String? = nil) throws {
         if metrics.isEmpty || metrics.count > 10 {
             throw invalid("The collection Metrics must have between 1 and 10 items.") // wording unverified
         }
-        let returning = metrics.filter { $0.returnData ?? true }
+        let returning = metrics.filter { ($0.returnData ?? true) && $0.id != band }
+        if let band {
+            guard let query = metrics.first(where: { $0.id == band }) else {
+                throw invalid("The ThresholdMetricId \(band) does not match any of the Metrics ids.") // wording unverified
+            }
+            guard query.expression?.uppercased().contains("ANOMALY_DETECTION_BAND") == true else {
+                throw invalid("The ThresholdMetricId \(band) must refer to an ANOMALY_DETECTION_BAND expression.") // wording unverified
+            }
+        }
         if returning.count != 1 {
             throw invalid("Exactly one element of the metrics list should return data.")
         }

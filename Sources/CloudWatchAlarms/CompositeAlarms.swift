@@ -73,11 +73,15 @@ extension AlarmService {
         return false
     }
 
-    /// Re-evaluates every composite alarm whose rule names `child`.
-    func reevaluateParents(of child: String, _ scope: ResourceScope) async throws {
-        let everything = try await all(scope)
-        guard let changed = everything.first(where: { $0.name == child }) else { return }
-        for parent in everything where parent.compositeRule?.alarms.contains(where: { Self.alarmName($0, scope) == child }) ?? false {
+    /// Re-evaluates every composite alarm whose rule names `child`; `composites`, when given,
+    /// are the scope's composite alarms (the evaluation job knows them: it spares reading
+    /// every alarm for each change).
+    func reevaluateParents(of child: String, _ scope: ResourceScope, among composites: [AlarmRecord]? = nil) async throws {
+        var candidates = composites ?? []
+        if composites == nil { candidates = try await all(scope).filter(\.isComposite) }
+        let parents = candidates.filter { $0.compositeRule?.alarms.contains(where: { Self.alarmName($0, scope) == child }) ?? false }
+        guard !parents.isEmpty, let changed = try await load(child, scope) else { return }
+        for parent in parents {
             try await evaluateComposite(parent.name, scope, trigger: changed)
         }
     }

@@ -170,3 +170,44 @@ def test_composite_alarm_follows_its_children(server):
         cw.put_composite_alarm(AlarmName=p + "bad", AlarmRule="ALARM(")
     assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
     assert e.value.response["Error"]["Message"].startswith("Error in AlarmRule [")
+
+
+def test_cloudtrail_failures_through_a_metric_filter_fire_an_alarm_webhook(make_server, endpoint):  # noqa: F811
+    """CloudWatch and CloudTrail as AWS customers wire them: a trail delivers API activity to a
+    log group, a metric filter counts refused calls, an alarm on that metric goes to ALARM and
+    the webhook subscribed to its topic receives the notification."""
+    fast = make_server("--in-memory", "--trail-delivery-interval", "1")
+    url, received = endpoint
+    ct, s3, logs, cw, sns = (fast.client(s) for s in ("cloudtrail", "s3", "logs", "cloudwatch", "sns"))
+    topic = sns.create_topic(Name="security")["TopicArn"]
+    confirmed_subscription(sns, topic, url, received)
+    s3.create_bucket(Bucket="trail-bucket")
+    logs.create_log_group(logGroupName="CloudTrail/api")
+    logs.put_metric_filter(logGroupName="CloudTrail/api", filterName="refused",
+                           filterPattern='{ ($.errorCode = "*NotFound*") || ($.errorCode = "AccessDenied*") }',
+                           metricTransformations=[{"metricName": "Refused", "metricNamespace": "CloudTrailMetrics", "metricValue": "1"}])
+    ct.create_trail(Name="to-logs", S3BucketName="trail-bucket",
+                    CloudWatchLogsLogGroupArn="arn:aws:logs:us-east-1:000000000000:log-group:CloudTrail/api:*",
+                    CloudWatchLogsRoleArn="arn:aws:iam::000000000000:role/ct")
+    ct.start_logging(Name="to-logs")
+    cw.put_metric_alarm(AlarmName="refused-calls", Namespace="CloudTrailMetrics", MetricName="Refused", Statistic="Sum",
+                        Period=60, EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanOrEqualToThreshold",
+                        TreatMissingData="notBreaching", AlarmActions=[topic])
+    for _ in range(3):
+        with pytest.raises(ClientError):
+            logs.delete_log_group(logGroupName="/does/not/exist")
+    # The minute of the refusals closes, then the next round sees it (at most ~70 s).
+    deadline = time.time() + 150
+    note = None
+    while time.time() < deadline and note is None:
+        try:
+            headers, candidate = received.get(timeout=5)
+        except Exception:  # queue.Empty
+            continue
+        if json.loads(candidate["Message"]).get("NewStateValue") == "ALARM":
+            note = candidate
+    assert note is not None, cw.describe_alarms(AlarmNames=["refused-calls"])["MetricAlarms"]
+    msg = json.loads(note["Message"])
+    assert msg["AlarmName"] == "refused-calls" and msg["Trigger"]["MetricName"] == "Refused"
+    assert msg["NewStateReason"].startswith("Threshold Crossed: 1 datapoint [")
+    assert cw.describe_alarms(AlarmNames=["refused-calls"])["MetricAlarms"][0]["StateValue"] == "ALARM"

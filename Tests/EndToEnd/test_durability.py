@@ -195,3 +195,59 @@ def test_data_events_a_trail_selects_are_recorded_after_a_restart(make_server, t
                 return
         time.sleep(0.5)
     raise AssertionError("the PutObject data event was not delivered after the restart")
+
+
+def test_an_alarm_notification_owed_at_kill_9_is_delivered_after_restart(make_server, tmp_path):
+    """A change of alarm state and the SNS deliveries its actions owe commit together: killed
+    before the webhook could take the notification, the server delivers it after a restart."""
+    import http.server
+    import queue
+    import signal
+
+    received = queue.Queue()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.put(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    def serve(port=0):
+        httpd = http.server.HTTPServer(("127.0.0.1", port), Handler)
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        return httpd
+
+    hook = serve()
+    port = hook.server_address[1]
+    s = make_server("--data-dir", str(tmp_path))
+    sns, cw = s.client("sns"), s.client("cloudwatch")
+    topic = sns.create_topic(Name="pager")["TopicArn"]
+    sns.subscribe(TopicArn=topic, Protocol="http", Endpoint=f"http://127.0.0.1:{port}/hook")
+    confirmation = received.get(timeout=10)
+    import urllib.request
+    urllib.request.urlopen(confirmation["SubscribeURL"], timeout=10).read()
+    cw.put_metric_alarm(AlarmName="pager-alarm", MetricName="Errors", Namespace="App", Statistic="Sum", Period=60,
+                        EvaluationPeriods=1, Threshold=1, ComparisonOperator="GreaterThanThreshold",
+                        TreatMissingData="ignore", AlarmActions=[topic])
+    # The webhook goes away: the delivery cannot happen before the kill.
+    hook.shutdown()
+    hook.server_close()
+    cw.set_alarm_state(AlarmName="pager-alarm", StateValue="ALARM", StateReason="testing the outbox")
+    s.stop(signal.SIGKILL)
+
+    hook = serve(port)
+    try:
+        s2 = make_server("--data-dir", str(tmp_path))
+        note = received.get(timeout=45)  # the first attempt failed: retried 20 s later
+        msg = json.loads(note["Message"])
+        assert note["Type"] == "Notification" and note["TopicArn"] == topic
+        assert msg["AlarmName"] == "pager-alarm" and msg["NewStateValue"] == "ALARM"
+        assert msg["NewStateReason"] == "testing the outbox"
+        alarm = s2.client("cloudwatch").describe_alarms(AlarmNames=["pager-alarm"])["MetricAlarms"][0]
+        assert alarm["StateValue"] == "ALARM"
+    finally:
+        hook.shutdown()
+        hook.server_close()

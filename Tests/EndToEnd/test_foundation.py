@@ -269,9 +269,9 @@ def test_unknown_operation(server):
 
 def test_operation_not_built_names_itself(server):
     with pytest.raises(ClientError) as e:
-        server.client("cloudwatch").describe_anomaly_detectors()
+        server.client("cloudwatch").list_metric_streams()
     assert e.value.response["Error"]["Code"] == "NotImplemented"
-    assert "DescribeAnomalyDetectors" in e.value.response["Error"]["Message"]
+    assert "ListMetricStreams" in e.value.response["Error"]["Message"]
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
 

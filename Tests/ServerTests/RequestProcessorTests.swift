@@ -156,9 +156,9 @@ struct RequestProcessorTests {
     @Test("an operation not built yet answers NotImplemented naming it")
     func notImplemented() async throws {
         let h = try Harness()
-        let r = await h.json("GraniteServiceVersion20100801.DescribeAnomalyDetectors", "{}")
+        let r = await h.json("GraniteServiceVersion20100801.ListMetricStreams", "{}")
         #expect(r.status == 501)
-        #expect(r.json["message"]?.stringValue?.contains("DescribeAnomalyDetectors") == true)
+        #expect(r.json["message"]?.stringValue?.contains("ListMetricStreams") == true)
     }
 
     @Test("a gzipped body is inflated after the signature is checked over the compressed bytes")

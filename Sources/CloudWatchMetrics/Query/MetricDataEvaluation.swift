@@ -114,7 +114,10 @@ extension MetricDataService {
                     }
                     return out
                 },
-                search: { [self] text, stat, period in try await self.search(text, stat: stat, period: period) })
+                search: { [self] text, stat, period in try await self.search(text, stat: stat, period: period) },
+                anomalyModel: { [self] source, period, trainedAt in
+                    try await self.service.bands.model(source, scope: self.ctx.scope, period: period, trainedAt: trainedAt)
+                })
         }
 
         // MARK: Results

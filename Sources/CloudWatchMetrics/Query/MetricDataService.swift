@@ -15,6 +15,8 @@ public import TrailwatchCore
 public struct MetricDataService: Sendable {
     let store: any MetricStore
     let clock: any WallClock
+    /// Anomaly models for ANOMALY_DETECTION_BAND, trained on demand.
+    public let bands: AnomalyBands
 
     public static let maxQueries = 500
     public static let defaultMaxDatapoints = 100_800
@@ -23,9 +25,11 @@ public struct MetricDataService: Sendable {
     /// Metrics Insights reads at most two weeks back.
     public static let insightsWindow: Int64 = 14 * 86400
 
-    public init(store: any MetricStore, clock: any WallClock) {
+    /// - Parameter resources: where anomaly detectors are stored (their training configuration).
+    public init(store: any MetricStore, clock: any WallClock, resources: (any ResourceStore)? = nil) {
         self.store = store
         self.clock = clock
+        self.bands = AnomalyBands(store: store, resources: resources)
     }
 
     static let validationError = AWSErrorType("ValidationException", queryCode: "ValidationError")

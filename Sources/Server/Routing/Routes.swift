@@ -18,6 +18,7 @@ public struct Services: Sendable {
     public let alarmEvaluation: AlarmEvaluation
     public let metrics: MetricsService
     public let metricData: MetricDataService
+    public let anomalyDetectors: AnomalyDetectorService
     public let cloudWatchTags: CloudWatchTagging
     public let logs: LogsService
     public let s3: S3Service
@@ -36,15 +37,17 @@ public struct Services: Sendable {
         let resources = backend.resources, tags = backend.tags, metrics = backend.metrics, objects = backend.objects
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
         self.metrics = MetricsService(store: metrics, clock: clock)
-        metricData = MetricDataService(store: metrics, clock: clock)
+        metricData = MetricDataService(store: metrics, clock: clock, resources: resources)
+        anomalyDetectors = AnomalyDetectorService(resources: resources, metricData: metricData, clock: clock)
         cloudWatchTags = CloudWatchTagging(resources: resources, tags: tags)
         self.logs = LogsService(store: backend.logs, resources: resources, tags: tags, objects: objects, clock: clock)
         s3 = S3Service(store: objects, clock: clock)
         history = EventHistoryService(events: backend.trailEvents, recorder: recorder, clock: clock)
         let sns = SNSService(resources: resources, tags: tags, outbox: backend.outbox, clock: clock, endpoint: endpoint, poster: poster)
         self.sns = sns
-        let alarms = AlarmService(resources: resources, tags: tags, clock: clock,
-                                  notify: { topic, subject, message in _ = try await sns.publish(topicArn: topic, subject: subject, message: message) })
+        let alarms = AlarmService(resources: resources, tags: tags, clock: clock, notifier: AlarmNotifier(
+            prepare: { topic, subject, message in try await sns.outboxItems(topicArn: topic, subject: subject, message: message) },
+            queued: { sns.deliveriesQueued() }))
         self.alarms = alarms
         alarmEvaluation = AlarmEvaluation(alarms: alarms, metricData: metricData)
         trails = TrailsService(resources: resources, tags: tags, objects: objects, logSink: self.logs, recorder: recorder, clock: clock,
@@ -83,6 +86,11 @@ extension RouteTable {
         t.on(CloudWatch.API.enableAlarmActions, s.alarms.enableAlarmActions)
         t.on(CloudWatch.API.disableAlarmActions, s.alarms.disableAlarmActions)
         t.on(CloudWatch.API.describeAlarmHistory, s.alarms.describeAlarmHistory)
+
+        // CloudWatch: anomaly detectors
+        t.on(CloudWatch.API.putAnomalyDetector, s.anomalyDetectors.putAnomalyDetector)
+        t.on(CloudWatch.API.describeAnomalyDetectors, s.anomalyDetectors.describeAnomalyDetectors)
+        t.on(CloudWatch.API.deleteAnomalyDetector, s.anomalyDetectors.deleteAnomalyDetector)
 
         // CloudWatch: dashboards
         t.on(CloudWatch.API.putDashboard, s.dashboards.putDashboard)

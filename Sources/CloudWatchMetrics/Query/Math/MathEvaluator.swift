@@ -15,6 +15,9 @@ struct MathEnvironment: Sendable {
     var metricStats: @Sendable () async throws -> [(id: String, series: TimeSeries)]
     /// Runs a SEARCH: query string, statistic, period.
     var search: @Sendable (String, String, Int64) async throws -> [TimeSeries]
+    /// The anomaly model of a metric statistic at a period, trained up to a time; nil while
+    /// it has too little history.
+    var anomalyModel: @Sendable (TimeSeries.Source, Int64, Int64) async throws -> AnomalyModel? = { _, _, _ in nil }
 }
 
 /// Evaluates metric math (see /work/research notes in the closing note; AWS's semantics):
