@@ -29,6 +29,8 @@ enum Harnesses {
         "search": Languages.search,
         "insights": Languages.insights,
         "dashboard": Languages.dashboard,
+        "alarm-rule": AlarmLanguages.alarmRule,
+        "mute-schedule": AlarmLanguages.muteSchedule,
         "event-selectors": Pipeline.eventSelectors,
         "pipeline": Pipeline.request,
     ]

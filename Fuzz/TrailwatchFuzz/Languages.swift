@@ -1,3 +1,4 @@
+@testable import CloudWatchAlarms
 @testable import CloudWatchLogs
 @testable import CloudWatchMetrics
 import TrailwatchCore
@@ -27,5 +28,26 @@ enum Languages {
 
     static func dashboard(_ bytes: [UInt8]) {
         _ = DashboardBodyValidator().validate(bytes.text)
+    }
+}
+
+/// Harnesses for the alarm languages: composite AlarmRules (parsed, then evaluated with every
+/// child in ALARM), and mute-rule schedules (the input's first line the expression, the second
+/// the duration; a valid one is asked for windows and its next activation).
+enum AlarmLanguages {
+    static func alarmRule(_ bytes: [UInt8]) {
+        guard let rule = try? CompositeRule.parse(bytes.text) else { return }
+        _ = rule.evaluate { _ in .alarm }
+        _ = rule.alarms
+    }
+
+    static func muteSchedule(_ bytes: [UInt8]) {
+        let (expression, duration) = bytes.splitOnce()
+        guard let schedule = try? MuteSchedule.parse(expression: expression, duration: duration.isEmpty ? "PT1H" : duration,
+                                                     timezone: "America/New_York") else { return }
+        for t: Int64 in [0, 1_790_000_000, 1_772_953_200, -86_400, Int64.max / 2] {
+            _ = schedule.window(containing: t)
+            _ = schedule.nextActivation(atOrAfter: t)
+        }
     }
 }

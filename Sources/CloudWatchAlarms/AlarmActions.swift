@@ -43,6 +43,8 @@ extension AlarmService {
         case "OK": actions = alarm.okActions
         default: actions = alarm.insufficientDataActions
         }
+        // An ACTIVE alarm mute rule targeting the alarm mutes all of them.
+        if !actions.isEmpty, try await mutingRule(for: alarm.name, scope, at: now) != nil { return AlarmChange() }
         var items: [ResourceRecord] = []
         var outbox: [OutboxItem] = []
         for action in actions {

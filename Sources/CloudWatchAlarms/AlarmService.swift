@@ -43,6 +43,10 @@ public struct AlarmService: Sendable {
         try AlarmValidation.check(input)
         let now = clock.now().timeIntervalSince1970
         let existing = try await load(input.alarmName, ctx.scope)
+        if let existing, existing.isComposite {
+            throw AWSError(CloudWatch.Errors.invalidParameterCombinationException,
+                           "The alarm \(input.alarmName) is a composite alarm; a metric alarm cannot replace it.") // wording unverified
+        }
         let alarm = AlarmRecord(
             name: input.alarmName, arn: Self.arn(ctx.scope, name: input.alarmName), description: input.alarmDescription,
             actionsEnabled: input.actionsEnabled ?? true, okActions: input.okActions ?? [], alarmActions: input.alarmActions ?? [],

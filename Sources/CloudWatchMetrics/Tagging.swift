@@ -3,7 +3,7 @@ public import Storage
 public import TrailwatchCore
 
 /// TagResource, UntagResource and ListTagsForResource on CloudWatch resources (dashboards,
-/// and alarms once they exist), keyed by ARN:
+/// alarms and alarm mute rules), keyed by ARN:
 /// `arn:aws:cloudwatch::<account>:dashboard/<name>`, `arn:aws:cloudwatch:<region>:<account>:alarm:<name>`.
 public struct CloudWatchTagging: Sendable {
     /// At most 50 tags per resource.
@@ -35,6 +35,10 @@ public struct CloudWatchTagging: Sendable {
         if resource.hasPrefix("dashboard/"), region.isEmpty {
             return Target(kind: DashboardService.kind, scope: ResourceScope(accountId: account, region: ""),
                           name: String(resource.dropFirst("dashboard/".count)), type: "dashboard")
+        }
+        if resource.hasPrefix("alarm-mute-rule:") {
+            return Target(kind: "cloudwatch:alarm-mute-rule", scope: ResourceScope(accountId: account, region: region),
+                          name: String(resource.dropFirst("alarm-mute-rule:".count)), type: "alarm-mute-rule")
         }
         if resource.hasPrefix("alarm:") {
             return Target(kind: "cloudwatch:alarm", scope: ResourceScope(accountId: account, region: region),

@@ -116,6 +116,12 @@ struct DeleteCompositeTests {
         func refused(_ names: [String]) async -> Bool {
             do { _ = try await s.deleteAlarms(CloudWatch.DeleteAlarmsInput(alarmNames: names), ctx); return false } catch { return true }
         }
+        // A metric alarm cannot take a composite alarm's name.
+        await #expect(throws: AWSError.self) {
+            try await s.putMetricAlarm(CloudWatch.PutMetricAlarmInput(
+                alarmName: "a", metricName: "cpu", namespace: "App", statistic: "Average", period: 60, evaluationPeriods: 1,
+                threshold: 1, comparisonOperator: "GreaterThanThreshold"), ctx)
+        }
         #expect(await refused(["cpu"]))
         #expect(await refused(["a", "b"]))
         #expect(await refused(["a"]))

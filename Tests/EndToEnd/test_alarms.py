@@ -211,3 +211,32 @@ def test_cloudtrail_failures_through_a_metric_filter_fire_an_alarm_webhook(make_
     assert msg["AlarmName"] == "refused-calls" and msg["Trigger"]["MetricName"] == "Refused"
     assert msg["NewStateReason"].startswith("Threshold Crossed: 1 datapoint [")
     assert cw.describe_alarms(AlarmNames=["refused-calls"])["MetricAlarms"][0]["StateValue"] == "ALARM"
+
+
+def test_alarm_mute_rules(server):
+    cw = server.client("cloudwatch")
+    name = f"muted-{uuid.uuid4().hex[:8]}"
+    cw.put_metric_alarm(**alarm_args(name))
+    rule = f"weekend-{uuid.uuid4().hex[:8]}"
+    start = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+    cw.put_alarm_mute_rule(Name=rule, Description="weekend quiet",
+                           Rule={"Schedule": {"Expression": "cron(0 18 * * FRI)", "Duration": "P2DT12H", "Timezone": "America/New_York"}},
+                           MuteTargets={"AlarmNames": [name]}, StartDate=start, Tags=[{"Key": "team", "Value": "ops"}])
+    got = cw.get_alarm_mute_rule(AlarmMuteRuleName=rule)
+    assert got["Name"] == rule and got["Description"] == "weekend quiet"
+    assert got["Rule"]["Schedule"] == {"Expression": "cron(0 18 * * FRI)", "Duration": "P2DT12H", "Timezone": "America/New_York"}
+    assert got["MuteTargets"] == {"AlarmNames": [name]} and got["StartDate"] == start
+    assert got["Status"] == "SCHEDULED" and got["MuteType"] == "RECURRING"
+    arn = got["AlarmMuteRuleArn"]
+    assert arn == f"arn:aws:cloudwatch:us-east-1:000000000000:alarm-mute-rule:{rule}"
+    assert cw.list_tags_for_resource(ResourceARN=arn)["Tags"] == [{"Key": "team", "Value": "ops"}]
+    listed = cw.list_alarm_mute_rules(AlarmName=name)["AlarmMuteRuleSummaries"]
+    assert [s["AlarmMuteRuleArn"] for s in listed] == [arn]
+    with pytest.raises(ClientError) as e:
+        cw.put_alarm_mute_rule(Name=rule, Rule={"Schedule": {"Expression": "cron(0 18 * *)", "Duration": "PT1H"}})
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
+    cw.delete_alarm_mute_rule(AlarmMuteRuleName=rule)
+    with pytest.raises(ClientError) as e:
+        cw.get_alarm_mute_rule(AlarmMuteRuleName=rule)
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    cw.delete_alarms(AlarmNames=[name])

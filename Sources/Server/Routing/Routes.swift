@@ -86,6 +86,11 @@ extension RouteTable {
         t.on(CloudWatch.API.enableAlarmActions, s.alarms.enableAlarmActions)
         t.on(CloudWatch.API.disableAlarmActions, s.alarms.disableAlarmActions)
         t.on(CloudWatch.API.describeAlarmHistory, s.alarms.describeAlarmHistory)
+        t.on(CloudWatch.API.putAlarmMuteRule, s.alarms.putAlarmMuteRule)
+        t.on(CloudWatch.API.getAlarmMuteRule, s.alarms.getAlarmMuteRule)
+        t.on(CloudWatch.API.listAlarmMuteRules, s.alarms.listAlarmMuteRules)
+        t.on(CloudWatch.API.deleteAlarmMuteRule, s.alarms.deleteAlarmMuteRule)
+        t.on(CloudWatch.API.describeAlarmContributors, s.alarms.describeAlarmContributors)
 
         // CloudWatch: anomaly detectors
         t.on(CloudWatch.API.putAnomalyDetector, s.anomalyDetectors.putAnomalyDetector)
