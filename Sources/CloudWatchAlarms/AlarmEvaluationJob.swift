@@ -24,9 +24,9 @@ public final class AlarmEvaluation: Sendable {
         self.metricData = metricData
     }
 
-    /// The singleton job: a round every 10 s.
+    /// The singleton job: a round at every multiple of 10 s of clock time.
     public var job: Job {
-        Job("cloudwatch.alarms", every: 10, singleton: true) { [self] in try await round() }
+        Job("cloudwatch.alarms", every: 10, aligned: true, singleton: true) { [self] in try await round() }
     }
 
     /// One round at the clock's time: the high-resolution alarms always, the others once a minute.

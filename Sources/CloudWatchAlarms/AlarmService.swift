@@ -75,7 +75,8 @@ public struct AlarmService: Sendable {
             try alarm.resource(scope: ctx.scope, created: clock.now()),
             try AlarmHistory.item(alarmName: alarm.name, composite: alarm.isComposite, scope: ctx.scope, type: "ConfigurationUpdate",
                                   summary: existing == nil ? "Alarm \"\(alarm.name)\" created" : "Alarm \"\(alarm.name)\" updated",
-                                  data: nil, at: alarm.configurationUpdated),
+                                  data: AlarmConfigurationData.json(existing == nil ? .create : .update, alarm: alarm, previous: existing),
+                                  at: alarm.configurationUpdated),
         ])
         if let newTags, !newTags.isEmpty {
             try await tags.setTags(arn: alarm.arn, newTags.map { (key: $0.key, value: $0.value) })
@@ -203,6 +204,14 @@ public struct AlarmService: Sendable {
             }
         }
         let deleted = try await resources.delete(kind: AlarmRecord.kind, scope: ctx.scope, names: input.alarmNames, allOrNothing: false)
+        // The history outlives the alarm: its ConfigurationUpdate "deleted" item follows the
+        // delete's commit (after a crash between them the alarm is gone without that item).
+        let byName = Dictionary(everything.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        let at = clock.now().timeIntervalSince1970
+        try await resources.put(try deleted.deleted.compactMap { byName[$0] }.map { alarm in
+            try AlarmHistory.item(alarmName: alarm.name, composite: alarm.isComposite, scope: ctx.scope, type: "ConfigurationUpdate",
+                                  summary: "Alarm \"\(alarm.name)\" deleted", data: AlarmConfigurationData.json(.delete, alarm: alarm, previous: nil), at: at)
+        })
         for name in deleted.deleted {
             try await tags.removeAllTags(arn: Self.arn(ctx.scope, name: name))
         }

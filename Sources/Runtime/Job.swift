@@ -10,8 +10,12 @@ import Synchronization
 /// crash or an error only delays it.
 public struct Job: Sendable {
     public let name: String
-    /// Seconds between the end of one run and the start of the next.
+    /// Seconds between the end of one run and the start of the next; for an `aligned` job,
+    /// the period whose multiples of clock time start its runs.
     public let every: Double
+    /// Runs at the clock's multiples of `every` (an alarm round at :00, :10, :20 …), so the
+    /// time a run takes does not push the next one later.
+    public let aligned: Bool
     /// Wakes the job before `every` has passed (new work was queued).
     public let wakeup: Wakeup?
     /// Runs on one node of a cluster at a time, holding the lease named after the job.
@@ -23,9 +27,11 @@ public struct Job: Sendable {
     /// after the first period.
     public let runsAtStart: Bool
 
-    public init(_ name: String, every: Double, wakeup: Wakeup? = nil, singleton: Bool = true, runsAtStart: Bool = false,
-                atShutdown: (@Sendable () async throws -> Void)? = nil, run: @escaping @Sendable () async throws -> Void) {
+    public init(_ name: String, every: Double, aligned: Bool = false, wakeup: Wakeup? = nil, singleton: Bool = true,
+                runsAtStart: Bool = false, atShutdown: (@Sendable () async throws -> Void)? = nil,
+                run: @escaping @Sendable () async throws -> Void) {
         self.name = name
+        self.aligned = aligned
         self.runsAtStart = runsAtStart
         self.every = every
         self.wakeup = wakeup

@@ -7,7 +7,7 @@ public import TrailwatchCore
 /// order. The executable runs one of these beside the HTTP server in a `ServiceGroup`.
 ///
 /// ```
-/// per job:  [sleep every s, or until woken] ─► (singleton? acquire lease) ─► run ─► repeat
+/// per job:  [sleep every s (aligned: to the next multiple of every s), or until woken] ─► (singleton? acquire lease) ─► run ─► repeat
 /// shutdown: cancel the loops ─► atShutdown of each job, in the order given
 /// ```
 public struct JobRunner: Service {
@@ -52,13 +52,20 @@ public struct JobRunner: Service {
         if job.runsAtStart { await runOnce(job) }
         while !Task.isCancelled {
             do {
-                try await clock.sleep(until: clock.now().addingTimeInterval(job.every), or: job.wakeup)
+                try await clock.sleep(until: Self.nextRun(job, after: clock.now()), or: job.wakeup)
             } catch {
                 return
             }
             if Task.isCancelled { return }
             await runOnce(job)
         }
+    }
+
+    /// When `job` runs next if nothing wakes it: `every` seconds from now, or for an aligned
+    /// job the next multiple of `every` after now.
+    static func nextRun(_ job: Job, after now: Date) -> Date {
+        guard job.aligned, job.every > 0 else { return now.addingTimeInterval(job.every) }
+        return Date(timeIntervalSince1970: ((now.timeIntervalSince1970 / job.every).rounded(.down) + 1) * job.every)
     }
 
     /// Runs `job` once if this node may (its lease, for a singleton); false when it did not run.

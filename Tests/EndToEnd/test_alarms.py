@@ -59,6 +59,28 @@ def test_alarm_lifecycle(server):
     assert e.value.response["Error"]["Code"] == "ResourceNotFound"
 
 
+def test_configuration_history_records_create_update_and_delete(server):
+    cw = server.client("cloudwatch")
+    name = f"cfg-{uuid.uuid4().hex[:8]}"
+    cw.put_metric_alarm(**alarm_args(name, AlarmDescription="first"))
+    cw.put_metric_alarm(**alarm_args(name, AlarmDescription="second", Threshold=3.0))
+    cw.delete_alarms(AlarmNames=[name])
+    items = cw.describe_alarm_history(AlarmName=name, HistoryItemType="ConfigurationUpdate",
+                                      ScanBy="TimestampAscending")["AlarmHistoryItems"]
+    assert [i["HistorySummary"] for i in items] == [f'Alarm "{name}" created', f'Alarm "{name}" updated',
+                                                    f'Alarm "{name}" deleted']
+    created, updated, deleted = (json.loads(i["HistoryData"]) for i in items)
+    assert (created["version"], created["type"]) == ("1.0", "Create")
+    c = created["createdAlarm"]
+    assert (c["alarmName"], c["namespace"], c["metricName"], c["threshold"], c["period"]) == (name, "E2E/Alarms", "Latency", 2.0, 60)
+    assert c["dimensions"] == [{"name": "InstanceId", "value": "abc"}] and c["okactions"] == [] and c["stateValue"] == "INSUFFICIENT_DATA"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000", c["alarmConfigurationUpdatedTimestamp"])
+    assert updated["type"] == "Update" and updated["updatedAlarm"]["threshold"] == 3.0
+    original = updated["originalUpdatedFields"]
+    assert original["threshold"] == 2.0 and original["alarmDescription"] == "first" and "metricName" not in original
+    assert deleted["type"] == "Delete" and deleted["deletedAlarm"]["alarmDescription"] == "second"
+
+
 @pytest.mark.parametrize("change, code", [
     (dict(Period=45), "InvalidParameterValue"),
     (dict(EvaluationPeriods=2, DatapointsToAlarm=3), "InvalidParameterCombination"),

@@ -80,6 +80,28 @@ struct JobTests {
         _ = try? await task.value
     }
 
+    @Test("an aligned job runs at the clock's multiples of its period, however long a run takes")
+    func aligned() async throws {
+        let clock = ManualClock(t0.addingTimeInterval(4))
+        let times = Shared<[Double]>([])
+        let job = Job("round", every: 10, aligned: true) {
+            times.update { $0.append(clock.now().timeIntervalSince(self.t0)) }
+            clock.advance(by: 3)  // the run takes 3 s of clock time
+        }
+        let runner = JobRunner(jobs: [job], clock: clock, lease: LocalLease(), node: "n", logger: Logger(label: "test"))
+        let task = Task { try await runner.run() }
+        await eventually("asleep") { clock.sleeperCount == 1 }
+        clock.advance(by: 5)
+        #expect(times.get.isEmpty)
+        clock.advance(by: 1)
+        await eventually("first round") { times.get.count == 1 && clock.sleeperCount == 1 }
+        clock.advance(by: 7)
+        await eventually("second round") { times.get.count == 2 && clock.sleeperCount == 1 }
+        #expect(times.get == [10, 20])
+        task.cancel()
+        _ = try? await task.value
+    }
+
     @Test("runsAtStart jobs run before the first period; atShutdown runs after the loops stop")
     func startAndShutdown() async throws {
         let clock = ManualClock(t0)

@@ -36,10 +36,18 @@ enum AWSFormat {
 
     /// A reason-data time: `yyyy-MM-dd'T'HH:mm:ss.SSS+0000` ("2026-01-12T10:00:00.000+0000").
     static func dataDate(_ epochSeconds: Int64) -> String {
-        let t = civil(epochSeconds)
-        let year = String(t.year)
+        dataDate(milliseconds: Double(epochSeconds))
+    }
+
+    /// The same layout with the time's milliseconds ("2014-08-23T15:48:26.693+0000").
+    static func dataDate(milliseconds epochSeconds: Double) -> String {
+        let ms = Int64((epochSeconds * 1000).rounded(.down))
+        let seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let t = civil(seconds)
+        let year = String(t.year), fraction = String(ms - seconds * 1000)
         return String(repeating: "0", count: max(0, 4 - year.count)) + year
-            + "-\(two(t.month))-\(two(t.day))T\(two(t.hour)):\(two(t.minute)):\(two(t.second)).000+0000"
+            + "-\(two(t.month))-\(two(t.day))T\(two(t.hour)):\(two(t.minute)):\(two(t.second))."
+            + String(repeating: "0", count: 3 - fraction.count) + fraction + "+0000"
     }
 
     private static func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
