@@ -208,10 +208,11 @@ public struct AlarmService: Sendable {
         // delete's commit (after a crash between them the alarm is gone without that item).
         let byName = Dictionary(everything.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         let at = clock.now().timeIntervalSince1970
-        try await resources.put(try deleted.deleted.compactMap { byName[$0] }.map { alarm in
+        let items = try deleted.deleted.compactMap { byName[$0] }.map { alarm in
             try AlarmHistory.item(alarmName: alarm.name, composite: alarm.isComposite, scope: ctx.scope, type: "ConfigurationUpdate",
                                   summary: "Alarm \"\(alarm.name)\" deleted", data: AlarmConfigurationData.json(.delete, alarm: alarm, previous: nil), at: at)
-        })
+        }
+        if !items.isEmpty { try await resources.put(items) }
         for name in deleted.deleted {
             try await tags.removeAllTags(arn: Self.arn(ctx.scope, name: name))
         }
