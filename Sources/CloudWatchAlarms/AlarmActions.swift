@@ -36,6 +36,14 @@ struct AlarmChange {
 extension AlarmService {
     /// Runs the actions of `alarm`'s new state: their notifications and Action history items.
     func act(_ alarm: AlarmRecord, old: AlarmRecord, scope: ResourceScope, at now: Double) async throws -> AlarmChange {
+        try await run(alarm, old: old, scope: scope, at: now, contributor: nil)
+    }
+
+    /// The actions of `alarm`'s state (for a contributor's change, `alarm` carries the
+    /// contributor's state): notifications, and history items of `Action` type, or
+    /// `AlarmContributorAction` for a contributor.
+    func run(_ alarm: AlarmRecord, old: AlarmRecord, scope: ResourceScope, at now: Double,
+             contributor: AlarmContributorRecord?) async throws -> AlarmChange {
         guard alarm.actionsEnabled else { return AlarmChange() }
         let actions: [String]
         switch alarm.stateValue {
@@ -51,7 +59,8 @@ extension AlarmService {
             var summary: String
             if action.hasPrefix("arn:aws:sns:") || action.hasPrefix("arn:aws-cn:sns:") || action.hasPrefix("arn:aws-us-gov:sns:") {
                 do {
-                    outbox += try await notifier.prepare(action, Self.subject(alarm, region: scope.region), Self.message(alarm, old: old, scope: scope))
+                    outbox += try await notifier.prepare(action, Self.subject(alarm, region: scope.region),
+                                                         Self.message(alarm, old: old, scope: scope, contributor: contributor))
                     summary = "Successfully executed action \(action)"
                 } catch {
                     summary = "Failed to execute action \(action). Received error: \"\(error)\""
@@ -59,7 +68,9 @@ extension AlarmService {
             } else {
                 summary = "Failed to execute action \(action). Received error: \"Trailwatch does not host the service this action calls.\""
             }
-            items.append(try AlarmHistory.item(alarmName: alarm.name, composite: alarm.isComposite, scope: scope, type: "Action", summary: summary, data: nil, at: now))
+            items.append(try AlarmHistory.item(alarmName: alarm.name, composite: alarm.isComposite, scope: scope,
+                                               type: contributor == nil ? "Action" : "AlarmContributorAction", summary: summary, data: nil,
+                                               at: now, contributor: contributor))
         }
         return AlarmChange(records: items, outbox: outbox)
     }
@@ -70,7 +81,9 @@ extension AlarmService {
     }
 
     /// AWS's alarm notification: the alarm, the change and the trigger.
-    static func message(_ alarm: AlarmRecord, old: AlarmRecord, scope: ResourceScope) -> String {
+    /// A contributor's notification also names the contributor (`AlarmContributorId`,
+    /// `AlarmContributorAttributes`: field names unverified against AWS).
+    static func message(_ alarm: AlarmRecord, old: AlarmRecord, scope: ResourceScope, contributor: AlarmContributorRecord? = nil) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.field("AlarmName"); w.string(alarm.name); w.comma()
@@ -86,6 +99,15 @@ extension AlarmService {
         w.field("OKActions"); strings(&w, alarm.okActions); w.comma()
         w.field("AlarmActions"); strings(&w, alarm.alarmActions); w.comma()
         w.field("InsufficientDataActions"); strings(&w, alarm.insufficientDataActions); w.comma()
+        if let contributor {
+            w.field("AlarmContributorId"); w.string(contributor.id); w.comma()
+            w.field("AlarmContributorAttributes"); w.beginObject()
+            for (i, (k, v)) in contributor.attributes.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { w.comma() }
+                w.key(k); w.string(v)
+            }
+            w.endObject(); w.comma()
+        }
         if let rule = alarm.alarmRule {
             w.field("AlarmRule"); w.string(rule)
         } else {

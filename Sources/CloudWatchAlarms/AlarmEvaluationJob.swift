@@ -120,8 +120,13 @@ public final class AlarmEvaluation: Sendable {
         let range = AlarmEvaluator.evaluationRange(rule)
         let end = now / period * period
         let start = end - Int64(range) * period
-        let points = try await datapoints(alarm, scope: scope, start: start, end: end, period: period, count: range)
-        try await decide(&alarm, rule: rule, points: points, scope: scope, now: now, into: &changes)
+        let read = try await datapoints(alarm, scope: scope, start: start, end: end, period: period, count: range)
+        if let members = read.contributors {
+            let empty = read.points.map { AlarmDatapoint(timestamp: $0.timestamp, value: nil, sampleCount: nil, lower: nil, upper: nil) }
+            try await decideContributors(&alarm, rule: rule, members: members, empty: empty, scope: scope, now: now, into: &changes)
+        } else {
+            try await decide(&alarm, rule: rule, points: read.points, scope: scope, now: now, into: &changes)
+        }
     }
 
     /// Applies the evaluator's verdict: a change of state is a transition (its actions run
@@ -136,8 +141,16 @@ public final class AlarmEvaluation: Sendable {
         if changes.pending.records.count >= Self.batchRecords { try await store(&changes) }
     }
 
-    /// The evaluation range, one entry per period oldest first, from GetMetricData.
-    func datapoints(_ alarm: AlarmRecord, scope: ResourceScope, start: Int64, end: Int64, period: Int64, count: Int) async throws -> [AlarmDatapoint] {
+    /// What an alarm's queries answer over its evaluation range: the watched series's
+    /// datapoints, one per period oldest first; for a multi-time-series alarm (a Metrics
+    /// Insights query with GROUP BY), each group's too.
+    struct Read {
+        var points: [AlarmDatapoint]
+        var contributors: [(attributes: [String: String], points: [AlarmDatapoint])]?
+    }
+
+    /// The evaluation range, from the GetMetricData engine.
+    func datapoints(_ alarm: AlarmRecord, scope: ResourceScope, start: Int64, end: Int64, period: Int64, count: Int) async throws -> Read {
         var queries: [CloudWatch.MetricDataQuery]
         let watched: String
         let band = alarm.thresholdMetricId
@@ -161,23 +174,28 @@ public final class AlarmEvaluation: Sendable {
         }
         let ctx = CallContext(requestID: "alarm-evaluation", identity: .root(accountId: scope.accountId, accessKeyId: ""),
                               region: scope.region, receivedAt: Date(timeIntervalSince1970: Double(end)))
-        let output = try await metricData.getMetricData(
+        let output = try await metricData.series(
             CloudWatch.GetMetricDataInput(metricDataQueries: queries, startTime: Date(timeIntervalSince1970: Double(start)),
-                                          endTime: Date(timeIntervalSince1970: Double(end)), scanBy: "TimestampAscending"), ctx)
-        func series(_ id: String, member: Int = 0) -> [Int64: Double] {
-            let matching = output.metricDataResults?.filter { $0.id == id } ?? []
-            guard member < matching.count else { return [:] }
-            var out: [Int64: Double] = [:]
-            for (t, v) in zip(matching[member].timestamps ?? [], matching[member].values ?? []) { out[Int64(t.timeIntervalSince1970)] = v }
-            return out
+                                          endTime: Date(timeIntervalSince1970: Double(end))), ctx)
+        func values(_ s: TimeSeries?) -> [Int64: Double] {
+            guard let s else { return [:] }
+            return Dictionary(zip(s.timestamps, s.values), uniquingKeysWith: { a, _ in a })
         }
-        let values = series(watched), counts = series("n")
+        let counts = values(output["n"]?.first)
         // ANOMALY_DETECTION_BAND answers its lower bound, then its upper bound.
-        let lower = band.map { series($0, member: 0) } ?? [:], upper = band.map { series($0, member: 1) } ?? [:]
-        return (0..<count).map { i in
-            let t = start + Int64(i) * period
-            return AlarmDatapoint(timestamp: t, value: values[t], sampleCount: counts[t], lower: lower[t], upper: upper[t])
+        let lower = values(band.flatMap { output[$0]?.first }), upper = values(band.flatMap { output[$0]?.dropFirst().first })
+        func points(_ s: TimeSeries?) -> [AlarmDatapoint] {
+            let v = values(s)
+            return (0..<count).map { i in
+                let t = start + Int64(i) * period
+                return AlarmDatapoint(timestamp: t, value: v[t], sampleCount: counts[t], lower: lower[t], upper: upper[t])
+            }
         }
+        let members = output[watched] ?? []
+        if alarm.metrics?.first(where: { $0.id == watched })?.expression.map(MetricDataService.isGroupedQuery) == true {
+            return Read(points: points(nil), contributors: members.map { ($0.attributes ?? [:], points($0)) })
+        }
+        return Read(points: points(members.first))
     }
 }
 

@@ -20,6 +20,9 @@ struct AlarmHistory: Sendable {
         var type: String
         var summary: String
         var data: String?
+        /// The contributor of a multi-time-series alarm the item is about.
+        var contributorId: String?
+        var contributorAttributes: [String: String]?
     }
 
     let resources: any ResourceStore
@@ -28,8 +31,9 @@ struct AlarmHistory: Sendable {
 
     /// A history item as the resource that stores it (written with what it records).
     static func item(alarmName: String, composite: Bool = false, scope: ResourceScope, type: String, summary: String, data: String?,
-                     at time: Double) throws -> ResourceRecord {
-        let item = Item(alarmName: alarmName, alarmType: composite ? "CompositeAlarm" : "MetricAlarm", timestamp: time, type: type, summary: summary, data: data)
+                     at time: Double, contributor: AlarmContributorRecord? = nil) throws -> ResourceRecord {
+        let item = Item(alarmName: alarmName, alarmType: composite ? "CompositeAlarm" : "MetricAlarm", timestamp: time, type: type,
+                        summary: summary, data: data, contributorId: contributor?.id, contributorAttributes: contributor?.attributes)
         let ms = String(Int64(time * 1000))
         let seq = String(Self.sequence.wrappingAdd(1, ordering: .relaxed).newValue)
         let name = String(repeating: "0", count: max(0, 15 - ms.count)) + ms + "-" + String(repeating: "0", count: max(0, 20 - seq.count)) + seq
@@ -40,6 +44,12 @@ struct AlarmHistory: Sendable {
 
     /// The `HistoryData` of a state change, as AWS writes it.
     static func stateData(old: AlarmRecord, new: AlarmRecord) -> String {
+        stateData(old: (old.stateValue, old.stateReason, old.stateReasonData), new: (new.stateValue, new.stateReason, new.stateReasonData))
+    }
+
+    typealias State = (value: String, reason: String, data: String?)
+
+    static func stateData(old: State, new: State) -> String {
         var w = JSONWriter()
         w.beginObject()
         w.field("version"); w.string("1.0"); w.comma()
@@ -49,11 +59,11 @@ struct AlarmHistory: Sendable {
         return String(decoding: w.bytes, as: UTF8.self)
     }
 
-    private static func state(_ w: inout JSONWriter, _ a: AlarmRecord) {
+    private static func state(_ w: inout JSONWriter, _ a: State) {
         w.beginObject()
-        w.field("stateValue"); w.string(a.stateValue); w.comma()
-        w.field("stateReason"); w.string(a.stateReason)
-        if let data = a.stateReasonData, let node = try? JSONReader.parse(Array(data.utf8)) {
+        w.field("stateValue"); w.string(a.value); w.comma()
+        w.field("stateReason"); w.string(a.reason)
+        if let data = a.data, let node = try? JSONReader.parse(Array(data.utf8)) {
             w.comma()
             w.field("stateReasonData"); w.value(node)
         }
@@ -85,6 +95,7 @@ struct AlarmHistory: Sendable {
             guard item.timestamp >= now - Self.retentionSeconds, item.timestamp >= start, item.timestamp <= end,
                   input.alarmName.map({ $0 == item.alarmName }) ?? true,
                   input.historyItemType.map({ $0 == item.type }) ?? true,
+                  input.alarmContributorId.map({ $0 == item.contributorId }) ?? true,
                   types_.contains(item.alarmType) else { continue }
             out.append((r.name, item))
             if out.count > limit { break }
@@ -92,8 +103,9 @@ struct AlarmHistory: Sendable {
         let page = out.prefix(limit)
         return CloudWatch.DescribeAlarmHistoryOutput(
             alarmHistoryItems: page.map { _, i in
-                CloudWatch.AlarmHistoryItem(alarmName: i.alarmName, alarmType: i.alarmType, timestamp: Date(timeIntervalSince1970: i.timestamp),
-                                            historyItemType: i.type, historySummary: i.summary, historyData: i.data)
+                CloudWatch.AlarmHistoryItem(alarmName: i.alarmName, alarmContributorId: i.contributorId, alarmType: i.alarmType,
+                                            timestamp: Date(timeIntervalSince1970: i.timestamp), historyItemType: i.type,
+                                            historySummary: i.summary, historyData: i.data, alarmContributorAttributes: i.contributorAttributes)
             },
             nextToken: out.count > limit ? page.last.map { PageToken.encode($0.0, kind: "alarm-history") } : nil)
     }

@@ -54,6 +54,9 @@ public struct AlarmRecord: Codable, Sendable, Equatable {
     public var actionsSuppressedBy: String?
     public var actionsSuppressedReason: String?
     public var actionsSuppressedSince: Double?
+    /// A multi-time-series alarm's time series (a Metrics Insights query with GROUP BY),
+    /// each evaluated on its own; nil for an alarm on one time series.
+    public var contributors: [AlarmContributorRecord]?
 
     /// The resource kind alarms are stored under.
     public static let kind = "cloudwatch:alarm"

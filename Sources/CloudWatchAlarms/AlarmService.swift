@@ -47,7 +47,7 @@ public struct AlarmService: Sendable {
             throw AWSError(CloudWatch.Errors.invalidParameterCombinationException,
                            "The alarm \(input.alarmName) is a composite alarm; a metric alarm cannot replace it.") // wording unverified
         }
-        let alarm = AlarmRecord(
+        var alarm = AlarmRecord(
             name: input.alarmName, arn: Self.arn(ctx.scope, name: input.alarmName), description: input.alarmDescription,
             actionsEnabled: input.actionsEnabled ?? true, okActions: input.okActions ?? [], alarmActions: input.alarmActions ?? [],
             insufficientDataActions: input.insufficientDataActions ?? [], metricName: input.metricName, namespace: input.namespace,
@@ -64,6 +64,8 @@ public struct AlarmService: Sendable {
             stateReason: existing?.stateReason ?? "Unchecked: Initial alarm creation",
             stateReasonData: existing?.stateReasonData, stateUpdated: existing?.stateUpdated ?? now,
             stateTransitioned: existing?.stateTransitioned ?? now)
+        // The contributors are the query's time series: kept while the query is.
+        if existing?.metricsJSON == alarm.metricsJSON { alarm.contributors = existing?.contributors }
         try await save(alarm, replacing: existing, tags: input.tags, ctx)
         return EmptyShape()
     }
@@ -259,7 +261,7 @@ public struct AlarmService: Sendable {
     /// (a change of value) its actions' notifications. The evaluation job stores many alarms'
     /// changes in one commit.
     func transitionRecords(_ alarm: inout AlarmRecord, to state: AlarmStateValue, reason: String, reasonData: String?,
-                           _ scope: ResourceScope) async throws -> AlarmChange {
+                           _ scope: ResourceScope, actions: Bool = true) async throws -> AlarmChange {
         let now = clock.now().timeIntervalSince1970
         let old = alarm
         alarm.stateReason = reason
@@ -274,7 +276,7 @@ public struct AlarmService: Sendable {
                                                  summary: "Alarm updated from \(old.stateValue) to \(state.rawValue)",
                                                  data: AlarmHistory.stateData(old: old, new: alarm), at: now))
             try await suppress(&alarm, scope: scope, at: now)
-            if alarm.actionsSuppressedBy == nil {
+            if actions, alarm.actionsSuppressedBy == nil {
                 let acted = try await act(alarm, old: old, scope: scope, at: now)
                 records += acted.records
                 outbox = acted.outbox

@@ -23,6 +23,12 @@ enum AlarmValidation {
         if input.alarmName.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             throw invalid("The parameter AlarmName must not contain ASCII control characters.") // wording unverified
         }
+        // PromQL alarms evaluate a PromQL query over OpenTelemetry metrics; Trailwatch has
+        // neither the query language nor that ingestion, so it refuses them rather than
+        // storing an alarm it would never evaluate.
+        if input.evaluationCriteria != nil || input.evaluationInterval != nil {
+            throw invalid("Trailwatch does not support PromQL alarms (EvaluationCriteria, EvaluationInterval).")
+        }
         guard let comparison = input.comparisonOperator else { throw missing("ComparisonOperator") }
         guard comparisons.contains(comparison) else {
             throw invalid("1 validation error detected: Value '\(comparison)' at 'comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: [\(comparisons.joined(separator: ", "))]")

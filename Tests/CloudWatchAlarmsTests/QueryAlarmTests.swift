@@ -4,6 +4,7 @@ import CloudWatchMetrics
 import Foundation
 import Storage
 import StorageSQLite
+import Synchronization
 import Testing
 import TrailwatchCore
 
@@ -59,5 +60,79 @@ struct QueryAlarmTests {
         let across = try #require(try await alarms.load("errors-across-hosts", ctx.scope))
         #expect(across.stateValue == "ALARM")
         #expect(across.stateReason.hasPrefix("Threshold Crossed: 1 datapoint [70.0 ("), "\(across.stateReason)")
+    }
+
+    @Test("a GROUP BY alarm evaluates each host as a contributor, notifies per contributor and lists the ones in ALARM")
+    func multiTimeSeries() async throws {
+        let backend = try SQLiteBackend(location: .memory, clock: clock)
+        let published = Published()
+        let topic = "arn:aws:sns:us-east-1:123456789012:ops"
+        let metrics = MetricsService(store: backend.metrics, clock: clock)
+        let alarms = AlarmService(resources: backend.resources, tags: backend.tags, clock: clock,
+                                  notify: { t, s, m in published.messages.withLock { $0.append((t, s, m)) } })
+        let evaluation = AlarmEvaluation(alarms: alarms, metricData: MetricDataService(store: backend.metrics, clock: clock))
+        _ = try await alarms.putMetricAlarm(CloudWatch.PutMetricAlarmInput(
+            alarmName: "errors-per-host", alarmActions: [topic], evaluationPeriods: 1, threshold: 25, comparisonOperator: "GreaterThanThreshold",
+            metrics: [CloudWatch.MetricDataQuery(id: "q", expression: #"SELECT MAX(Errors) FROM SCHEMA("Web", Host) GROUP BY Host"#, period: 60)]), ctx)
+
+        try await put(metrics, host: "a", errors: 1, requests: 100)
+        try await put(metrics, host: "b", errors: 2, requests: 100)
+        clock.advance(by: 60)
+        try await evaluation.round()
+        var alarm = try #require(try await alarms.load("errors-per-host", ctx.scope))
+        #expect(alarm.stateValue == "OK")
+        #expect(alarm.contributors?.map(\.attributes) == [["Host": "a"], ["Host": "b"]])
+        #expect(alarm.contributors?.allSatisfy { $0.stateValue == "OK" } == true)
+        #expect(try await alarms.describeAlarmContributors(CloudWatch.DescribeAlarmContributorsInput(alarmName: "errors-per-host"), ctx)
+            .alarmContributors.isEmpty)
+        #expect(published.messages.withLock { $0.isEmpty })
+
+        // Host a breaches, host b does not: one contributor in ALARM, one notification about it.
+        try await put(metrics, host: "a", errors: 30, requests: 100)
+        try await put(metrics, host: "b", errors: 2, requests: 100)
+        clock.advance(by: 60)
+        try await evaluation.round()
+        alarm = try #require(try await alarms.load("errors-per-host", ctx.scope))
+        #expect(alarm.stateValue == "ALARM")
+        let listed = try await alarms.describeAlarmContributors(CloudWatch.DescribeAlarmContributorsInput(alarmName: "errors-per-host"), ctx)
+            .alarmContributors
+        #expect(listed.map(\.contributorAttributes) == [["Host": "a"]])
+        let a = try #require(listed.first)
+        #expect(a.contributorId.count == 16 && a.contributorId == AlarmContributorRecord.id(for: ["Host": "a"]))
+        #expect(a.stateReason.hasPrefix("Threshold Crossed: 1 datapoint [30.0 ("), "\(a.stateReason)")
+        let sent = published.messages.withLock { $0 }
+        #expect(sent.count == 1)
+        #expect(sent.first?.1 == #"ALARM: "errors-per-host" in US East (N. Virginia)"#)
+        #expect(sent.first?.2.contains(#""AlarmContributorAttributes":{"Host":"a"}"#) == true, "\(sent.first?.2 ?? "")")
+
+        // The history: the contributor's own items, filterable by its id.
+        let history = try await alarms.describeAlarmHistory(CloudWatch.DescribeAlarmHistoryInput(
+            alarmName: "errors-per-host", alarmContributorId: a.contributorId, scanBy: "TimestampAscending"), ctx).alarmHistoryItems ?? []
+        #expect(history.map { $0.historyItemType ?? "" } == ["AlarmContributorStateUpdate", "AlarmContributorStateUpdate", "AlarmContributorAction"])
+        #expect(history.allSatisfy { $0.alarmContributorAttributes == ["Host": "a"] })
+        let states = try await alarms.describeAlarmHistory(CloudWatch.DescribeAlarmHistoryInput(
+            alarmName: "errors-per-host", historyItemType: "StateUpdate"), ctx).alarmHistoryItems ?? []
+        #expect(states.map { $0.historySummary ?? "" } == ["Alarm updated from OK to ALARM", "Alarm updated from INSUFFICIENT_DATA to OK"])
+
+        // Host a recovers: its OK notification (no OK actions: none), the alarm back to OK.
+        try await put(metrics, host: "a", errors: 3, requests: 100)
+        try await put(metrics, host: "b", errors: 2, requests: 100)
+        clock.advance(by: 60)
+        try await evaluation.round()
+        #expect(try await alarms.load("errors-per-host", ctx.scope)?.stateValue == "OK")
+        #expect(try await alarms.describeAlarmContributors(CloudWatch.DescribeAlarmContributorsInput(alarmName: "errors-per-host"), ctx)
+            .alarmContributors.isEmpty)
+
+        // Host b stops reporting: it stays OK while its last datapoint is inside the evaluation
+        // range (N + 2 periods), then is INSUFFICIENT_DATA and leaves the contributors.
+        for _ in 0..<3 {
+            #expect(try await alarms.load("errors-per-host", ctx.scope)?.contributors?.count == 2)
+            try await put(metrics, host: "a", errors: 3, requests: 100)
+            clock.advance(by: 60)
+            try await evaluation.round()
+        }
+        alarm = try #require(try await alarms.load("errors-per-host", ctx.scope))
+        #expect(alarm.stateValue == "OK")
+        #expect(alarm.contributors?.map(\.attributes) == [["Host": "a"]])
     }
 }

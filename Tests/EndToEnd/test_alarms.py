@@ -262,3 +262,30 @@ def test_alarm_mute_rules(server):
         cw.get_alarm_mute_rule(AlarmMuteRuleName=rule)
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
     cw.delete_alarms(AlarmNames=[name])
+
+
+def test_alarm_contributors_and_refused_promql_alarms(server):
+    """DescribeAlarmContributors through boto3 (per-contributor evaluation itself runs on the
+    manual clock in QueryAlarmTests: Metrics Insights rounds are a minute apart); PromQL alarms
+    are refused, not stored unevaluated."""
+    cw = server.client("cloudwatch")
+    name = f"by-host-{uuid.uuid4().hex[:8]}"
+    cw.put_metric_alarm(AlarmName=name, EvaluationPeriods=1, Threshold=25.0, ComparisonOperator="GreaterThanThreshold",
+                        Metrics=[{"Id": "q", "Period": 60, "ReturnData": True,
+                                  "Expression": 'SELECT MAX(Errors) FROM SCHEMA("E2E/Hosts", Host) GROUP BY Host'}])
+    assert cw.describe_alarm_contributors(AlarmName=name)["AlarmContributors"] == []
+    with pytest.raises(ClientError) as e:
+        cw.describe_alarm_contributors(AlarmName=name, NextToken="garbage")
+    assert e.value.response["Error"]["Code"] == "InvalidNextToken"
+    with pytest.raises(ClientError) as e:
+        cw.describe_alarm_contributors(AlarmName=f"missing-{uuid.uuid4().hex[:8]}")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    history = cw.describe_alarm_history(AlarmName=name, AlarmContributorId="0123456789abcdef")["AlarmHistoryItems"]
+    assert history == []
+    promql = f"promql-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(ClientError) as e:
+        cw.put_metric_alarm(AlarmName=promql, EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold",
+                            EvaluationCriteria={"PromQLCriteria": {"Query": "up == 0"}}, EvaluationInterval=60)
+    assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
+    assert cw.describe_alarms(AlarmNames=[promql])["MetricAlarms"] == []
+    cw.delete_alarms(AlarmNames=[name])

@@ -142,18 +142,3 @@ extension AlarmService {
         try await muteRules(scope).first { $0.targets.contains(alarm) && $0.status(at: now) == "ACTIVE" }
     }
 }
-
-extension AlarmService {
-    /// DescribeAlarmContributors: the time series of a multi-time-series alarm (a Metrics
-    /// Insights alarm with GROUP BY) that are in ALARM. Every alarm this build evaluates watches
-    /// one time series, so an existing alarm has no contributors; a missing one is refused.
-    public func describeAlarmContributors(_ input: CloudWatch.DescribeAlarmContributorsInput, _ ctx: CallContext) async throws -> CloudWatch.DescribeAlarmContributorsOutput {
-        guard try await load(input.alarmName, ctx.scope) != nil else {
-            throw AWSError(CloudWatch.Errors.resourceNotFoundException, "Alarm \(input.alarmName) not found") // wording unverified
-        }
-        if let token = input.nextToken, PageToken.decode(token, kind: "contributors") == nil {
-            throw AWSError(CloudWatch.Errors.invalidNextToken, "The service couldn't process your request because the NextToken is invalid.")
-        }
-        return CloudWatch.DescribeAlarmContributorsOutput(alarmContributors: [])
-    }
-}

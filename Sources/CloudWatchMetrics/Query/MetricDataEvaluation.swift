@@ -122,13 +122,31 @@ extension MetricDataService {
 
         // MARK: Results
 
-        func results(for query: CloudWatch.MetricDataQuery) async throws -> [CloudWatch.MetricDataResult] {
-            let v: MathValue
+        static func notSeries(_ id: String) -> AWSError {
+            MetricDataService.validation(["Error in expression '\(id)': The expression must return a time series or an array of time series"])
+        }
+
+        /// A returned query's value, its errors as the call's ValidationError.
+        func returned(_ query: CloudWatch.MetricDataQuery) async throws -> MathValue {
             do {
-                v = try await value(query.id)
+                return try await value(query.id)
             } catch let e as MathError {
                 throw MetricDataService.validation([e.bare ? e.message : "Error in expression '\(query.id)': \(e.message)"])
             }
+        }
+
+        /// A returned query's series, unlabelled (`MetricDataService.series`).
+        func series(for query: CloudWatch.MetricDataQuery) async throws -> [TimeSeries] {
+            switch try await returned(query) {
+            case .series(let s): return [s]
+            case .array(let members): return members
+            default:
+                throw Self.notSeries(query.id)
+            }
+        }
+
+        func results(for query: CloudWatch.MetricDataQuery) async throws -> [CloudWatch.MetricDataResult] {
+            let v = try await returned(query)
             let explicit = query.label.flatMap { $0.isEmpty ? nil : $0 }
             func result(_ s: TimeSeries, label: String) -> CloudWatch.MetricDataResult {
                 CloudWatch.MetricDataResult(
@@ -144,7 +162,7 @@ extension MetricDataService {
             case .array(let members):
                 return members.map { m in result(m, label: explicit.map { "\($0) \(m.label)" } ?? m.label) }
             default:
-                throw MetricDataService.validation(["Error in expression '\(query.id)': The expression must return a time series or an array of time series"])
+                throw Self.notSeries(query.id)
             }
         }
 

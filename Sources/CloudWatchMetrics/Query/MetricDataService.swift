@@ -47,26 +47,11 @@ public struct MetricDataService: Sendable {
 
     public func getMetricData(_ input: CloudWatch.GetMetricDataInput, _ ctx: CallContext) async throws -> CloudWatch.GetMetricDataOutput {
         let queries = input.metricDataQueries
-        let now = Int64(clock.now().timeIntervalSince1970)
-        let rawStart = Int64(input.startTime.timeIntervalSince1970.rounded(.down))
-        let end = Int64(input.endTime.timeIntervalSince1970.rounded(.down))
-        if rawStart == end { throw Self.validation(["The parameter StartTime must not equal parameter EndTime.\n"]) }
-        if end < rawStart { throw Self.validation(["The parameter EndTime must be greater than StartTime.\n"]) }
-        if queries.count > Self.maxQueries {
-            throw Self.validation(["The collection MetricDataQueries must not have a size greater than \(Self.maxQueries)."])
-        }
-        let plans = try Self.compile(queries)
-        let smallestPeriod = plans.values.compactMap { p -> Int64? in if case .stat(_, _, let period, _) = p { return period } else { return nil } }.min()
-            ?? queries.compactMap { q -> Int64? in q.period.map(Int64.init).flatMap { $0 > 0 ? $0 : nil } }.min() ?? 60
-        let start = PeriodAggregation.roundedStart(rawStart, now: now, period: smallestPeriod)
-
-        let run = Evaluation(service: self, ctx: ctx, queries: queries, plans: plans, start: start, end: end, now: now,
-                             defaultPeriod: smallestPeriod)
+        let run = try evaluation(input, ctx)
         var results: [CloudWatch.MetricDataResult] = []
         for q in queries where q.returnData ?? true {
             results.append(contentsOf: try await run.results(for: q))
         }
-
         // Order, then page by MaxDatapoints.
         let descending = (input.scanBy ?? "TimestampDescending") == "TimestampDescending"
         for i in results.indices where descending {
@@ -102,6 +87,44 @@ public struct MetricDataService: Sendable {
             metricDataResults: results,
             nextToken: truncated ? PageToken.encode(String(skip + emitted), kind: "metricdata") : nil,
             messages: run.topMessages.withLock { $0 })
+    }
+
+    /// The request checked and compiled, ready to evaluate: any error fails the whole call.
+    func evaluation(_ input: CloudWatch.GetMetricDataInput, _ ctx: CallContext) throws -> Evaluation {
+        let queries = input.metricDataQueries
+        let now = Int64(clock.now().timeIntervalSince1970)
+        let rawStart = Int64(input.startTime.timeIntervalSince1970.rounded(.down))
+        let end = Int64(input.endTime.timeIntervalSince1970.rounded(.down))
+        if rawStart == end { throw Self.validation(["The parameter StartTime must not equal parameter EndTime.\n"]) }
+        if end < rawStart { throw Self.validation(["The parameter EndTime must be greater than StartTime.\n"]) }
+        if queries.count > Self.maxQueries {
+            throw Self.validation(["The collection MetricDataQueries must not have a size greater than \(Self.maxQueries)."])
+        }
+        let plans = try Self.compile(queries)
+        let smallestPeriod = plans.values.compactMap { p -> Int64? in if case .stat(_, _, let period, _) = p { return period } else { return nil } }.min()
+            ?? queries.compactMap { q -> Int64? in q.period.map(Int64.init).flatMap { $0 > 0 ? $0 : nil } }.min() ?? 60
+        let start = PeriodAggregation.roundedStart(rawStart, now: now, period: smallestPeriod)
+
+        return Evaluation(service: self, ctx: ctx, queries: queries, plans: plans, start: start, end: end, now: now,
+                          defaultPeriod: smallestPeriod)
+    }
+
+    /// The series each returned query evaluates to, by query id, for the alarm evaluator: the
+    /// same engine as GetMetricData, without labels, ordering or paging. A Metrics Insights
+    /// query with GROUP BY answers one series per group, each with its group's `attributes`.
+    public func series(_ input: CloudWatch.GetMetricDataInput, _ ctx: CallContext) async throws -> [String: [TimeSeries]] {
+        let run = try evaluation(input, ctx)
+        var out: [String: [TimeSeries]] = [:]
+        for q in input.metricDataQueries where q.returnData ?? true {
+            out[q.id] = try await run.series(for: q)
+        }
+        return out
+    }
+
+    /// Whether `expression` is a Metrics Insights query with GROUP BY (one series per group).
+    public static func isGroupedQuery(_ expression: String) -> Bool {
+        guard InsightsQuery.looksLikeQuery(expression), let q = try? InsightsQuery.parse(expression) else { return false }
+        return !q.groupBy.isEmpty
     }
 
     // MARK: Compiling

@@ -10,6 +10,8 @@ public struct TimeSeries: Sendable, Equatable {
     public var period: Int64
     /// What a metric series measures, for automatic labels; nil for computed series.
     public var source: Source?
+    /// A Metrics Insights group's GROUP BY keys and their values; nil for other series.
+    public var attributes: [String: String]?
 
     /// The parts an automatic label is built from.
     public struct Source: Sendable, Equatable {

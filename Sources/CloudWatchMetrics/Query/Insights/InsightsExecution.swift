@@ -47,6 +47,7 @@ extension MetricDataService.Evaluation {
         var out: [(key: [String], series: TimeSeries)] = []
         for (key, members) in groups {
             var series = TimeSeries(label: key.joined(separator: " "), period: period)
+            if !q.groupBy.isEmpty { series.attributes = Dictionary(zip(q.groupBy, key), uniquingKeysWith: { a, _ in a }) }
             if from < until, !members.isEmpty {
                 var merged = CellColumns()
                 for c in try await service.store.cells(members.map(\.id), start: from, end: until, resolution: Int(period)) {
