@@ -91,6 +91,57 @@ struct AnomalyAlarmTests {
         #expect(uppers.count == 1 && lowers.count == 1)
     }
 
+    @Test("a band over a metric math expression is trained on the expression's history; its alarm fires on a spike")
+    func bandOverMetricMath() async throws {
+        let backend = try SQLiteBackend(location: .memory, clock: clock)
+        let metrics = MetricsService(store: backend.metrics, clock: clock)
+        let metricData = MetricDataService(store: backend.metrics, clock: clock, resources: backend.resources)
+        let alarms = AlarmService(resources: backend.resources, tags: backend.tags, clock: clock)
+        let evaluation = AlarmEvaluation(alarms: alarms, metricData: metricData)
+        let detectors = AnomalyDetectorService(resources: backend.resources, metricData: metricData, clock: clock)
+
+        let m1 = CloudWatch.MetricDataQuery(id: "m1", metricStat: CloudWatch.MetricStat(
+            metric: CloudWatch.Metric(namespace: "Shop", metricName: "Requests", dimensions: Self.dims), period: 300, stat: "Average"),
+            returnData: false)
+        // Requests per second over 5-minute periods: the sine divided by 300.
+        let rate = CloudWatch.MetricDataQuery(id: "rate", expression: "m1 / 300", label: "Requests/s")
+        _ = try await detectors.putAnomalyDetector(CloudWatch.PutAnomalyDetectorInput(
+            metricMathAnomalyDetector: CloudWatch.MetricMathAnomalyDetector(metricDataQueries: [m1, rate])), ctx)
+        func detectorState() async throws -> String? {
+            try await detectors.describeAnomalyDetectors(CloudWatch.DescribeAnomalyDetectorsInput(anomalyDetectorTypes: ["METRIC_MATH"]), ctx)
+                .anomalyDetectors?.first?.stateValue
+        }
+        #expect(try await detectorState() == "PENDING_TRAINING")
+        try await history(metrics)
+        #expect(try await detectorState() == "TRAINED")
+        let ad1 = CloudWatch.MetricDataQuery(id: "ad1", expression: "ANOMALY_DETECTION_BAND(rate, 2)")
+        let out = try await metricData.getMetricData(CloudWatch.GetMetricDataInput(
+            metricDataQueries: [m1, rate, ad1], startTime: Date(timeIntervalSince1970: Double(p0)),
+            endTime: Date(timeIntervalSince1970: Double(p0 + 3600)), scanBy: "TimestampAscending"), ctx)
+        let bands = out.metricDataResults?.filter { $0.id == "ad1" } ?? []
+        try #require(bands.count == 2)
+        let lower = try #require(bands[0].values), upper = try #require(bands[1].values)
+        try #require(lower.count == 12 && upper.count == 12)
+        for (i, t) in (bands[0].timestamps ?? []).enumerated() {
+            let expected = Self.seasonal(Int64(t.timeIntervalSince1970), 0) / 300
+            #expect(lower[i] < expected && expected < upper[i], "at \(t): \(lower[i]) < \(expected) < \(upper[i])")
+            #expect(upper[i] < 250.0 / 300)
+        }
+
+        _ = try await alarms.putMetricAlarm(CloudWatch.PutMetricAlarmInput(
+            alarmName: "rate-anomaly", evaluationPeriods: 1, comparisonOperator: "GreaterThanUpperThreshold",
+            metrics: [m1, rate, ad1], thresholdMetricId: "ad1"), ctx)
+        try await put(metrics, [(p0 + 10, Self.seasonal(p0, 0))])
+        clock.advance(by: 300)
+        try await evaluation.round()
+        #expect(try await alarms.load("rate-anomaly", ctx.scope)?.stateValue == "OK")
+        try await put(metrics, [(p0 + 310, 400)])
+        clock.advance(by: 300)
+        try await evaluation.round()
+        let alarm = try #require(try await alarms.load("rate-anomaly", ctx.scope))
+        #expect(alarm.stateValue == "ALARM", "\(alarm.stateReason)")
+    }
+
     @Test("detectors: put, describe with its training state, filter, delete; the refusals")
     func detectors() async throws {
         let backend = try SQLiteBackend(location: .memory, clock: clock)

@@ -95,15 +95,32 @@ public struct AnomalyDetectorService: Sendable {
             anomalyDetectors: shapes, nextToken: more ? page.last.map { PageToken.encode($0.key, kind: "anomaly-detectors") } : nil)
     }
 
-    /// TRAINED when the metric's last two weeks give a model at five-minute periods,
-    /// PENDING_TRAINING before (metric math detectors: PENDING_TRAINING until their first band).
+    /// TRAINED when the metric's (or the math expression's) last two weeks give a model at
+    /// five-minute periods, PENDING_TRAINING before.
     func state(of d: AnomalyDetectorRecord, _ scope: ResourceScope) async throws -> String {
-        guard !d.isMetricMath, let namespace = d.namespace, let name = d.metricName, let stat = d.stat else { return "PENDING_TRAINING" }
         let now = Int64(clock.now().timeIntervalSince1970)
+        if let queries = d.metricDataQueries {
+            return try await mathTrained(queries, scope, now: now) ? "TRAINED" : "PENDING_TRAINING"
+        }
+        guard let namespace = d.namespace, let name = d.metricName, let stat = d.stat else { return "PENDING_TRAINING" }
         let source = TimeSeries.Source(metric: MetricIdentity(namespace: namespace, metricName: name,
                                                               dimensions: d.dimensions.map { MetricDimension(name: $0.name, value: $0.value) }),
                                        stat: stat, period: 300)
         return try await metricData.bands.model(source, scope: scope, period: 300, trainedAt: now / 300 * 300) == nil ? "PENDING_TRAINING" : "TRAINED"
+    }
+
+    /// Whether a band over the detector's returned expression has points over the last hour.
+    func mathTrained(_ queries: [CloudWatch.MetricDataQuery], _ scope: ResourceScope, now: Int64) async throws -> Bool {
+        guard let watched = queries.first(where: { $0.returnData ?? true })?.id, !queries.contains(where: { $0.id == "trailwatch_band" }) else { return false }
+        var all = queries.map { q in var q = q; q.returnData = false; return q }
+        all.append(CloudWatch.MetricDataQuery(id: "trailwatch_band", expression: "ANOMALY_DETECTION_BAND(\(watched))"))
+        let ctx = CallContext(requestID: "anomaly-detector-state", identity: .root(accountId: scope.accountId, accessKeyId: ""),
+                              region: scope.region, receivedAt: Date(timeIntervalSince1970: Double(now)))
+        let end = now / 300 * 300
+        guard let band = try? await metricData.series(CloudWatch.GetMetricDataInput(
+            metricDataQueries: all, startTime: Date(timeIntervalSince1970: Double(end - 3600)), endTime: Date(timeIntervalSince1970: Double(end))), ctx)
+        else { return false }
+        return band["trailwatch_band"]?.contains { !$0.isEmpty } ?? false
     }
 
     /// The detector an operation names, from the deprecated top-level members or exactly one

@@ -117,6 +117,18 @@ extension MetricDataService {
                 search: { [self] text, stat, period in try await self.search(text, stat: stat, period: period) },
                 anomalyModel: { [self] source, period, trainedAt in
                     try await self.service.bands.model(source, scope: self.ctx.scope, period: period, trainedAt: trainedAt)
+                },
+                isMetricStat: { [plans] id in if case .stat? = plans[id] { return true } else { return false } },
+                expressionModel: { [self] expression, period, trainedAt in
+                    // The expression's history: the same request's queries, evaluated afresh
+                    // over the training window.
+                    try await self.service.bands.model(expression: String(describing: expression), scope: self.ctx.scope,
+                                                       period: period, trainedAt: trainedAt) { from, until in
+                        let past = Evaluation(service: self.service, ctx: self.ctx, queries: self.order.compactMap { self.queries[$0] },
+                                              plans: self.plans, start: from, end: until, now: self.now, defaultPeriod: self.defaultPeriod)
+                        guard case .series(let s) = try await MathEvaluator(past.environment(for: query)).evaluate(expression) else { return nil }
+                        return s
+                    }
                 })
         }
 

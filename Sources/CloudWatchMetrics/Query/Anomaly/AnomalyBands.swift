@@ -17,7 +17,9 @@ public final class AnomalyBands: Sendable {
 
     private struct Key: Hashable {
         var scope: ResourceScope
-        var metric: MetricIdentity
+        var metric: MetricIdentity?
+        /// A metric math expression's text, for a band over one.
+        var expression: String?
         var stat: String
         var period: Int64
         var trainedAt: Int64
@@ -41,7 +43,7 @@ public final class AnomalyBands: Sendable {
     /// The model of `source` at `period`, trained on the history before `trainedAt`; nil
     /// while there is too little history for a band.
     public func model(_ source: TimeSeries.Source, scope: ResourceScope, period: Int64, trainedAt: Int64) async throws -> AnomalyModel? {
-        let key = Key(scope: scope, metric: source.metric, stat: source.stat, period: period, trainedAt: trainedAt)
+        let key = Key(scope: scope, metric: source.metric, expression: nil, stat: source.stat, period: period, trainedAt: trainedAt)
         if let known = cache.withLock({ $0[key] }) { return known }
         // (A model is kept; "too little history" is not: the next datapoints may change it.)
         guard let stat = Statistic(source.stat) else { return nil }
@@ -60,6 +62,26 @@ public final class AnomalyBands: Sendable {
                                        timeZone: detector?.timeZone ?? TimeZone(identifier: "UTC")!,
                                        exclusions: detector?.modelExclusions ?? [])
         guard let model else { return nil }
+        keep(model, key)
+        return model
+    }
+
+    /// The model of a metric math expression at `period`, trained on `history(start, end)`:
+    /// the expression evaluated over the two weeks before `trainedAt` (UTC, nothing excluded).
+    func model(expression: String, scope: ResourceScope, period: Int64, trainedAt: Int64,
+               history: (Int64, Int64) async throws -> TimeSeries?) async throws -> AnomalyModel? {
+        let key = Key(scope: scope, metric: nil, expression: expression, stat: "", period: period, trainedAt: trainedAt)
+        if let known = cache.withLock({ $0[key] }) { return known }
+        let span = min(14 * 86_400, Self.maxTrainingPoints * period)
+        guard let series = try await history(trainedAt - span, trainedAt) else { return nil }
+        let points = zip(series.timestamps, series.values).map { (timestamp: $0, value: $1) }
+        guard let model = AnomalyModel.train(points: points, period: period, trainedAt: trainedAt,
+                                             timeZone: TimeZone(identifier: "UTC")!, exclusions: []) else { return nil }
+        keep(model, key)
+        return model
+    }
+
+    private func keep(_ model: AnomalyModel, _ key: Key) {
         cache.withLock { all in
             if all.count >= Self.cacheLimit {
                 // Drop the models trained longest ago.
@@ -68,6 +90,5 @@ public final class AnomalyBands: Sendable {
             }
             all[key] = model
         }
-        return model
     }
 }

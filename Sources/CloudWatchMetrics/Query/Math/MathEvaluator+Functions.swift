@@ -66,7 +66,7 @@ extension MathEvaluator {
         case "SERVICE_QUOTA":
             guard args.count == 1, case .series = args[0] else { throw unsupported(name, args) }
             throw MathError(message: "SERVICE_QUOTA needs a usage metric in the AWS/Usage namespace published by AWS Service Quotas, and this endpoint has no service quotas")
-        case "ANOMALY_DETECTION_BAND": return try await band(args)
+        case "ANOMALY_DETECTION_BAND": return try await band(args, of: argExprs.first)
         case "INSIGHT_RULE_METRIC":
             throw MathError(message: "INSIGHT_RULE_METRIC needs a Contributor Insights rule, and none exists")
         case "LAMBDA", "DB_PERF_INSIGHTS":
@@ -78,22 +78,31 @@ extension MathEvaluator {
 
     /// `ANOMALY_DETECTION_BAND(m, k)`: two series, the band's lower and upper bounds
     /// (`expected ± k × spread`, k defaulting to 2) at every period of the window, from the
-    /// model of m's metric statistic (`AnomalyBands`); no points while the model has too
-    /// little history. Member labels `Lower` and `Upper` (wording unverified). Bands over a
-    /// metric math expression are not built: m must be a MetricStat query.
-    private func band(_ args: [MathValue]) async throws -> MathValue {
+    /// model of m's metric statistic, or of m's expression when m is metric math, trained on
+    /// the expression evaluated over its history (`AnomalyBands`); no points while the model
+    /// has too little history. Member labels `Lower` and `Upper` (wording unverified).
+    private func band(_ args: [MathValue], of expression: MathExpr?) async throws -> MathValue {
         guard (1...2).contains(args.count), case .series(let s) = args[0] else { throw unsupported("ANOMALY_DETECTION_BAND", args) }
         var k = 2.0
         if args.count == 2 {
             guard case .scalar(let v) = args[1] else { throw unsupported("ANOMALY_DETECTION_BAND", args) }
             k = v
         }
-        guard let source = s.source else {
-            throw MathError(message: "ANOMALY_DETECTION_BAND over a metric math expression is not supported by this endpoint: its first argument must be a metric")
-        }
         var lower = TimeSeries(label: "Lower", period: s.period), upper = TimeSeries(label: "Upper", period: s.period)
         let trainedAt = AnomalyBands.trainingEnd(start: env.start, end: env.end)
-        guard let model = try await env.anomalyModel(source, s.period, trainedAt) else { return .array([lower, upper]) }
+        let trained: AnomalyModel?
+        // A computed series keeps its first input's source; only a MetricStat's own series is
+        // the metric's.
+        var metric: TimeSeries.Source?
+        if case .reference(let id)? = expression, env.isMetricStat(id) { metric = s.source }
+        if let source = metric {
+            trained = try await env.anomalyModel(source, s.period, trainedAt)
+        } else if let expression {
+            trained = try await env.expressionModel(expression, s.period, trainedAt)
+        } else {
+            trained = nil
+        }
+        guard let model = trained else { return .array([lower, upper]) }
         let bounds = try dense(label: "", period: s.period) { t in model.band(at: t, deviations: k).lower }
         lower.timestamps = bounds.timestamps
         lower.values = bounds.values

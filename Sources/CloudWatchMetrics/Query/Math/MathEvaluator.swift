@@ -18,6 +18,11 @@ struct MathEnvironment: Sendable {
     /// The anomaly model of a metric statistic at a period, trained up to a time; nil while
     /// it has too little history.
     var anomalyModel: @Sendable (TimeSeries.Source, Int64, Int64) async throws -> AnomalyModel? = { _, _, _ in nil }
+    /// Whether a query id is a MetricStat query (its series is a metric's, not computed).
+    var isMetricStat: @Sendable (String) -> Bool = { _ in false }
+    /// The anomaly model of a metric math expression's series at a period, trained up to a
+    /// time on the expression evaluated over its history; nil while it has too little.
+    var expressionModel: @Sendable (MathExpr, Int64, Int64) async throws -> AnomalyModel? = { _, _, _ in nil }
 }
 
 /// Evaluates metric math (see /work/research notes in the closing note; AWS's semantics):
