@@ -84,9 +84,10 @@ let package = Package(
             name: "CloudWatchAlarms",
             dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "Runtime", "CloudWatchMetrics"],
             swiftSettings: strictSettings),
+        .target(name: "LogsInsights", dependencies: ["TrailwatchCore"], swiftSettings: strictSettings),
         .target(
             name: "CloudWatchLogs",
-            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "Runtime", "S3Subset"],
+            dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "Runtime", "S3Subset", "LogsInsights"],
             swiftSettings: strictSettings),
         .target(
             name: "S3Subset",
@@ -149,6 +150,7 @@ let package = Package(
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "CloudWatchLogsTests", dependencies: ["CloudWatchLogs", "AWSShapes", "Storage", "StorageSQLite", "TrailwatchCore"],
                     resources: [.copy("Fixtures")], swiftSettings: strictSettings),
+        .testTarget(name: "LogsInsightsTests", dependencies: ["LogsInsights", "TrailwatchCore"], resources: [.copy("Fixtures")], swiftSettings: strictSettings),
         .testTarget(name: "CloudTrailTests", dependencies: ["CloudTrail", "Storage", "StorageSQLite", "TrailwatchCore"], swiftSettings: strictSettings),
         .testTarget(name: "ServerTests", dependencies: ["Server", "AWSWire", "AWSShapes", "Storage", "StorageSQLite", "Runtime", "CloudTrail", "CloudWatchLogs", "SNSSubset", "TrailwatchCore"], swiftSettings: strictSettings),
     ],

@@ -1,0 +1,399 @@
+import Foundation
+import TrailwatchCore
+
+/// One log event as a query sees it.
+public struct LogRecord: Sendable {
+    public var timestamp: Int64
+    public var message: String
+    public var logStream: String
+    /// `account:group`, as `@log` shows it.
+    public var log: String
+    public var ingestionTime: Int64
+    /// The `@ptr` that GetLogRecord reads back.
+    public var ptr: String
+
+    public init(timestamp: Int64, message: String, logStream: String, log: String, ingestionTime: Int64, ptr: String) {
+        self.timestamp = timestamp
+        self.message = message
+        self.logStream = logStream
+        self.log = log
+        self.ingestionTime = ingestionTime
+        self.ptr = ptr
+    }
+}
+
+/// A row: its fields, and its event's time (for `earliest`, `latest` and the default order).
+struct Row {
+    var fields: [String: Value]
+    var timestamp: Int64
+}
+
+/// A compiled query run over events: the commands up to the first one that needs every row
+/// (`stats`, `sort`, `dedup`, `limit`) run as each event arrives, so only matching rows are
+/// kept; the rest run at the end.
+///
+/// ```
+/// record ─► system fields + JSON fields ─► fields / parse / filter / display (streamed)
+///        ─► kept rows ─► stats / sort / dedup / limit / later commands ─► result rows
+/// ```
+public final class InsightsRun {
+    let query: InsightsQuery
+    let limit: Int
+    let streamed: [Command]
+    let rest: [Command]
+    var kept: [Row] = []
+    public private(set) var recordsScanned = 0
+    public private(set) var bytesScanned = 0
+    public private(set) var recordsMatched = 0
+
+    /// - Parameter limit: StartQuery's `limit` (the rows answered, at most 10,000).
+    public init(_ text: String, limit: Int = 10_000) throws {
+        self.query = try Parser.parse(text)
+        self.limit = limit
+        let cut = query.commands.firstIndex { c in
+            switch c {
+            case .stats, .sort, .dedup, .limit: return true
+            default: return false
+            }
+        } ?? query.commands.count
+        streamed = Array(query.commands[..<cut])
+        rest = Array(query.commands[cut...])
+        try Self.check(query)
+    }
+
+    /// Refuses what parses but cannot run: aggregates outside `stats`, `stats` without one.
+    static func check(_ q: InsightsQuery) throws {
+        for c in q.commands {
+            switch c {
+            case .stats(let aggs, let by):
+                for a in aggs where !Aggregates.contains(a.expr) {
+                    throw InsightsError("Expression \(a.name) in stats is not an aggregate function")
+                }
+                for b in by where Aggregates.contains(b.expr) {
+                    throw InsightsError("Aggregate functions are not allowed in the by clause")
+                }
+            case .fields(let list), .display(let list):
+                for n in list where Aggregates.contains(n.expr) { throw InsightsError("Aggregate functions can only be used in stats") }
+            case .filter(let e):
+                if Aggregates.contains(e) { throw InsightsError("Aggregate functions can only be used in stats") }
+            default: break
+            }
+        }
+    }
+
+    public func consume(_ record: LogRecord) throws {
+        recordsScanned += 1
+        bytesScanned += record.message.utf8.count
+        var row = Row(fields: Self.fields(of: record), timestamp: record.timestamp)
+        for c in streamed {
+            guard try apply(c, to: &row) else { return }
+        }
+        recordsMatched += 1
+        kept.append(row)
+    }
+
+    /// The system fields and the fields discovered in a JSON message (dotted paths).
+    static func fields(of r: LogRecord) -> [String: Value] {
+        var f: [String: Value] = [
+            "@timestamp": .time(r.timestamp), "@message": .string(r.message), "@logStream": .string(r.logStream),
+            "@log": .string(r.log), "@ingestionTime": .time(r.ingestionTime), "@ptr": .string(r.ptr),
+        ]
+        if r.message.first == "{", let json = try? JSONReader.parse(Array(r.message.utf8)) {
+            flatten(json, prefix: "", into: &f)
+        }
+        return f
+    }
+
+    static func flatten(_ v: WireValue, prefix: String, into f: inout [String: Value]) {
+        switch v {
+        case .map(let d): for (k, x) in d { flatten(x, prefix: prefix.isEmpty ? k : "\(prefix).\(k)", into: &f) }
+        case .list(let a): for (i, x) in a.enumerated() { flatten(x, prefix: "\(prefix).\(i)", into: &f) }
+        case _ where prefix.isEmpty: break
+        case .int(let n): f[prefix] = .number(Double(n))
+        case .double(let d): f[prefix] = .number(d)
+        case .bool(let b): f[prefix] = .string(b ? "true" : "false")
+        case .string(let s): f[prefix] = .string(s)
+        default: break
+        }
+    }
+
+    // MARK: Commands on one row
+
+    /// Applies a row command; false when the row is filtered out.
+    func apply(_ c: Command, to row: inout Row) throws -> Bool {
+        switch c {
+        case .fields(let list), .display(let list):
+            for n in list where !isPlainField(n) { row.fields[n.name] = try eval(n.expr, row) }
+            return true
+        case .filter(let e):
+            return try eval(e, row).truthy
+        case .parse(let source, let pattern):
+            let text = try eval(source, row).text ?? ""
+            switch pattern {
+            case .glob(let parts, let names):
+                if let captures = Self.glob(text, parts) {
+                    for (n, v) in zip(names, captures) { row.fields[n] = .string(v) }
+                }
+            case .regex(let r, let names):
+                let re = try Self.regex(r, insensitive: false)
+                if let m = re.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) {
+                    for n in names {
+                        let range = m.range(withName: n)
+                        if range.location != NSNotFound, let rr = Range(range, in: text) { row.fields[n] = .string(String(text[rr])) }
+                    }
+                }
+            }
+            return true
+        case .unmask:
+            return true
+        default:
+            return true
+        }
+    }
+
+    func isPlainField(_ n: Named) -> Bool {
+        if case .field(let f) = n.expr, f == n.name { return true }
+        return false
+    }
+
+    /// Matches `text` against literal parts with `*` captures between them (the first
+    /// part anchors nothing: a glob matches anywhere, as `parse` does).
+    static func glob(_ text: String, _ parts: [String]) -> [String]? {
+        var rest = Substring(text)
+        var captures: [String] = []
+        if let first = parts.first, !first.isEmpty {
+            guard let r = rest.range(of: first) else { return nil }
+            rest = rest[r.upperBound...]
+        }
+        for (i, part) in parts.dropFirst().enumerated() {
+            let last = i == parts.count - 2
+            if part.isEmpty {
+                if last { captures.append(String(rest)); rest = "" } else { captures.append("") }
+                continue
+            }
+            guard let r = rest.range(of: part) else { return nil }
+            captures.append(String(rest[..<r.lowerBound]))
+            rest = rest[r.upperBound...]
+        }
+        return captures
+    }
+
+    // MARK: The end of the run
+
+    /// The result rows, each a list of (field, value) in the order AWS answers them.
+    public func results() throws -> [[(field: String, value: String)]] {
+        var rows = kept
+        var columns: [String]? = Self.visible(streamed, nil)
+        var aggregated = false
+        var sorted = false
+        var cap = limit
+        for c in rest {
+            switch c {
+            case .stats(let aggs, let by):
+                rows = try stats(rows, aggs, by)
+                columns = by.map(\.name) + aggs.map(\.name)
+                aggregated = true
+            case .sort(let keys):
+                rows = try sort(rows, keys)
+                sorted = true
+            case .limit(let n):
+                cap = min(cap, n)
+                if !sorted && !aggregated { rows = defaultOrder(rows); sorted = true }
+                rows = Array(rows.prefix(n))
+            case .dedup(let fields):
+                var seen = Set<[String?]>()
+                var out: [Row] = []
+                for r in rows {
+                    let key = try fields.map { try eval($0, r).text }
+                    if key.contains(where: { $0 == nil }) || seen.insert(key).inserted { out.append(r) }
+                }
+                rows = out
+            case .filter(let e):
+                rows = try rows.filter { try eval(e, $0).truthy }
+            default:
+                for i in rows.indices { _ = try apply(c, to: &rows[i]) }
+                columns = Self.visible([c], columns)
+            }
+        }
+        if !sorted && !aggregated { rows = defaultOrder(rows) }
+        let shown = columns ?? ["@timestamp", "@message", "@logStream", "@log"]
+        return rows.prefix(cap).map { r in
+            var out: [(field: String, value: String)] = []
+            for name in shown { if let v = r.fields[name]?.text { out.append((name, v)) } }
+            if !aggregated, let ptr = r.fields["@ptr"]?.text, !shown.contains("@ptr") { out.append(("@ptr", ptr)) }
+            return out
+        }
+    }
+
+    /// Newest first: Logs Insights' order when a query does not sort.
+    func defaultOrder(_ rows: [Row]) -> [Row] {
+        rows.enumerated().sorted { a, b in a.element.timestamp != b.element.timestamp ? a.element.timestamp > b.element.timestamp : a.offset > b.offset }.map(\.element)
+    }
+
+    /// The columns after `commands`: `fields` adds to what is shown, `display` replaces it.
+    static func visible(_ commands: [Command], _ start: [String]?) -> [String]? {
+        var columns = start
+        for c in commands {
+            switch c {
+            case .fields(let list):
+                var cols = columns ?? []
+                for n in list where !cols.contains(n.name) { cols.append(n.name) }
+                columns = cols
+            case .display(let list):
+                columns = list.map(\.name)
+            case .parse(_, let pattern) where columns != nil:
+                switch pattern {
+                case .glob(_, let names), .regex(_, let names): for n in names where !columns!.contains(n) { columns!.append(n) }
+                }
+            default: break
+            }
+        }
+        return columns
+    }
+
+    func stats(_ rows: [Row], _ aggs: [Named], _ by: [Named]) throws -> [Row] {
+        var groups: [[String?]: (keys: [Value], rows: [Row])] = [:]
+        var order: [[String?]] = []
+        for r in rows {
+            let keys = try by.map { try eval($0.expr, r) }
+            let k = keys.map(\.text)
+            if groups[k] == nil { order.append(k); groups[k] = (keys, []) }
+            groups[k]!.rows.append(r)
+        }
+        if by.isEmpty && groups.isEmpty { order = [[]]; groups[[]] = ([], []) }
+        // Groups in ascending order of their keys.
+        order.sort { a, b in
+            for (x, y) in zip(groups[a]!.keys, groups[b]!.keys) {
+                if let c = Value.compare(x, y), c != 0 { return c < 0 }
+            }
+            return false
+        }
+        return try order.map { k in
+            let g = groups[k]!
+            var fields: [String: Value] = [:]
+            for (n, v) in zip(by, g.keys) { fields[n.name] = v }
+            for a in aggs { fields[a.name] = try aggregate(a.expr, g.rows) }
+            return Row(fields: fields, timestamp: g.rows.first?.timestamp ?? 0)
+        }
+    }
+
+    func aggregate(_ e: Expr, _ rows: [Row]) throws -> Value {
+        switch e {
+        case .call(let name, let args) where Aggregates.known.contains(name):
+            return try Aggregates.compute(name, args, rows) { try self.eval($0, $1) }
+        case .binary(let op, let a, let b):
+            return try Self.binary(op, try aggregate(a, rows), try aggregate(b, rows))
+        case .negate(let a):
+            return try aggregate(a, rows).number.map { .number(-$0) } ?? .null
+        case .call(let name, let args):
+            return try Functions.call(name, try args.map { try aggregate($0, rows) }, period: { Self.period(args, $0) })
+        default:
+            return try rows.first.map { try eval(e, $0) } ?? .null
+        }
+    }
+
+    func sort(_ rows: [Row], _ keys: [SortKey]) throws -> [Row] {
+        let evaluated = try rows.map { r in (r, try keys.map { try eval($0.expr, r) }) }
+        return evaluated.sorted { a, b in
+            for (i, k) in keys.enumerated() {
+                let x = a.1[i], y = b.1[i]
+                if x.isNull != y.isNull { return !x.isNull }  // nulls last
+                if let c = Value.compare(x, y), c != 0 { return k.ascending ? c < 0 : c > 0 }
+            }
+            return false
+        }.map(\.0)
+    }
+
+    // MARK: Expressions
+
+    func eval(_ e: Expr, _ row: Row) throws -> Value {
+        switch e {
+        case .field(let name): return row.fields[name] ?? .null
+        case .string(let s): return .string(s)
+        case .number(let d): return .number(d)
+        case .duration(let ms): return .number(Double(ms))
+        case .regex(let r, _): return .string(r)
+        case .star: return .bool(true)
+        case .list(let items): return .string(try items.compactMap { try eval($0, row).text }.joined(separator: ","))
+        case .not(let a): return .bool(!(try eval(a, row).truthy))
+        case .negate(let a): return try eval(a, row).number.map { .number(-$0) } ?? .null
+        case .binary("and", let a, let b): return .bool(try eval(a, row).truthy && eval(b, row).truthy)
+        case .binary("or", let a, let b): return .bool(try eval(a, row).truthy || eval(b, row).truthy)
+        case .binary("like", let a, let b):
+            guard let text = try eval(a, row).text else { return .bool(false) }
+            switch b {
+            case .regex(let r, let i): return .bool(try Self.regex(r, insensitive: i).firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil)
+            default:
+                guard let needle = try eval(b, row).text else { return .bool(false) }
+                return .bool(text.contains(needle))
+            }
+        case .binary("in", let a, .list(let items)):
+            let v = try eval(a, row)
+            return .bool(try items.contains { Value.compare(v, try eval($0, row)) == 0 })
+        case .binary(let op, let a, let b):
+            return try Self.binary(op, try eval(a, row), try eval(b, row))
+        case .call("bin", let args):
+            guard args.count == 1, let p = Self.period(args, 0), p > 0 else { throw InsightsError("bin takes one time period, such as 5m") }
+            return .time(Functions.floorDiv(row.timestamp, p) * p)
+        case .call(let name, let args) where Aggregates.known.contains(name):
+            throw InsightsError("Aggregate function \(name) can only be used in stats")
+        case .call(let name, let args):
+            return try Functions.call(name, try args.map { try eval($0, row) }, period: { Self.period(args, $0) })
+        }
+    }
+
+    static func period(_ args: [Expr], _ i: Int) -> Int64? {
+        guard i < args.count else { return nil }
+        if case .duration(let ms) = args[i] { return ms }
+        return nil
+    }
+
+    static func binary(_ op: String, _ x: Value, _ y: Value) throws -> Value {
+        switch op {
+        case "=", "!=":
+            guard let c = Value.compare(x, y) else { return .bool(op == "!=" && x.isNull != y.isNull) }
+            return .bool(op == "=" ? c == 0 : c != 0)
+        case "<", "<=", ">", ">=":
+            guard let c = Value.compare(x, y) else { return .bool(false) }
+            switch op {
+            case "<": return .bool(c < 0)
+            case "<=": return .bool(c <= 0)
+            case ">": return .bool(c > 0)
+            default: return .bool(c >= 0)
+            }
+        case "and": return .bool(x.truthy && y.truthy)
+        case "or": return .bool(x.truthy || y.truthy)
+        default:
+            guard let a = x.number, let b = y.number else { return .null }
+            switch op {
+            case "+": return .number(a + b)
+            case "-": return .number(a - b)
+            case "*": return .number(a * b)
+            case "/": return b == 0 ? .null : .number(a / b)
+            case "%": return b == 0 ? .null : .number(a.truncatingRemainder(dividingBy: b))
+            case "^": return .number(pow(a, b))
+            default: throw InsightsError("Unknown operator \(op)")
+            }
+        }
+    }
+
+    nonisolated(unsafe) static var regexCache: [String: NSRegularExpression] = [:]
+    static let regexLock = NSLock()
+
+    static func regex(_ pattern: String, insensitive: Bool) throws -> NSRegularExpression {
+        let key = (insensitive ? "i:" : "s:") + pattern
+        regexLock.lock(); defer { regexLock.unlock() }
+        if let r = regexCache[key] { return r }
+        guard let r = try? NSRegularExpression(pattern: pattern, options: insensitive ? [.caseInsensitive] : []) else {
+            throw InsightsError("Invalid regular expression /\(pattern)/")
+        }
+        if regexCache.count > 256 { regexCache.removeAll() }
+        regexCache[key] = r
+        return r
+    }
+}
+
+extension InsightsQuery {
+    /// Parses `text`; an `InsightsError` says what is wrong and where.
+    public static func parse(_ text: String) throws -> InsightsQuery { try Parser.parse(text) }
+}

@@ -1,0 +1,243 @@
+import Foundation
+
+/// Parses a query: commands separated by `|`, each with its expressions.
+struct Parser {
+    let text: [Character]
+    var tokens: [Lexed]
+    var pos = 0
+
+    static func parse(_ query: String) throws -> InsightsQuery {
+        var p = Parser(text: Array(query), tokens: try Lexer.lex(query))
+        var commands: [Command] = []
+        repeat {
+            if case .end = p.peek { break }
+            commands.append(try p.command())
+        } while p.eat("|")
+        guard case .end = p.peek else { throw p.unexpected() }
+        if commands.isEmpty { throw InsightsError("The query is empty", start: 0, end: 0) }
+        return InsightsQuery(commands: commands)
+    }
+
+    var peek: Token { tokens[pos].token }
+    var current: Lexed { tokens[pos] }
+
+    mutating func advance() -> Lexed { defer { pos += 1 }; return tokens[pos] }
+
+    mutating func eat(_ op: String) -> Bool {
+        if case .op(op) = peek { pos += 1; return true }
+        return false
+    }
+
+    mutating func keyword(_ k: String) -> Bool {
+        if case .ident(let w) = peek, w.lowercased() == k { pos += 1; return true }
+        return false
+    }
+
+    func unexpected() -> InsightsError {
+        let t = current
+        if case .end = t.token { return InsightsError("Unexpected end of query", start: t.start, end: t.end) }
+        return InsightsError("Unexpected symbol '\(String(text[t.start...min(t.end, text.count - 1)]))'", start: t.start, end: t.end)
+    }
+
+    mutating func expect(_ op: String) throws {
+        guard eat(op) else { throw unexpected() }
+    }
+
+    mutating func identifier() throws -> String {
+        guard case .ident(let w) = peek else { throw unexpected() }
+        pos += 1
+        return w
+    }
+
+    // MARK: Commands
+
+    mutating func command() throws -> Command {
+        let at = current
+        guard case .ident(let word) = peek else { throw unexpected() }
+        pos += 1
+        switch word.lowercased() {
+        case "fields": return .fields(try namedList())
+        case "display": return .display(try namedList())
+        case "filter": return .filter(try expression())
+        case "stats":
+            let aggregates = try namedList()
+            var by: [Named] = []
+            if keyword("by") { by = try namedList() }
+            return .stats(aggregates: aggregates, by: by)
+        case "sort":
+            var keys: [SortKey] = []
+            repeat {
+                let e = try expression()
+                // Ascending unless `desc` (AWS documents both keywords, not a default).
+                var ascending = true
+                if keyword("desc") { ascending = false } else { _ = keyword("asc") }
+                keys.append(SortKey(expr: e, ascending: ascending))
+            } while eat(",")
+            return .sort(keys)
+        case "limit":
+            guard case .number(let n) = peek, n >= 1, n == n.rounded() else { throw unexpected() }
+            pos += 1
+            return .limit(Int(min(n, 10_000)))
+        case "parse":
+            var source = Expr.field("@message")
+            if case .ident = peek { source = .field(try identifier()) }
+            switch advance().token {
+            case .string(let glob):
+                var names: [String] = []
+                if keyword("as") {
+                    repeat { names.append(try identifier()) } while eat(",")
+                }
+                let parts = glob.split(separator: "*", omittingEmptySubsequences: false).map(String.init)
+                if parts.count - 1 != names.count {
+                    throw InsightsError("The number of fields in 'as' must match the number of '*' in the pattern", start: at.start, end: tokens[pos - 1].end)
+                }
+                return .parse(source: source, pattern: .glob(parts, names: names))
+            case .regex(let r, _):
+                let names = Self.groupNames(r)
+                if names.isEmpty { throw InsightsError("The regular expression must have named capture groups", start: at.start, end: tokens[pos - 1].end) }
+                return .parse(source: source, pattern: .regex(r, names: names))
+            default:
+                pos -= 1
+                throw unexpected()
+            }
+        case "dedup":
+            var fields: [Expr] = []
+            repeat { fields.append(.field(try identifier())) } while eat(",")
+            return .dedup(fields)
+        case "unmask":
+            return .unmask
+        case "pattern", "diff", "anomaly", "unnest", "source", "filterindex", "lookup":
+            throw InsightsError("The command '\(word)' is not supported by Trailwatch yet", start: at.start, end: at.end)
+        default:
+            throw InsightsError("Unknown command '\(word)'", start: at.start, end: at.end)
+        }
+    }
+
+    static func groupNames(_ regex: String) -> [String] {
+        var names: [String] = []
+        let s = Array(regex)
+        var i = 0
+        while i + 3 < s.count {
+            if s[i] == "(", s[i + 1] == "?", s[i + 2] == "<", s[i + 3] != "=", s[i + 3] != "!" {
+                var j = i + 3, name = ""
+                while j < s.count, s[j] != ">" { name.append(s[j]); j += 1 }
+                names.append(name)
+                i = j
+            }
+            i += 1
+        }
+        return names
+    }
+
+    mutating func namedList() throws -> [Named] {
+        var out: [Named] = []
+        repeat {
+            let from = current.start
+            let e = try expression()
+            var name = String(text[from...tokens[pos - 1].end]).trimmingCharacters(in: .whitespaces)
+            if case .field(let f) = e { name = f }
+            if keyword("as") { name = try identifier() }
+            out.append(Named(expr: e, name: name))
+        } while eat(",")
+        return out
+    }
+
+    // MARK: Expressions
+
+    mutating func expression() throws -> Expr { try or() }
+
+    mutating func or() throws -> Expr {
+        var e = try and()
+        while keyword("or") { e = .binary("or", e, try and()) }
+        return e
+    }
+
+    mutating func and() throws -> Expr {
+        var e = try not()
+        while keyword("and") { e = .binary("and", e, try not()) }
+        return e
+    }
+
+    mutating func not() throws -> Expr {
+        if keyword("not") { return .not(try not()) }
+        return try comparison()
+    }
+
+    mutating func comparison() throws -> Expr {
+        let left = try additive()
+        for op in ["=", "!=", "<=", ">=", "<", ">"] where eat(op) {
+            return .binary(op, left, try additive())
+        }
+        if eat("=~") { return .binary("like", left, try additive()) }
+        if keyword("like") { return .binary("like", left, try additive()) }
+        if keyword("in") { return .binary("in", left, try additive()) }
+        if case .ident(let w) = peek, w.lowercased() == "not", pos + 1 < tokens.count,
+           case .ident(let next) = tokens[pos + 1].token, ["like", "in"].contains(next.lowercased()) {
+            pos += 2
+            return .not(.binary(next.lowercased(), left, try additive()))
+        }
+        return left
+    }
+
+    mutating func additive() throws -> Expr {
+        var e = try multiplicative()
+        while true {
+            if eat("+") { e = .binary("+", e, try multiplicative()) } else if eat("-") { e = .binary("-", e, try multiplicative()) } else { return e }
+        }
+    }
+
+    mutating func multiplicative() throws -> Expr {
+        var e = try unary()
+        while true {
+            if eat("*") { e = .binary("*", e, try unary()) } else if eat("/") { e = .binary("/", e, try unary()) } else if eat("%") {
+                e = .binary("%", e, try unary())
+            } else { return e }
+        }
+    }
+
+    mutating func unary() throws -> Expr {
+        if eat("-") { return .negate(try unary()) }
+        let base = try primary()
+        if eat("^") { return .binary("^", base, try unary()) }
+        return base
+    }
+
+    mutating func primary() throws -> Expr {
+        let t = advance()
+        switch t.token {
+        case .number(let v): return .number(v)
+        case .string(let s): return .string(s)
+        case .duration(let ms): return .duration(ms)
+        case .regex(let r, let i): return .regex(r, caseInsensitive: i)
+        case .op("("):
+            let e = try expression()
+            try expect(")")
+            return e
+        case .op("["):
+            var items: [Expr] = []
+            if !eat("]") {
+                repeat { items.append(try expression()) } while eat(",")
+                try expect("]")
+            }
+            return .list(items)
+        case .op("*"): return .star
+        case .ident(let name):
+            if eat("(") {
+                var args: [Expr] = []
+                if !eat(")") {
+                    repeat { args.append(try expression()) } while eat(",")
+                    try expect(")")
+                }
+                let fn = name.lowercased()
+                guard Functions.known.contains(fn) || Aggregates.known.contains(fn) else {
+                    throw InsightsError("Unknown function '\(name)'", start: t.start, end: t.end)
+                }
+                return .call(fn, args)
+            }
+            return .field(name)
+        default:
+            pos -= 1
+            throw unexpected()
+        }
+    }
+}

@@ -1,0 +1,73 @@
+import Foundation
+
+/// A field's value while a query runs. Log fields are text; arithmetic and comparisons read
+/// numbers out of them, as Logs Insights does.
+enum Value: Equatable, Sendable {
+    case null
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    /// Epoch milliseconds (`@timestamp`, `bin(...)`), shown as AWS shows dates.
+    case time(Int64)
+
+    var isNull: Bool { if case .null = self { return true } else { return false } }
+
+    var number: Double? {
+        switch self {
+        case .number(let d): return d
+        case .time(let t): return Double(t)
+        case .string(let s): return Double(s.trimmingCharacters(in: .whitespaces))
+        case .bool(let b): return b ? 1 : 0
+        case .null: return nil
+        }
+    }
+
+    var truthy: Bool {
+        switch self {
+        case .bool(let b): return b
+        case .null: return false
+        case .number(let d): return d != 0
+        case .string(let s): return !s.isEmpty
+        case .time: return true
+        }
+    }
+
+    /// The value as GetQueryResults answers it.
+    var text: String? {
+        switch self {
+        case .null: return nil
+        case .string(let s): return s
+        case .number(let d): return Self.format(d)
+        case .bool(let b): return b ? "1" : "0"
+        case .time(let t): return Self.format(time: t)
+        }
+    }
+
+    static func format(_ d: Double) -> String {
+        if d.isNaN { return "NaN" }
+        if d == d.rounded(), abs(d) < 1e15 { return String(Int64(d)) }
+        return String(d)
+    }
+
+    /// `2026-12-01 10:00:00.000`: how Logs Insights shows a time (UTC).
+    static func format(time ms: Int64) -> String {
+        let seconds = Int64((Double(ms) / 1000).rounded(.down))
+        let millis = ms - seconds * 1000
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d.%03d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(millis))
+    }
+
+    /// Ordering for comparisons and sort: numbers numerically when both sides are numbers,
+    /// text otherwise; nil when either side is null.
+    static func compare(_ a: Value, _ b: Value) -> Int? {
+        if a.isNull || b.isNull { return nil }
+        if let x = a.number, let y = b.number {
+            return x < y ? -1 : (x > y ? 1 : 0)
+        }
+        let x = a.text ?? "", y = b.text ?? ""
+        return x < y ? -1 : (x > y ? 1 : 0)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+@testable import LogsInsights
+import Testing
+import TrailwatchCore
+
+/// The data-driven cases in Fixtures/queries.json: every command and function against a
+/// small set of JSON, access-log and plain lines.
+@Suite("Logs Insights query cases")
+struct QueryCaseTests {
+    struct Fixture: Decodable {
+        struct Event: Decodable { var t: Int64; var stream: String; var message: String }
+        struct Case: Decodable {
+            var query: String
+            var rows: [[String: String]]?
+            var error: String?
+            var round: [String: Int]?
+        }
+        var events: [Event]
+        var cases: [Case]
+    }
+
+    static let fixture: Fixture = {
+        let url = Bundle.module.url(forResource: "Fixtures/queries", withExtension: "json")!
+        return try! JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+    }()
+
+    static func run(_ query: String) throws -> [[(field: String, value: String)]] {
+        let run = try InsightsRun(query)
+        for (i, e) in fixture.events.enumerated() {
+            try run.consume(LogRecord(timestamp: e.t, message: e.message, logStream: e.stream, log: "123456789012:app",
+                                      ingestionTime: e.t + 5, ptr: "p\(i)"))
+        }
+        return try run.results()
+    }
+
+    @Test("each case answers its rows or its error", arguments: fixture.cases.map(\.query))
+    func queryCase(_ query: String) throws {
+        let c = Self.fixture.cases.first { $0.query == query }!
+        if let expected = c.error {
+            do {
+                _ = try Self.run(query)
+                Issue.record("expected an error containing \(expected)")
+            } catch let e as InsightsError {
+                #expect(e.message.contains(expected), "\(e.message)")
+            }
+            return
+        }
+        let rows = try Self.run(query)
+        let got = rows.map { row -> [String: String] in
+            var d: [String: String] = [:]
+            for (f, v) in row where f != "@ptr" {
+                if let digits = c.round?[f], let x = Double(v) {
+                    d[f] = String(format: "%.\(digits)f", x)
+                } else {
+                    d[f] = v
+                }
+            }
+            return d
+        }
+        #expect(got == c.rows ?? [], "\(query)")
+    }
+
+    @Test("error positions point at the offending text")
+    func positions() throws {
+        do {
+            _ = try InsightsQuery.parse("fields a | frobnicate b")
+            Issue.record("parsed")
+        } catch let e as InsightsError {
+            #expect(e.start == 11 && e.end == 20)
+        }
+    }
+
+    @Test("rows without stats carry @ptr last; stats rows do not")
+    func pointers() throws {
+        let plain = try Self.run("fields @logStream | limit 1")
+        #expect(plain.first?.last?.field == "@ptr")
+        let stats = try Self.run("stats count(*)")
+        #expect(stats.first?.contains { $0.field == "@ptr" } == false)
+    }
+}
