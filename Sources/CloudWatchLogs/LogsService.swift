@@ -17,6 +17,8 @@ public struct LogsService: Sendable {
     let liveTail = LiveTailHub()
     /// Wakes the export runner when a task is created.
     let exportWakeup = Wakeup()
+    /// Logs Insights queries (`LogsQueries`).
+    let queries = LogsQueryRegistry()
 
     public init(store: any LogStore, resources: any ResourceStore, tags: any TagStore,
                 objects: (any ObjectStore)?, clock: any WallClock) {

@@ -92,6 +92,11 @@ public final class InsightsRun {
         kept.append(row)
     }
 
+    /// A record's fields as text (GetLogRecord, GetLogGroupFields).
+    public static func fieldTexts(of r: LogRecord) -> [String: String] {
+        fields(of: r).compactMapValues(\.text)
+    }
+
     /// The system fields and the fields discovered in a JSON message (dotted paths).
     static func fields(of r: LogRecord) -> [String: Value] {
         var f: [String: Value] = [

@@ -132,6 +132,12 @@ extension RouteTable {
         t.fast(CloudWatchLogs.API.putLogEvents, .awsJson1_1, s.logs.putLogEventsFast)
         t.on(CloudWatchLogs.API.getLogEvents, s.logs.getLogEvents)
         t.on(CloudWatchLogs.API.filterLogEvents, s.logs.filterLogEvents)
+        t.on(CloudWatchLogs.API.startQuery, s.logs.startQuery)
+        t.on(CloudWatchLogs.API.getQueryResults, s.logs.getQueryResults)
+        t.on(CloudWatchLogs.API.stopQuery, s.logs.stopQuery)
+        t.on(CloudWatchLogs.API.describeQueries, s.logs.describeQueries)
+        t.on(CloudWatchLogs.API.getLogRecord, s.logs.getLogRecord)
+        t.on(CloudWatchLogs.API.getLogGroupFields, s.logs.getLogGroupFields)
 
         // CloudWatch Logs: metric filters
         t.on(CloudWatchLogs.API.putMetricFilter, s.logs.putMetricFilter)

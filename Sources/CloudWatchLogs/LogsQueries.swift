@@ -1,0 +1,244 @@
+public import AWSShapes
+import Foundation
+import LogsInsights
+import Storage
+import Synchronization
+public import TrailwatchCore
+
+/// Logs Insights queries: StartQuery parses the query (MalformedQueryException with AWS's
+/// location), resolves the log groups, and starts a task that scans their events in the time
+/// range through `InsightsRun`; GetQueryResults reads its status, statistics and rows (the rows
+/// so far while Running); StopQuery cancels it; DescribeQueries lists them.
+///
+/// Queries live in memory, as AWS keeps them only for a while: a restart forgets them (a
+/// query that was running answers ResourceNotFoundException after it and can be re-run).
+final class LogsQueryRegistry: Sendable {
+    struct Query {
+        var id: String
+        var scope: ResourceScope
+        var queryString: String
+        var logGroupName: String?
+        var status: String
+        var createTime: Int64
+        var finishTime: Int64?
+        var results: [[CloudWatchLogs.ResultField]] = []
+        var recordsMatched = 0, recordsScanned = 0, bytesScanned = 0, logGroupsScanned = 0
+        var cancelled = false
+    }
+
+    let queries = Mutex<[String: Query]>([:])
+
+    /// AWS's quota of concurrent queries per account.
+    static let concurrent = 30
+    /// A query that runs longer times out.
+    static let timeoutMillis: Int64 = 60 * 60 * 1000
+    /// Statistics and partial rows are published every this many events.
+    static let batch = 5_000
+
+    func update(_ id: String, _ f: (inout Query) -> Void) {
+        queries.withLock { all in if var q = all[id] { f(&q); all[id] = q } }
+    }
+
+    func get(_ id: String) -> Query? { queries.withLock { $0[id] } }
+}
+
+extension LogsService {
+    static let queryLanguages: Set<String> = ["CWLI", "SQL", "PPL"]
+
+    public func startQuery(_ input: CloudWatchLogs.StartQueryRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.StartQueryResponse {
+        if let language = input.queryLanguage, language != "CWLI" {
+            throw AWSError(Errors.invalidParameterException, "Query language \(language) is not supported by Trailwatch; use CWLI (Logs Insights QL).")
+        }
+        let named = [input.logGroupName != nil, input.logGroupNames != nil, input.logGroupIdentifiers != nil].filter { $0 }.count
+        if named == 0 {
+            throw AWSError(Errors.invalidParameterException, "One of logGroupName, logGroupNames or logGroupIdentifiers is required.") // wording unverified
+        }
+        if named > 1 {
+            throw AWSError(Errors.invalidParameterException, "LogGroupName, LogGroupNames and LogGroupIdentifiers are mutually exclusive parameters.") // wording unverified
+        }
+        let names = input.logGroupNames ?? input.logGroupIdentifiers ?? [input.logGroupName!]
+        if names.count > 50 {
+            throw AWSError(Errors.invalidParameterException, "Query can be run on a maximum of 50 log groups.") // wording unverified
+        }
+        if input.endTime < input.startTime {
+            throw AWSError(Errors.invalidParameterException, "End time should not be before the start time.") // wording unverified
+        }
+        let limit = input.limit ?? 10_000
+        if limit > 10_000 {
+            throw AWSError(Errors.invalidParameterException, "Limit must be less than or equal to 10000.") // wording unverified
+        }
+        do {
+            _ = try InsightsRun(input.queryString, limit: limit)
+        } catch let e as InsightsError {
+            throw AWSError(Errors.malformedQueryException, e.message, fields: [
+                "queryCompileError": .map([
+                    "location": .map(["startCharOffset": .int(Int64(e.start)), "endCharOffset": .int(Int64(e.end))]),
+                    "message": .string(e.message),
+                ]),
+            ])
+        }
+        var groups: [LogGroupRecord] = []
+        for name in names {
+            do {
+                groups.append(try await requireGroup(name: name.hasPrefix("arn:") ? nil : name, identifier: name.hasPrefix("arn:") ? name : nil, ctx))
+            } catch let e as AWSError where e.type == Errors.resourceNotFoundException {
+                throw AWSError(Errors.resourceNotFoundException, "Log group '\(name)' does not exist for account ID '\(ctx.scope.accountId)'") // wording unverified
+            }
+        }
+        let id = UUID().uuidString.lowercased()
+        let now = nowMillis
+        let started = queries.queries.withLock { all -> Bool in
+            let running = all.values.filter { $0.scope.accountId == ctx.scope.accountId && ["Scheduled", "Running"].contains($0.status) }.count
+            guard running < LogsQueryRegistry.concurrent else { return false }
+            all[id] = LogsQueryRegistry.Query(id: id, scope: ctx.scope, queryString: input.queryString,
+                                              logGroupName: names.first, status: "Scheduled", createTime: now)
+            return true
+        }
+        guard started else {
+            throw AWSError(Errors.limitExceededException, "Account maximum query concurrency limit of [\(LogsQueryRegistry.concurrent)] reached.") // wording unverified
+        }
+        let text = input.queryString, start = Int64(input.startTime) * 1000, end = Int64(input.endTime) * 1000 + 1000
+        Task.detached { [self] in
+            await self.run(id, text: text, limit: limit, groups: groups, start: start, end: end)
+        }
+        return CloudWatchLogs.StartQueryResponse(queryId: id)
+    }
+
+    /// Scans the groups' events in [start, end) in batches, publishing statistics as it goes.
+    func run(_ id: String, text: String, limit: Int, groups: [LogGroupRecord], start: Int64, end: Int64) async {
+        let registry = queries
+        registry.update(id) { $0.status = "Running" }
+        do {
+            let run = try InsightsRun(text, limit: limit)
+            let began = nowMillis
+            for group in groups {
+                let streams = try await store.streams(groupID: group.id)
+                let names = Dictionary(uniqueKeysWithValues: streams.map { ($0.id, $0.name) })
+                var after: LogPosition?
+                while true {
+                    if registry.get(id)?.cancelled ?? true { return }
+                    if nowMillis - began > LogsQueryRegistry.timeoutMillis {
+                        registry.update(id) { $0.status = "Timeout"; $0.finishTime = self.nowMillis }
+                        return
+                    }
+                    let batch = try await store.events(LogEventQuery(streamIDs: streams.map(\.id), start: start, end: end, after: after,
+                                                                     forward: true, limit: LogsQueryRegistry.batch), now: nowMillis, filter: nil)
+                    for e in batch {
+                        try run.consume(LogRecord(timestamp: e.timestamp, message: e.message, logStream: names[e.streamID] ?? "",
+                                                  log: "\(group.scope.accountId):\(group.name)", ingestionTime: e.ingestionTime,
+                                                  ptr: Self.pointer(group: group.id, e)))
+                    }
+                    registry.update(id) { q in
+                        q.recordsScanned = run.recordsScanned; q.recordsMatched = run.recordsMatched; q.bytesScanned = run.bytesScanned
+                    }
+                    guard batch.count == LogsQueryRegistry.batch, let last = batch.last else { break }
+                    after = LogPosition(timestamp: last.timestamp, seq: last.seq)
+                }
+                registry.update(id) { $0.logGroupsScanned += 1 }
+            }
+            let rows = try run.results().map { row in row.map { CloudWatchLogs.ResultField(field: $0.field, value: $0.value) } }
+            registry.update(id) { q in
+                guard !q.cancelled else { return }
+                q.results = rows
+                q.status = "Complete"
+                q.finishTime = self.nowMillis
+            }
+        } catch {
+            registry.update(id) { $0.status = "Failed"; $0.finishTime = self.nowMillis }
+        }
+    }
+
+    /// `@ptr`: the event's group, stream, time and sequence, opaque to clients.
+    static func pointer(group: Int64, _ e: LogEventRecord) -> String {
+        Data("\(group):\(e.streamID):\(e.timestamp):\(e.seq)".utf8).base64EncodedString()
+    }
+
+    public func getQueryResults(_ input: CloudWatchLogs.GetQueryResultsRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.GetQueryResultsResponse {
+        guard let q = queries.get(input.queryId), q.scope == ctx.scope else {
+            throw AWSError(Errors.resourceNotFoundException, "Query does not exist.") // wording unverified
+        }
+        return CloudWatchLogs.GetQueryResultsResponse(
+            queryLanguage: "CWLI", results: q.results,
+            statistics: CloudWatchLogs.QueryStatistics(recordsMatched: Double(q.recordsMatched), recordsScanned: Double(q.recordsScanned),
+                                                       estimatedRecordsSkipped: 0, bytesScanned: Double(q.bytesScanned),
+                                                       estimatedBytesSkipped: 0, logGroupsScanned: Double(q.logGroupsScanned)),
+            status: q.status)
+    }
+
+    public func stopQuery(_ input: CloudWatchLogs.StopQueryRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.StopQueryResponse {
+        guard let q = queries.get(input.queryId), q.scope == ctx.scope else {
+            throw AWSError(Errors.resourceNotFoundException, "Query does not exist.") // wording unverified
+        }
+        guard ["Scheduled", "Running"].contains(q.status) else {
+            throw AWSError(Errors.invalidParameterException, "Query is not running.") // wording unverified
+        }
+        queries.update(input.queryId) { $0.cancelled = true; $0.status = "Cancelled"; $0.finishTime = self.nowMillis }
+        return CloudWatchLogs.StopQueryResponse(success: true)
+    }
+
+    public func describeQueries(_ input: CloudWatchLogs.DescribeQueriesRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.DescribeQueriesResponse {
+        let limit = input.maxResults ?? 1000
+        var all = queries.queries.withLock { Array($0.values) }.filter { q in
+            q.scope == ctx.scope && (input.logGroupName.map { $0 == q.logGroupName } ?? true) && (input.status.map { $0 == q.status } ?? true)
+        }
+        all.sort { ($0.createTime, $0.id) > ($1.createTime, $1.id) }
+        var offset = 0
+        if let token = input.nextToken {
+            guard let text = try LogsPageToken.decode(token, kind: "queries"), let n = Int(text) else { throw LogsPageToken.invalid }
+            offset = n
+        }
+        let page = all.dropFirst(offset).prefix(limit)
+        return CloudWatchLogs.DescribeQueriesResponse(
+            queries: page.map { q in
+                CloudWatchLogs.QueryInfo(queryLanguage: "CWLI", queryId: q.id, queryString: q.queryString, status: q.status, createTime: Int(q.createTime),
+                                         logGroupName: q.logGroupName, queryDuration: q.finishTime.map { Int($0 - q.createTime) },
+                                         bytesScanned: Double(q.bytesScanned))
+            },
+            nextToken: offset + page.count < all.count ? LogsPageToken.encode(String(offset + page.count), kind: "queries") : nil)
+    }
+
+    public func getLogRecord(_ input: CloudWatchLogs.GetLogRecordRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.GetLogRecordResponse {
+        let invalid = AWSError(Errors.invalidParameterException, "The log record pointer is invalid.") // wording unverified
+        guard let data = Data(base64Encoded: input.logRecordPointer), let text = String(data: data, encoding: .utf8) else { throw invalid }
+        let parts = text.split(separator: ":").compactMap { Int64($0) }
+        guard parts.count == 4 else { throw invalid }
+        let groups = try await store.groups(scope: ctx.scope)
+        guard let group = groups.first(where: { $0.id == parts[0] }),
+              let stream = try await store.streams(groupID: group.id).first(where: { $0.id == parts[1] }) else {
+            throw AWSError(Errors.resourceNotFoundException, "The specified log record does not exist.") // wording unverified
+        }
+        let seq = parts[3]
+        let found = try await store.events(LogEventQuery(streamIDs: [stream.id], start: parts[2], end: parts[2] + 1, limit: 10_000),
+                                           now: nowMillis, filter: { $0.seq == seq })
+        guard let e = found.first else {
+            throw AWSError(Errors.resourceNotFoundException, "The specified log record does not exist.") // wording unverified
+        }
+        var record = InsightsRun.fieldTexts(of: LogRecord(timestamp: e.timestamp, message: e.message, logStream: stream.name,
+                                                          log: "\(ctx.scope.accountId):\(group.name)", ingestionTime: e.ingestionTime, ptr: input.logRecordPointer))
+        record["@timestamp"] = String(e.timestamp)
+        record["@ingestionTime"] = String(e.ingestionTime)
+        record["@ptr"] = nil
+        return CloudWatchLogs.GetLogRecordResponse(logRecord: record)
+    }
+
+    /// GetLogGroupFields: the fields of the group's events in the 15 minutes before `time`
+    /// (default now), each with the percentage of events that have it.
+    public func getLogGroupFields(_ input: CloudWatchLogs.GetLogGroupFieldsRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.GetLogGroupFieldsResponse {
+        let group = try await requireGroup(name: input.logGroupName, identifier: input.logGroupIdentifier, ctx)
+        let end = input.time.map { Int64($0) * 1000 + 1000 } ?? nowMillis + 1
+        let streams = try await store.streams(groupID: group.id)
+        let events = try await store.events(LogEventQuery(streamIDs: streams.map(\.id), start: end - 15 * 60_000, end: end, limit: 10_000),
+                                            now: nowMillis, filter: nil)
+        var counts: [String: Int] = [:]
+        for e in events {
+            for name in InsightsRun.fieldTexts(of: LogRecord(timestamp: e.timestamp, message: e.message, logStream: "", log: "",
+                                                              ingestionTime: e.ingestionTime, ptr: "")).keys where name != "@ptr" {
+                counts[name, default: 0] += 1
+            }
+        }
+        let fields = counts.sorted { $0.key < $1.key }.map { name, n in
+            CloudWatchLogs.LogGroupField(name: name, percent: events.isEmpty ? 0 : Int((Double(n) * 100 / Double(events.count)).rounded()))
+        }
+        return CloudWatchLogs.GetLogGroupFieldsResponse(logGroupFields: fields)
+    }
+}

@@ -1,0 +1,89 @@
+"""Logs Insights through boto3: StartQuery over two log groups, GetQueryResults until
+Complete, the statistics, @ptr back through GetLogRecord, StopQuery, DescribeQueries,
+GetLogGroupFields, and AWS's errors (MalformedQueryException with its location)."""
+import json
+import time
+import uuid
+
+import pytest
+from botocore.exceptions import ClientError
+
+
+def wait(logs, query_id, timeout=20):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        out = logs.get_query_results(queryId=query_id)
+        if out["status"] in ("Complete", "Failed", "Cancelled", "Timeout"):
+            return out
+        time.sleep(0.2)
+    raise AssertionError("query did not finish")
+
+
+def rows(out):
+    return [{f["field"]: f["value"] for f in r} for r in out["results"]]
+
+
+@pytest.fixture
+def groups(server):
+    logs = server.client("logs")
+    names = [f"/e2e/insights-{uuid.uuid4().hex[:8]}" for _ in range(2)]
+    now = int(time.time() * 1000)
+    for i, name in enumerate(names):
+        logs.create_log_group(logGroupName=name)
+        logs.create_log_stream(logGroupName=name, logStreamName="s")
+        events = [{"timestamp": now - 60_000 + k * 1000,
+                   "message": json.dumps({"level": "ERROR" if k % 3 == 0 else "INFO", "latency": k * 10, "group": i})}
+                  for k in range(30)]
+        logs.put_log_events(logGroupName=name, logStreamName="s", logEvents=events)
+    yield logs, names, now
+    for name in names:
+        logs.delete_log_group(logGroupName=name)
+
+
+def test_query_over_two_groups(groups):
+    logs, names, now = groups
+    start = logs.start_query(logGroupNames=names, startTime=now // 1000 - 300, endTime=now // 1000 + 60,
+                             queryString="filter level = 'ERROR' | stats count(*) as errors, max(latency) as worst by group | sort group")
+    out = wait(logs, start["queryId"])
+    assert out["status"] == "Complete"
+    assert rows(out) == [{"group": "0", "errors": "10", "worst": "270"}, {"group": "1", "errors": "10", "worst": "270"}]
+    stats = out["statistics"]
+    assert stats["recordsScanned"] == 60 and stats["recordsMatched"] == 20 and stats["logGroupsScanned"] == 2
+    assert stats["bytesScanned"] > 0
+
+    plain = wait(logs, logs.start_query(logGroupName=names[0], startTime=now // 1000 - 300, endTime=now // 1000 + 60,
+                                        queryString="fields @timestamp, latency | sort latency desc | limit 3", limit=2)["queryId"])
+    got = rows(plain)
+    assert [r["latency"] for r in got] == ["290", "280"]
+    assert all(set(r) == {"@timestamp", "latency", "@ptr"} for r in got)
+    record = logs.get_log_record(logRecordPointer=got[0]["@ptr"])["logRecord"]
+    assert json.loads(record["@message"])["latency"] == 290 and record["@logStream"] == "s" and record["latency"] == "290"
+
+    described = logs.describe_queries(logGroupName=names[0])["queries"]
+    assert any(q["queryId"] == start["queryId"] for q in logs.describe_queries()["queries"])
+    assert described and all(q["status"] == "Complete" for q in described)
+    fields = {f["name"]: f["percent"] for f in logs.get_log_group_fields(logGroupName=names[0])["logGroupFields"]}
+    assert fields["level"] == 100 and fields["@message"] == 100
+
+
+def test_query_errors(groups):
+    logs, names, now = groups
+    with pytest.raises(ClientError) as e:
+        logs.start_query(logGroupName=names[0], startTime=0, endTime=10, queryString="fields a | frobnicate b")
+    err = e.value.response
+    assert err["Error"]["Code"] == "MalformedQueryException"
+    assert err["queryCompileError"]["location"] == {"startCharOffset": 11, "endCharOffset": 20}
+    with pytest.raises(ClientError) as e:
+        logs.start_query(logGroupName="/no/such/group", startTime=0, endTime=10, queryString="fields @message")
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    with pytest.raises(ClientError) as e:
+        logs.start_query(logGroupName=names[0], startTime=0, endTime=10, queryString="fields @message", queryLanguage="SQL")
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    with pytest.raises(ClientError) as e:
+        logs.get_query_results(queryId=str(uuid.uuid4()))
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    done = wait(logs, logs.start_query(logGroupName=names[0], startTime=0, endTime=10, queryString="fields @message")["queryId"])
+    assert done["status"] == "Complete" and done["results"] == []
+    with pytest.raises(ClientError) as e:
+        logs.stop_query(queryId=logs.describe_queries(logGroupName=names[0])["queries"][0]["queryId"])
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
