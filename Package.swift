@@ -165,7 +165,7 @@ if ProcessInfo.processInfo.environment["TRAILWATCH_FUZZ"] == "1" {
     package.targets.append(.executableTarget(
         name: "TrailwatchFuzz",
         dependencies: [
-            "TrailwatchCore", "AWSWire", "AWSShapes", "CloudWatchMetrics", "CloudWatchAlarms", "CloudWatchLogs", "CloudTrail", "Identity",
+            "TrailwatchCore", "AWSWire", "AWSShapes", "CloudWatchMetrics", "CloudWatchAlarms", "CloudWatchLogs", "LogsInsights", "CloudTrail", "Identity",
             "Server", "Storage", "StorageSQLite", "Runtime", .product(name: "Logging", package: "swift-log"),
         ],
         path: "Fuzz/TrailwatchFuzz",

@@ -28,6 +28,7 @@ enum Harnesses {
         "metric-math": Languages.metricMath,
         "search": Languages.search,
         "insights": Languages.insights,
+        "logs-insights": Languages.logsInsights,
         "dashboard": Languages.dashboard,
         "alarm-rule": AlarmLanguages.alarmRule,
         "mute-schedule": AlarmLanguages.muteSchedule,

@@ -1,6 +1,7 @@
 @testable import CloudWatchAlarms
 @testable import CloudWatchLogs
 @testable import CloudWatchMetrics
+import LogsInsights
 import TrailwatchCore
 
 /// Harnesses for the small languages requests carry: filter patterns (matched against the
@@ -24,6 +25,18 @@ enum Languages {
 
     static func insights(_ bytes: [UInt8]) {
         _ = try? InsightsQuery.parse(bytes.text)
+    }
+
+    /// A Logs Insights query (the input's first line) run over three records, one of them the
+    /// input's second part as a message (JSON discovery included).
+    static func logsInsights(_ bytes: [UInt8]) {
+        let (query, message) = bytes.splitOnce()
+        guard let run = try? InsightsRun(query, limit: 100) else { return }
+        for (i, m) in [message, #"{"a":1,"b":{"c":"x"},"d":[1,2]}"#, "plain 10.0.0.1 - GET /x 200"].enumerated() {
+            try? run.consume(LogRecord(timestamp: 1_796_119_200_000 + Int64(i) * 61_000, message: m, logStream: "s", log: "1:g",
+                                       ingestionTime: 1_796_119_200_000, ptr: "p"))
+        }
+        _ = try? run.results()
     }
 
     static func dashboard(_ bytes: [UInt8]) {

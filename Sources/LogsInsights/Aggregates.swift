@@ -40,7 +40,7 @@ enum Aggregates {
             if v.allSatisfy({ $0.number != nil }) {
                 let n = v.compactMap(\.number)
                 guard let m = name == "min" ? n.min() : n.max() else { return .null }
-                if case .time? = v.first { return .time(Int64(m)) }
+                if case .time? = v.first, let t = Value.int64(m) { return .time(t) }
                 return .number(m)
             }
             return (name == "min" ? v.min { (Value.compare($0, $1) ?? 0) < 0 } : v.max { (Value.compare($0, $1) ?? 0) < 0 }) ?? .null

@@ -37,7 +37,7 @@ struct Row {
 ///        ─► kept rows ─► stats / sort / dedup / limit / later commands ─► result rows
 /// ```
 public final class InsightsRun {
-    let query: InsightsQuery
+    let query: LogsInsightsQuery
     let limit: Int
     let streamed: [Command]
     let rest: [Command]
@@ -62,7 +62,7 @@ public final class InsightsRun {
     }
 
     /// Refuses what parses but cannot run: aggregates outside `stats`, `stats` without one.
-    static func check(_ q: InsightsQuery) throws {
+    static func check(_ q: LogsInsightsQuery) throws {
         for c in q.commands {
             switch c {
             case .stats(let aggs, let by):
@@ -339,7 +339,7 @@ public final class InsightsRun {
             return try Self.binary(op, try eval(a, row), try eval(b, row))
         case .call("bin", let args):
             guard args.count == 1, let p = Self.period(args, 0), p > 0 else { throw InsightsError("bin takes one time period, such as 5m") }
-            return .time(Functions.floorDiv(row.timestamp, p) * p)
+            return .time(Functions.floorDiv(row.timestamp, p) &* p)
         case .call(let name, let args) where Aggregates.known.contains(name):
             throw InsightsError("Aggregate function \(name) can only be used in stats")
         case .call(let name, let args):
@@ -398,7 +398,7 @@ public final class InsightsRun {
     }
 }
 
-extension InsightsQuery {
+extension LogsInsightsQuery {
     /// Parses `text`; an `InsightsError` says what is wrong and where.
-    public static func parse(_ text: String) throws -> InsightsQuery { try Parser.parse(text) }
+    public static func parse(_ text: String) throws -> LogsInsightsQuery { try Parser.parse(text) }
 }

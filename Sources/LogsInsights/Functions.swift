@@ -23,10 +23,10 @@ enum Functions {
         case "concat": return .string(args.compactMap(\.text).joined())
         case "substr":
             try arity(2...3)
-            guard let s = str(0), let start = num(1) else { return .null }
+            guard let s = str(0), let start = num(1).flatMap(Value.int64) else { return .null }
             let chars = Array(s)
-            let from = max(0, min(chars.count, Int(start)))
-            let length = args.count == 3 ? Int(num(2) ?? 0) : chars.count - from
+            let from = Int(max(0, min(Int64(chars.count), start)))
+            let length = args.count == 3 ? Int(max(0, min(Int64(chars.count), num(2).flatMap(Value.int64) ?? 0))) : chars.count - from
             return .string(String(chars[from..<min(chars.count, from + max(0, length))]))
         case "trim": try arity(1...1); return str(0).map { .string($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? .null
         case "ltrim": try arity(1...1); return str(0).map { .string(String($0.drop(while: { $0.isWhitespace }))) } ?? .null
@@ -55,9 +55,9 @@ enum Functions {
         case "datefloor", "dateceil":
             try arity(2...2)
             guard let p = period(1), p > 0, let t = time(args[0]) else { return .null }
-            let f = floorDiv(t, p) * p
-            return .time(name == "datefloor" || f == t ? f : f + p)
-        case "frommillis": try arity(1...1); return num(0).map { .time(Int64($0)) } ?? .null
+            let f = floorDiv(t, p) &* p
+            return .time(name == "datefloor" || f == t ? f : f &+ p)
+        case "frommillis": try arity(1...1); return num(0).flatMap(Value.int64).map { .time($0) } ?? .null
         case "tomillis": try arity(1...1); return time(args[0]).map { .number(Double($0)) } ?? .null
         case "isvalidip": try arity(1...1); return .bool(str(0).map { IP.v4($0) != nil || IP.v6($0) != nil } ?? false)
         case "isvalidipv4": try arity(1...1); return .bool(str(0).flatMap(IP.v4) != nil)
@@ -75,7 +75,7 @@ enum Functions {
     static func time(_ v: Value) -> Int64? {
         switch v {
         case .time(let t): return t
-        case .number(let d): return Int64(d)
+        case .number(let d): return Value.int64(d)
         case .string(let s): return Int64(s) ?? Dates.parse(s)
         default: return nil
         }

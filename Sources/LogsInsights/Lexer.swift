@@ -110,7 +110,8 @@ enum Lexer {
                     guard let (_, ms) = durationUnits.first(where: { $0.0 == unit }) else {
                         throw InsightsError("Invalid time unit '\(unit)'", start: i, end: k - 1)
                     }
-                    out.append(Lexed(token: .duration(Int64(v * Double(ms))), start: i, end: k - 1))
+                    guard let total = Value.int64(v * Double(ms)) else { throw InsightsError("Invalid time period", start: i, end: k - 1) }
+                    out.append(Lexed(token: .duration(total), start: i, end: k - 1))
                     i = k
                     continue
                 }

@@ -6,7 +6,7 @@ struct Parser {
     var tokens: [Lexed]
     var pos = 0
 
-    static func parse(_ query: String) throws -> InsightsQuery {
+    static func parse(_ query: String) throws -> LogsInsightsQuery {
         var p = Parser(text: Array(query), tokens: try Lexer.lex(query))
         var commands: [Command] = []
         repeat {
@@ -15,7 +15,7 @@ struct Parser {
         } while p.eat("|")
         guard case .end = p.peek else { throw p.unexpected() }
         if commands.isEmpty { throw InsightsError("The query is empty", start: 0, end: 0) }
-        return InsightsQuery(commands: commands)
+        return LogsInsightsQuery(commands: commands)
     }
 
     var peek: Token { tokens[pos].token }

@@ -45,6 +45,6 @@ enum Command: Equatable, Sendable {
 }
 
 /// A parsed query.
-public struct InsightsQuery: Equatable, Sendable {
+public struct LogsInsightsQuery: Equatable, Sendable {
     var commands: [Command]
 }

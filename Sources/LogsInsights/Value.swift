@@ -10,6 +10,12 @@ enum Value: Equatable, Sendable {
     /// Epoch milliseconds (`@timestamp`, `bin(...)`), shown as AWS shows dates.
     case time(Int64)
 
+    /// `d` as a whole number, clamped: a huge or non-finite value never traps.
+    static func int64(_ d: Double) -> Int64? {
+        guard d.isFinite else { return nil }
+        return Int64(max(-9.2e18, min(9.2e18, d)))
+    }
+
     var isNull: Bool { if case .null = self { return true } else { return false } }
 
     var number: Double? {
@@ -51,8 +57,8 @@ enum Value: Equatable, Sendable {
 
     /// `2026-12-01 10:00:00.000`: how Logs Insights shows a time (UTC).
     static func format(time ms: Int64) -> String {
-        let seconds = Int64((Double(ms) / 1000).rounded(.down))
-        let millis = ms - seconds * 1000
+        let seconds = ms >= 0 ? ms / 1000 : (ms &- 999) / 1000
+        let millis = ms &- seconds &* 1000
         var t = time_t(seconds)
         var parts = tm()
         gmtime_r(&t, &parts)

@@ -63,7 +63,7 @@ struct QueryCaseTests {
     @Test("error positions point at the offending text")
     func positions() throws {
         do {
-            _ = try InsightsQuery.parse("fields a | frobnicate b")
+            _ = try LogsInsightsQuery.parse("fields a | frobnicate b")
             Issue.record("parsed")
         } catch let e as InsightsError {
             #expect(e.start == 11 && e.end == 20)
