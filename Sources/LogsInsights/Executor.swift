@@ -303,7 +303,9 @@ public final class InsightsRun {
             for (i, k) in keys.enumerated() {
                 let x = a.1[i], y = b.1[i]
                 if x.isNull != y.isNull { return !x.isNull }  // nulls last
-                if let c = Value.compare(x, y), c != 0 { return k.ascending ? c < 0 : c > 0 }
+                if x.isNull { continue }
+                let c = Value.sortOrder(x, y)
+                if c != 0 { return k.ascending ? c < 0 : c > 0 }
             }
             return false
         }.map(\.0)

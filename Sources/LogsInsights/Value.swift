@@ -77,3 +77,52 @@ enum Value: Equatable, Sendable {
         return x < y ? -1 : (x > y ? 1 : 0)
     }
 }
+
+extension Value {
+    /// AWS's `sort` order (an updated natural sort), ascending: every non-number value before
+    /// every number value; numbers by value; other values in chunks of digits and of
+    /// non-digits, digit chunks against each other by length and then value, anything else
+    /// by Unicode order.
+    static func sortOrder(_ a: Value, _ b: Value) -> Int {
+        let x = a.sortNumber, y = b.sortNumber
+        switch (x, y) {
+        case (let p?, let q?):
+            if p != q { return p < q ? -1 : 1 }
+            let s = a.text ?? "", t = b.text ?? ""
+            return s == t ? 0 : (s < t ? -1 : 1)
+        case (nil, .some): return -1
+        case (.some, nil): return 1
+        case (nil, nil): break
+        }
+        let ca = chunks(a.text ?? ""), cb = chunks(b.text ?? "")
+        for (p, q) in zip(ca, cb) where p != q {
+            if p.digits && q.digits {
+                let s = p.text.drop { $0 == "0" }, t = q.text.drop { $0 == "0" }
+                if s.count != t.count { return s.count < t.count ? -1 : 1 }
+                if s != t { return s < t ? -1 : 1 }
+                return p.text.count < q.text.count ? -1 : 1
+            }
+            return p.text.unicodeScalars.lexicographicallyPrecedes(q.text.unicodeScalars) ? -1 : 1
+        }
+        return ca.count == cb.count ? 0 : (ca.count < cb.count ? -1 : 1)
+    }
+
+    /// The value as a number when it is only a number (a time counts as one).
+    private var sortNumber: Double? {
+        switch self {
+        case .number(let d): return d
+        case .time(let t): return Double(t)
+        case .string(let s): return Double(s)
+        default: return nil
+        }
+    }
+
+    private static func chunks(_ s: String) -> [(text: String, digits: Bool)] {
+        var out: [(text: String, digits: Bool)] = []
+        for c in s {
+            let d = c.isASCII && c.isNumber
+            if let last = out.last, last.digits == d { out[out.count - 1].text.append(c) } else { out.append((String(c), d)) }
+        }
+        return out
+    }
+}

@@ -154,3 +154,17 @@ public struct CompositeMaintenance: StoreMaintenance {
         return out
     }
 }
+
+extension ResourceStore {
+    /// Every resource of `kind` in `scope`, by name, read a page of 1,000 at a time.
+    public func everything(kind: String, scope: ResourceScope) async throws -> [ResourceRecord] {
+        var out: [ResourceRecord] = []
+        var after: String?
+        while true {
+            let page = try await list(kind: kind, scope: scope, prefix: nil, after: after, limit: 1000)
+            out += page
+            guard page.count == 1000, let last = page.last else { return out }
+            after = last.name
+        }
+    }
+}

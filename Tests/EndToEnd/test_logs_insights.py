@@ -87,3 +87,21 @@ def test_query_errors(groups):
     with pytest.raises(ClientError) as e:
         logs.stop_query(queryId=logs.describe_queries(logGroupName=names[0])["queries"][0]["queryId"])
     assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
+def test_query_definitions(server):
+    logs = server.client("logs")
+    name = f"saved-{uuid.uuid4().hex[:8]}"
+    qid = logs.put_query_definition(name=name, queryString="fields @timestamp | limit 5", logGroupNames=["/a"])["queryDefinitionId"]
+    logs.put_query_definition(name=name, queryDefinitionId=qid, queryString="stats count(*)")
+    found = logs.describe_query_definitions(queryDefinitionNamePrefix=name)["queryDefinitions"]
+    # An update replaces the definition: its log groups are gone with the new one.
+    assert [(d["queryDefinitionId"], d["queryString"], d.get("logGroupNames", [])) for d in found] == [(qid, "stats count(*)", [])]
+    with pytest.raises(ClientError) as e:
+        logs.put_query_definition(name=name, queryString="frobnicate")
+    assert e.value.response["Error"]["Code"] == "MalformedQueryException"
+    assert logs.delete_query_definition(queryDefinitionId=qid)["success"] is True
+    with pytest.raises(ClientError) as e:
+        logs.delete_query_definition(queryDefinitionId=qid)
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    assert logs.describe_query_definitions(queryDefinitionNamePrefix=name)["queryDefinitions"] == []

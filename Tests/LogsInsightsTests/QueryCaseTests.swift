@@ -70,6 +70,17 @@ struct QueryCaseTests {
         }
     }
 
+    @Test("sort follows AWS's documented natural order")
+    func naturalOrder() throws {
+        // AWS's example, ascending.
+        let expected = ["!:", "#", "*%04", "0#", "5A", "111A", "2345_", "@", "@_", "A", "A9876fghj", "a12345hfh", "0", "01", "1", "2", "3"]
+        let run = try InsightsRun("fields v | sort v asc")
+        for (i, v) in expected.shuffled().enumerated() {
+            try run.consume(LogRecord(timestamp: Int64(i), message: "{\"v\":\"\(v)\"}", logStream: "s", log: "a:g", ingestionTime: 0, ptr: ""))
+        }
+        #expect(try run.results().map { $0.first { $0.field == "v" }?.value ?? "" } == expected)
+    }
+
     @Test("rows without stats carry @ptr last; stats rows do not")
     func pointers() throws {
         let plain = try Self.run("fields @logStream | limit 1")

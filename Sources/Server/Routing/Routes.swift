@@ -138,6 +138,9 @@ extension RouteTable {
         t.on(CloudWatchLogs.API.describeQueries, s.logs.describeQueries)
         t.on(CloudWatchLogs.API.getLogRecord, s.logs.getLogRecord)
         t.on(CloudWatchLogs.API.getLogGroupFields, s.logs.getLogGroupFields)
+        t.on(CloudWatchLogs.API.putQueryDefinition, s.logs.putQueryDefinition)
+        t.on(CloudWatchLogs.API.describeQueryDefinitions, s.logs.describeQueryDefinitions)
+        t.on(CloudWatchLogs.API.deleteQueryDefinition, s.logs.deleteQueryDefinition)
 
         // CloudWatch Logs: metric filters
         t.on(CloudWatchLogs.API.putMetricFilter, s.logs.putMetricFilter)
