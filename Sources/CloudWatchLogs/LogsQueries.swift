@@ -107,7 +107,8 @@ extension LogsService {
     /// Scans the groups' events in [start, end) in batches, publishing statistics as it goes.
     func run(_ id: String, text: String, limit: Int, groups: [LogGroupRecord], start: Int64, end: Int64) async {
         let registry = queries
-        registry.update(id) { $0.status = "Running" }
+        // A query stopped before its task began stays Cancelled.
+        registry.update(id) { q in if q.status == "Scheduled" { q.status = "Running" } }
         do {
             let run = try InsightsRun(text, limit: limit)
             let began = nowMillis
@@ -118,7 +119,7 @@ extension LogsService {
                 while true {
                     if registry.get(id)?.cancelled ?? true { return }
                     if nowMillis - began > LogsQueryRegistry.timeoutMillis {
-                        registry.update(id) { $0.status = "Timeout"; $0.finishTime = self.nowMillis }
+                        registry.update(id) { q in if !q.cancelled { q.status = "Timeout"; q.finishTime = self.nowMillis } }
                         return
                     }
                     let batch = try await store.events(LogEventQuery(streamIDs: streams.map(\.id), start: start, end: end, after: after,
@@ -144,7 +145,7 @@ extension LogsService {
                 q.finishTime = self.nowMillis
             }
         } catch {
-            registry.update(id) { $0.status = "Failed"; $0.finishTime = self.nowMillis }
+            registry.update(id) { q in if !q.cancelled { q.status = "Failed"; q.finishTime = self.nowMillis } }
         }
     }
 
