@@ -7,8 +7,9 @@ public import TrailwatchCore
 
 /// Logs Insights queries: StartQuery parses the query (MalformedQueryException with AWS's
 /// location), resolves the log groups, and starts a task that scans their events in the time
-/// range through `InsightsRun`; GetQueryResults reads its status, statistics and rows (the rows
-/// so far while Running); StopQuery cancels it; DescribeQueries lists them.
+/// range through `InsightsRun`; GetQueryResults reads its status, statistics and rows (while
+/// Running, the rows so far, refreshed once a second); StopQuery cancels it; DescribeQueries
+/// lists them.
 ///
 /// Queries live in memory, as AWS keeps them only for a while: a restart forgets them (a
 /// query that was running answers ResourceNotFoundException after it and can be re-run).
@@ -112,6 +113,8 @@ extension LogsService {
         do {
             let run = try InsightsRun(text, limit: limit)
             let began = nowMillis
+            // The rows so far, republished at most once a second while the query runs.
+            var published = ContinuousClock.now
             for group in groups {
                 let streams = try await store.streams(groupID: group.id)
                 let names = Dictionary(uniqueKeysWithValues: streams.map { ($0.id, $0.name) })
@@ -129,15 +132,21 @@ extension LogsService {
                                                   log: "\(group.scope.accountId):\(group.name)", ingestionTime: e.ingestionTime,
                                                   ptr: Self.pointer(group: group.id, e)))
                     }
+                    var partial: [[CloudWatchLogs.ResultField]]?
+                    if published.duration(to: .now) > .seconds(1) {
+                        partial = try Self.fields(run.results())
+                        published = .now
+                    }
                     registry.update(id) { q in
                         q.recordsScanned = run.recordsScanned; q.recordsMatched = run.recordsMatched; q.bytesScanned = run.bytesScanned
+                        if let partial { q.results = partial }
                     }
                     guard batch.count == LogsQueryRegistry.batch, let last = batch.last else { break }
                     after = LogPosition(timestamp: last.timestamp, seq: last.seq)
                 }
                 registry.update(id) { $0.logGroupsScanned += 1 }
             }
-            let rows = try run.results().map { row in row.map { CloudWatchLogs.ResultField(field: $0.field, value: $0.value) } }
+            let rows = try Self.fields(run.results())
             registry.update(id) { q in
                 guard !q.cancelled else { return }
                 q.results = rows
@@ -147,6 +156,10 @@ extension LogsService {
         } catch {
             registry.update(id) { q in if !q.cancelled { q.status = "Failed"; q.finishTime = self.nowMillis } }
         }
+    }
+
+    static func fields(_ rows: [[(field: String, value: String)]]) -> [[CloudWatchLogs.ResultField]] {
+        rows.map { row in row.map { CloudWatchLogs.ResultField(field: $0.field, value: $0.value) } }
     }
 
     /// `@ptr`: the event's group, stream, time and sequence, opaque to clients.
