@@ -59,6 +59,40 @@ public final class InsightsRun {
         streamed = Array(query.commands[..<cut])
         rest = Array(query.commands[cut...])
         try Self.check(query)
+        needed = Self.needed(streamed: streamed, rest: rest)
+    }
+
+    /// The fields a kept row must keep for the commands after the streamed ones and for the
+    /// answer (nil: all of them); the rest are dropped as the row is kept, so a query over
+    /// wide JSON events holds only what it uses.
+    let needed: Set<String>?
+
+    static func needed(streamed: [Command], rest: [Command]) -> Set<String>? {
+        var names: Set<String> = ["@ptr"]
+        names.formUnion(visible(streamed, nil) ?? ["@timestamp", "@message", "@logStream", "@log"])
+        for c in rest {
+            switch c {
+            case .fields(let list), .display(let list): for n in list { referenced(n.expr, into: &names) }
+            case .filter(let e): referenced(e, into: &names)
+            case .stats(let aggs, let by): for n in aggs + by { referenced(n.expr, into: &names) }
+            case .sort(let keys): for k in keys { referenced(k.expr, into: &names) }
+            case .parse(let source, _): referenced(source, into: &names)
+            case .dedup(let fields): for f in fields { referenced(f, into: &names) }
+            case .limit, .unmask: break
+            }
+        }
+        return names
+    }
+
+    static func referenced(_ e: Expr, into names: inout Set<String>) {
+        switch e {
+        case .field(let f): names.insert(f)
+        case .list(let items): for i in items { referenced(i, into: &names) }
+        case .not(let a), .negate(let a): referenced(a, into: &names)
+        case .binary(_, let a, let b): referenced(a, into: &names); referenced(b, into: &names)
+        case .call(_, let args): for a in args { referenced(a, into: &names) }
+        case .string, .number, .duration, .regex, .star: break
+        }
     }
 
     /// Refuses what parses but cannot run: aggregates outside `stats`, `stats` without one.
@@ -89,6 +123,7 @@ public final class InsightsRun {
             guard try apply(c, to: &row) else { return }
         }
         recordsMatched += 1
+        if let needed { row.fields = row.fields.filter { needed.contains($0.key) } }
         kept.append(row)
     }
 
