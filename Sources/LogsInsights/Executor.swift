@@ -52,7 +52,7 @@ public final class InsightsRun {
         self.limit = limit
         let cut = query.commands.firstIndex { c in
             switch c {
-            case .stats, .sort, .dedup, .limit: return true
+            case .stats, .sort, .dedup, .limit, .unnest: return true
             default: return false
             }
         } ?? query.commands.count
@@ -78,10 +78,21 @@ public final class InsightsRun {
             case .sort(let keys): for k in keys { referenced(k.expr, into: &names) }
             case .parse(let source, _): referenced(source, into: &names)
             case .dedup(let fields): for f in fields { referenced(f, into: &names) }
+            case .unnest(let field, _): names.formUnion(["\u{0}" + field])
             case .limit, .unmask: break
             }
         }
         return names
+    }
+
+    /// Whether `key` lies under a list an `unnest` expands (kept as "\0list" in `needed`).
+    static func underUnnested(_ key: String, _ needed: Set<String>) -> Bool {
+        var k = Substring(key)
+        while let dot = k.lastIndex(of: ".") {
+            k = k[..<dot]
+            if needed.contains("\u{0}" + k) { return true }
+        }
+        return false
     }
 
     static func referenced(_ e: Expr, into names: inout Set<String>) {
@@ -123,7 +134,7 @@ public final class InsightsRun {
             guard try apply(c, to: &row) else { return }
         }
         recordsMatched += 1
-        if let needed { row.fields = row.fields.filter { needed.contains($0.key) } }
+        if let needed { row.fields = row.fields.filter { needed.contains($0.key) || Self.underUnnested($0.key, needed) } }
         kept.append(row)
     }
 
@@ -163,7 +174,13 @@ public final class InsightsRun {
     func apply(_ c: Command, to row: inout Row) throws -> Bool {
         switch c {
         case .fields(let list), .display(let list):
-            for n in list where !isPlainField(n) { row.fields[n.name] = try eval(n.expr, row) }
+            for n in list where !isPlainField(n) {
+                let v = try eval(n.expr, row)
+                row.fields[n.name] = v
+                if case .call("jsonparse", _) = n.expr, let text = v.text, let json = try? JSONReader.parse(Array(text.utf8)) {
+                    Self.flatten(json, prefix: n.name, into: &row.fields)
+                }
+            }
             return true
         case .filter(let e):
             return try eval(e, row).truthy
@@ -226,7 +243,6 @@ public final class InsightsRun {
         var columns: [String]? = Self.visible(streamed, nil)
         var aggregated = false
         var sorted = false
-        var cap = limit
         for c in rest {
             switch c {
             case .stats(let aggs, let by):
@@ -237,7 +253,6 @@ public final class InsightsRun {
                 rows = try sort(rows, keys)
                 sorted = true
             case .limit(let n):
-                cap = min(cap, n)
                 if !sorted && !aggregated { rows = defaultOrder(rows); sorted = true }
                 rows = Array(rows.prefix(n))
             case .dedup(let fields):
@@ -250,6 +265,9 @@ public final class InsightsRun {
                 rows = out
             case .filter(let e):
                 rows = try rows.filter { try eval(e, $0).truthy }
+            case .unnest(let field, let alias):
+                rows = rows.flatMap { Self.unnest($0, field, alias) }
+                if columns != nil, !columns!.contains(alias) { columns!.append(alias) }
             default:
                 for i in rows.indices { _ = try apply(c, to: &rows[i]) }
                 columns = Self.visible([c], columns)
@@ -257,11 +275,30 @@ public final class InsightsRun {
         }
         if !sorted && !aggregated { rows = defaultOrder(rows) }
         let shown = columns ?? ["@timestamp", "@message", "@logStream", "@log"]
-        return rows.prefix(cap).map { r in
+        return rows.prefix(limit).map { r in
             var out: [(field: String, value: String)] = []
             for name in shown { if let v = r.fields[name]?.text { out.append((name, v)) } }
             if !aggregated, let ptr = r.fields["@ptr"]?.text, !shown.contains("@ptr") { out.append(("@ptr", ptr)) }
             return out
+        }
+    }
+
+    /// The row once per member of the list at `field` (its flattened `field.0`, `field.1`…),
+    /// the member as `alias` (and its own fields as `alias.x`); a row without the list stays.
+    static func unnest(_ row: Row, _ field: String, _ alias: String) -> [Row] {
+        let prefix = field + "."
+        var members: [Int: [(String, Value)]] = [:]
+        for (k, v) in row.fields where k.hasPrefix(prefix) {
+            let rest = k.dropFirst(prefix.count)
+            let index = rest.prefix { $0 != "." }
+            guard let i = Int(index) else { continue }
+            members[i, default: []].append((String(rest.dropFirst(index.count)), v))
+        }
+        guard !members.isEmpty else { return [row] }
+        return members.keys.sorted().map { i in
+            var r = row
+            for (path, v) in members[i]! { r.fields[alias + path] = v }
+            return r
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import TrailwatchCore
 
 /// The non-aggregating functions of the language: string, numeric, date-time, IP and general.
 enum Functions {
@@ -6,6 +7,7 @@ enum Functions {
         "strlen", "toupper", "tolower", "concat", "substr", "trim", "ltrim", "rtrim", "replace", "strcontains", "isempty", "isblank",
         "ispresent", "abs", "ceil", "floor", "greatest", "least", "log", "sqrt", "bin", "datefloor", "dateceil", "frommillis",
         "tomillis", "isvalidip", "isvalidipv4", "isvalidipv6", "isipinsubnet", "isipv4insubnet", "isipv6insubnet", "coalesce",
+        "jsonparse", "jsonstringify",
     ]
 
     /// `period(i)`: argument i as a time literal in milliseconds. (`bin` is the executor's:
@@ -52,6 +54,13 @@ enum Functions {
         case "greatest": let v = args.compactMap(\.number); return v.max().map { .number($0) } ?? .null
         case "least": let v = args.compactMap(\.number); return v.min().map { .number($0) } ?? .null
         case "coalesce": return args.first { !$0.isNull } ?? .null
+        // jsonParse answers the JSON text; `fields jsonParse(x) as j` also discovers j.a.b
+        // (the executor flattens it under the alias). jsonStringify answers it back as text.
+        case "jsonparse":
+            try arity(1...1)
+            guard let s = str(0), (try? JSONReader.parse(Array(s.utf8))) != nil else { return .null }
+            return .string(s)
+        case "jsonstringify": try arity(1...1); return str(0).map { .string($0) } ?? .null
         case "datefloor", "dateceil":
             try arity(2...2)
             guard let p = period(1), p > 0, let t = time(args[0]) else { return .null }

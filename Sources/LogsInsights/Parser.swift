@@ -106,7 +106,11 @@ struct Parser {
             return .dedup(fields)
         case "unmask":
             return .unmask
-        case "pattern", "diff", "anomaly", "unnest", "source", "filterindex", "lookup":
+        case "unnest":
+            let field = try identifier()
+            guard keyword("into") else { throw unexpected() }
+            return .unnest(field: field, into: try identifier())
+        case "pattern", "diff", "anomaly", "source", "filterindex", "lookup":
             throw InsightsError("The command '\(word)' is not supported by Trailwatch yet", start: at.start, end: at.end)
         default:
             throw InsightsError("Unknown command '\(word)'", start: at.start, end: at.end)

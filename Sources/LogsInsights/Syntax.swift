@@ -42,6 +42,8 @@ enum Command: Equatable, Sendable {
     case parse(source: Expr, pattern: ParsePattern)
     case dedup([Expr])
     case unmask
+    /// `unnest list into alias`: a row per member of the list.
+    case unnest(field: String, into: String)
 }
 
 /// A parsed query.
