@@ -60,6 +60,34 @@ public final class InsightsRun {
         rest = Array(query.commands[cut...])
         try Self.check(query)
         needed = Self.needed(streamed: streamed, rest: rest)
+        if case .filter(let e)? = streamed.first { prefilter = try Self.messageTerms(e) } else { prefilter = [] }
+    }
+
+    /// Conditions on `@message` that the first command (a filter) needs to hold: checked on the
+    /// raw message before its fields are discovered, so an event that cannot match costs no
+    /// JSON parsing. The filter itself still decides.
+    let prefilter: [MessageTerm]
+
+    enum MessageTerm {
+        case contains(String)
+        case regex(NSRegularExpression)
+
+        func holds(_ message: String) -> Bool {
+            switch self {
+            case .contains(let s): return message.contains(s)
+            case .regex(let r): return r.firstMatch(in: message, range: NSRange(message.startIndex..., in: message)) != nil
+            }
+        }
+    }
+
+    /// The `@message like …` terms of a conjunction (any other shape needs nothing).
+    static func messageTerms(_ e: Expr) throws -> [MessageTerm] {
+        switch e {
+        case .binary("and", let a, let b): return try messageTerms(a) + messageTerms(b)
+        case .binary("like", .field("@message"), .string(let s)): return [.contains(s)]
+        case .binary("like", .field("@message"), .regex(let r, let i)): return [.regex(try regex(r, insensitive: i))]
+        default: return []
+        }
     }
 
     /// The fields a kept row must keep for the commands after the streamed ones and for the
@@ -129,6 +157,7 @@ public final class InsightsRun {
     public func consume(_ record: LogRecord) throws {
         recordsScanned += 1
         bytesScanned += record.message.utf8.count
+        for term in prefilter where !term.holds(record.message) { return }
         var row = Row(fields: Self.fields(of: record), timestamp: record.timestamp)
         for c in streamed {
             guard try apply(c, to: &row) else { return }
