@@ -68,15 +68,11 @@ extension LogsService {
         if limit > 10_000 {
             throw AWSError(Errors.invalidParameterException, "Limit must be less than or equal to 10000.") // wording unverified
         }
+        let compiled: InsightsRun
         do {
-            _ = try InsightsRun(input.queryString, limit: limit)
+            compiled = try InsightsRun(input.queryString, limit: limit)
         } catch let e as InsightsError {
-            throw AWSError(Errors.malformedQueryException, e.message, fields: [
-                "queryCompileError": .map([
-                    "location": .map(["startCharOffset": .int(Int64(e.start)), "endCharOffset": .int(Int64(e.end))]),
-                    "message": .string(e.message),
-                ]),
-            ])
+            throw Self.malformed(e)
         }
         var groups: [LogGroupRecord] = []
         for name in names {
@@ -98,20 +94,19 @@ extension LogsService {
         guard started else {
             throw AWSError(Errors.limitExceededException, "Account maximum query concurrency limit of [\(LogsQueryRegistry.concurrent)] reached.") // wording unverified
         }
-        let text = input.queryString, start = Int64(input.startTime) * 1000, end = Int64(input.endTime) * 1000 + 1000
+        let start = Int64(input.startTime) * 1000, end = Int64(input.endTime) * 1000 + 1000
         Task.detached { [self] in
-            await self.run(id, text: text, limit: limit, groups: groups, start: start, end: end)
+            await self.run(id, compiled, groups: groups, start: start, end: end)
         }
         return CloudWatchLogs.StartQueryResponse(queryId: id)
     }
 
     /// Scans the groups' events in [start, end) in batches, publishing statistics as it goes.
-    func run(_ id: String, text: String, limit: Int, groups: [LogGroupRecord], start: Int64, end: Int64) async {
+    func run(_ id: String, _ run: InsightsRun, groups: [LogGroupRecord], start: Int64, end: Int64) async {
         let registry = queries
         // A query stopped before its task began stays Cancelled.
         registry.update(id) { q in if q.status == "Scheduled" { q.status = "Running" } }
         do {
-            let run = try InsightsRun(text, limit: limit)
             let began = nowMillis
             // The rows so far, republished at most once a second while the query runs.
             var published = ContinuousClock.now
@@ -191,24 +186,41 @@ extension LogsService {
     }
 
     public func describeQueries(_ input: CloudWatchLogs.DescribeQueriesRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.DescribeQueriesResponse {
-        let limit = input.maxResults ?? 1000
+        let limit = try Self.limit(input.maxResults, max: 1000, default: 1000)
         var all = queries.queries.withLock { Array($0.values) }.filter { q in
             q.scope == ctx.scope && (input.logGroupName.map { $0 == q.logGroupName } ?? true) && (input.status.map { $0 == q.status } ?? true)
         }
         all.sort { ($0.createTime, $0.id) > ($1.createTime, $1.id) }
-        var offset = 0
-        if let token = input.nextToken {
-            guard let text = try LogsPageToken.decode(token, kind: "queries"), let n = Int(text) else { throw LogsPageToken.invalid }
-            offset = n
-        }
-        let page = all.dropFirst(offset).prefix(limit)
+        let (page, next) = try Self.offsetPage(all, token: input.nextToken, kind: "queries", limit: limit)
         return CloudWatchLogs.DescribeQueriesResponse(
             queries: page.map { q in
                 CloudWatchLogs.QueryInfo(queryLanguage: "CWLI", queryId: q.id, queryString: q.queryString, status: q.status, createTime: Int(q.createTime),
                                          logGroupName: q.logGroupName, queryDuration: q.finishTime.map { Int($0 - q.createTime) },
                                          bytesScanned: Double(q.bytesScanned))
             },
-            nextToken: offset + page.count < all.count ? LogsPageToken.encode(String(offset + page.count), kind: "queries") : nil)
+            nextToken: next)
+    }
+
+    /// A page of `all` from the offset a NextToken of `kind` carries, and the next page's token.
+    static func offsetPage<T>(_ all: [T], token: String?, kind: String, limit: Int) throws -> (page: ArraySlice<T>, next: String?) {
+        var offset = 0
+        if let token {
+            guard let text = try LogsPageToken.decode(token, kind: kind), let n = Int(text), n >= 0 else { throw LogsPageToken.invalid }
+            offset = n
+        }
+        let page = all.dropFirst(offset).prefix(limit)
+        let end = offset + page.count
+        return (page, end < all.count ? LogsPageToken.encode(String(end), kind: kind) : nil)
+    }
+
+    /// MalformedQueryException for a query that does not parse, with where it fails.
+    static func malformed(_ e: InsightsError) -> AWSError {
+        AWSError(Errors.malformedQueryException, e.message, fields: [
+            "queryCompileError": .map([
+                "location": .map(["startCharOffset": .int(Int64(e.start)), "endCharOffset": .int(Int64(e.end))]),
+                "message": .string(e.message),
+            ]),
+        ])
     }
 
     public func getLogRecord(_ input: CloudWatchLogs.GetLogRecordRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.GetLogRecordResponse {

@@ -30,12 +30,7 @@ extension LogsService {
         do {
             _ = try LogsInsightsQuery.parse(input.queryString)
         } catch let e as InsightsError {
-            throw AWSError(Errors.malformedQueryException, e.message, fields: [
-                "queryCompileError": .map([
-                    "location": .map(["startCharOffset": .int(Int64(e.start)), "endCharOffset": .int(Int64(e.end))]),
-                    "message": .string(e.message),
-                ]),
-            ])
+            throw Self.malformed(e)
         }
         let id: String
         if let given = input.queryDefinitionId {
@@ -60,15 +55,8 @@ extension LogsService {
             .map { try JSONDecoder().decode(QueryDefinitionRecord.self, from: Data($0.body)) }
             .filter { input.queryDefinitionNamePrefix.map($0.name.hasPrefix) ?? true }
         all.sort { ($0.name, $0.id) < ($1.name, $1.id) }
-        var offset = 0
-        if let token = input.nextToken {
-            guard let text = try LogsPageToken.decode(token, kind: "query-definitions"), let n = Int(text) else { throw LogsPageToken.invalid }
-            offset = n
-        }
-        let page = all.dropFirst(offset).prefix(limit)
-        return CloudWatchLogs.DescribeQueryDefinitionsResponse(
-            queryDefinitions: page.map(\.shape),
-            nextToken: offset + page.count < all.count ? LogsPageToken.encode(String(offset + page.count), kind: "query-definitions") : nil)
+        let (page, next) = try Self.offsetPage(all, token: input.nextToken, kind: "query-definitions", limit: limit)
+        return CloudWatchLogs.DescribeQueryDefinitionsResponse(queryDefinitions: page.map(\.shape), nextToken: next)
     }
 
     public func deleteQueryDefinition(_ input: CloudWatchLogs.DeleteQueryDefinitionRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.DeleteQueryDefinitionResponse {

@@ -1,0 +1,154 @@
+import Foundation
+import TrailwatchCore
+
+/// The end of a run: the commands that need every kept row (stats, sort, dedup, limit,
+/// unnest and what follows them), then the answer's columns.
+extension InsightsRun {
+    // MARK: The end of the run
+
+    /// The result rows, each a list of (field, value) in the order AWS answers them.
+    public func results() throws -> [[(field: String, value: String)]] {
+        var rows = kept
+        var columns: [String]? = Self.visible(streamed, nil)
+        var aggregated = false
+        var sorted = false
+        for c in rest {
+            switch c {
+            case .stats(let aggs, let by):
+                rows = try stats(rows, aggs, by)
+                columns = by.map(\.name) + aggs.map(\.name)
+                aggregated = true
+            case .sort(let keys):
+                rows = try sort(rows, keys)
+                sorted = true
+            case .limit(let n):
+                if !sorted && !aggregated { rows = defaultOrder(rows); sorted = true }
+                rows = Array(rows.prefix(n))
+            case .dedup(let fields):
+                var seen = Set<[String?]>()
+                var out: [Row] = []
+                for r in rows {
+                    let key = try fields.map { try eval($0, r).text }
+                    if key.contains(where: { $0 == nil }) || seen.insert(key).inserted { out.append(r) }
+                }
+                rows = out
+            case .filter(let e):
+                rows = try rows.filter { try eval(e, $0).truthy }
+            case .unnest(let field, let alias):
+                rows = rows.flatMap { Self.unnest($0, field, alias) }
+                if columns != nil, !columns!.contains(alias) { columns!.append(alias) }
+            default:
+                for i in rows.indices { _ = try apply(c, to: &rows[i]) }
+                columns = Self.visible([c], columns)
+            }
+        }
+        if !sorted && !aggregated { rows = defaultOrder(rows) }
+        let shown = columns ?? ["@timestamp", "@message", "@logStream", "@log"]
+        return rows.prefix(limit).map { r in
+            var out: [(field: String, value: String)] = []
+            for name in shown { if let v = r.fields[name]?.text { out.append((name, v)) } }
+            if !aggregated, let ptr = r.fields["@ptr"]?.text, !shown.contains("@ptr") { out.append(("@ptr", ptr)) }
+            return out
+        }
+    }
+
+    /// The row once per member of the list at `field` (its flattened `field.0`, `field.1`…),
+    /// the member as `alias` (and its own fields as `alias.x`); a row without the list stays.
+    static func unnest(_ row: Row, _ field: String, _ alias: String) -> [Row] {
+        let prefix = field + "."
+        var members: [Int: [(String, Value)]] = [:]
+        for (k, v) in row.fields where k.hasPrefix(prefix) {
+            let rest = k.dropFirst(prefix.count)
+            let index = rest.prefix { $0 != "." }
+            guard let i = Int(index) else { continue }
+            members[i, default: []].append((String(rest.dropFirst(index.count)), v))
+        }
+        guard !members.isEmpty else { return [row] }
+        return members.keys.sorted().map { i in
+            var r = row
+            for (path, v) in members[i]! { r.fields[alias + path] = v }
+            return r
+        }
+    }
+
+    /// Newest first: Logs Insights' order when a query does not sort.
+    func defaultOrder(_ rows: [Row]) -> [Row] {
+        rows.enumerated().sorted { a, b in a.element.timestamp != b.element.timestamp ? a.element.timestamp > b.element.timestamp : a.offset > b.offset }.map(\.element)
+    }
+
+    /// The columns after `commands`: `fields` adds to what is shown, `display` replaces it.
+    static func visible(_ commands: [Command], _ start: [String]?) -> [String]? {
+        var columns = start
+        for c in commands {
+            switch c {
+            case .fields(let list):
+                var cols = columns ?? []
+                for n in list where !cols.contains(n.name) { cols.append(n.name) }
+                columns = cols
+            case .display(let list):
+                columns = list.map(\.name)
+            case .parse(_, let pattern) where columns != nil:
+                switch pattern {
+                case .glob(_, let names), .regex(_, let names): for n in names where !columns!.contains(n) { columns!.append(n) }
+                }
+            default: break
+            }
+        }
+        return columns
+    }
+
+    func stats(_ rows: [Row], _ aggs: [Named], _ by: [Named]) throws -> [Row] {
+        var groups: [[String?]: (keys: [Value], rows: [Row])] = [:]
+        var order: [[String?]] = []
+        for r in rows {
+            let keys = try by.map { try eval($0.expr, r) }
+            let k = keys.map(\.text)
+            if groups[k] == nil { order.append(k); groups[k] = (keys, []) }
+            groups[k]!.rows.append(r)
+        }
+        if by.isEmpty && groups.isEmpty { order = [[]]; groups[[]] = ([], []) }
+        // Groups in ascending order of their keys.
+        order.sort { a, b in
+            for (x, y) in zip(groups[a]!.keys, groups[b]!.keys) {
+                if let c = Value.compare(x, y), c != 0 { return c < 0 }
+            }
+            return false
+        }
+        return try order.map { k in
+            let g = groups[k]!
+            var fields: [String: Value] = [:]
+            for (n, v) in zip(by, g.keys) { fields[n.name] = v }
+            for a in aggs { fields[a.name] = try aggregate(a.expr, g.rows) }
+            return Row(fields: fields, timestamp: g.rows.first?.timestamp ?? 0)
+        }
+    }
+
+    func aggregate(_ e: Expr, _ rows: [Row]) throws -> Value {
+        switch e {
+        case .call(let name, let args) where Aggregates.known.contains(name):
+            return try Aggregates.compute(name, args, rows) { try self.eval($0, $1) }
+        case .binary(let op, let a, let b):
+            return try Self.binary(op, try aggregate(a, rows), try aggregate(b, rows))
+        case .negate(let a):
+            return try aggregate(a, rows).number.map { .number(-$0) } ?? .null
+        case .call(let name, let args):
+            return try Functions.call(name, try args.map { try aggregate($0, rows) }, period: { Self.period(args, $0) })
+        default:
+            return try rows.first.map { try eval(e, $0) } ?? .null
+        }
+    }
+
+    func sort(_ rows: [Row], _ keys: [SortKey]) throws -> [Row] {
+        let evaluated = try rows.map { r in (r, try keys.map { try eval($0.expr, r) }) }
+        return evaluated.sorted { a, b in
+            for (i, k) in keys.enumerated() {
+                let x = a.1[i], y = b.1[i]
+                if x.isNull != y.isNull { return !x.isNull }  // nulls last
+                if x.isNull { continue }
+                let c = Value.sortOrder(x, y)
+                if c != 0 { return k.ascending ? c < 0 : c > 0 }
+            }
+            return false
+        }.map(\.0)
+    }
+}
