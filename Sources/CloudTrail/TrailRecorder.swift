@@ -52,7 +52,7 @@ public final class TrailRecorder: AuditRecorder, Sendable {
             if let written = slot.record as? TrailEventRecord, var final = EventRecordBuilder.completed(written, with: call) {
                 final.seq = seq
                 let amended = final
-                if getenv("TW_EXP_NOAMEND") == nil { amendments.withLock { $0.append(amended) } }
+                amendments.withLock { $0.append(amended) }
             }
         } else if let slot, !calls.isEmpty, Self.isDurableBeforeAnswer(calls[0]) {
             // Nothing was written: the record is, before the answer, with the id prepared.

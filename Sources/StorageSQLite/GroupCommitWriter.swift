@@ -1,6 +1,5 @@
 public import GRDB
 import Dispatch
-import Glibc
 import Synchronization
 import TrailwatchCore
 
@@ -92,7 +91,7 @@ public final class GroupCommitWriter: Sendable {
             let job = Job(
                 run: { db in
                     let result = try work(db)
-                    if getenv("TW_EXP_NOINSERT") != nil, let slot, slot.claim() { recordSeq.set(0) } else if let slot, let insertRecord, slot.claim() {
+                    if let slot, let insertRecord, slot.claim() {
                         do {
                             recordSeq.set(try insertRecord(db, slot.record))
                         } catch {
