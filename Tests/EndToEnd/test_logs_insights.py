@@ -2,6 +2,7 @@
 Complete, the statistics, @ptr back through GetLogRecord, StopQuery, DescribeQueries,
 GetLogGroupFields, and AWS's errors (MalformedQueryException with its location)."""
 import json
+import signal
 import time
 import uuid
 
@@ -105,3 +106,74 @@ def test_query_definitions(server):
         logs.delete_query_definition(queryDefinitionId=qid)
     assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
     assert logs.describe_query_definitions(queryDefinitionNamePrefix=name)["queryDefinitions"] == []
+
+
+LONG_EVENTS = 200_000
+# A regex parse per event and a high-cardinality stats: a scan of LONG_EVENTS takes seconds.
+LONG_QUERY = r"parse @message /line (?<a>\d+)-(?<b>\d+) (?<rest>.*)/ | filter rest like /x+/ | stats count(*) as n by b | sort n desc"
+
+
+def load_long_group(logs, group):
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    now = int(time.time() * 1000)
+    for batch in range(LONG_EVENTS // 10_000):
+        logs.put_log_events(logGroupName=group, logStreamName="s",
+                            logEvents=[{"timestamp": now - 60_000 + batch, "message": f"line {batch}-{i} " + "x" * 60}
+                                       for i in range(10_000)])
+    return now
+
+
+def start_long(logs, group, now):
+    return logs.start_query(logGroupName=group, startTime=now // 1000 - 300, endTime=now // 1000 + 60,
+                            queryString=LONG_QUERY, limit=10_000)["queryId"]
+
+
+def test_partial_results_while_a_long_query_runs(server):
+    """GetQueryResults answers the rows so far while the query is Running (refreshed about once a
+    second), with statistics that grow, and the complete answer at the end."""
+    logs = server.client("logs")
+    group = f"/e2e/insights-long-{uuid.uuid4().hex[:8]}"
+    now = load_long_group(logs, group)
+    qid = start_long(logs, group, now)
+    partial, scanned = None, []
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        out = logs.get_query_results(queryId=qid)
+        if out["status"] != "Running" and out["status"] != "Scheduled":
+            break
+        scanned.append(out["statistics"]["recordsScanned"])
+        if out["results"] and partial is None:
+            partial = out
+        time.sleep(0.1)
+    assert out["status"] == "Complete", out["status"]
+    assert partial is not None, f"no partial rows seen while Running (scanned so far: {scanned})"
+    assert 0 < partial["statistics"]["recordsScanned"] < LONG_EVENTS
+    assert scanned == sorted(scanned)
+    done = rows(out)
+    assert len(done) == 10_000 and all(r["n"] == str(LONG_EVENTS // 10_000) for r in done)
+    assert out["statistics"]["recordsScanned"] == LONG_EVENTS
+    logs.delete_log_group(logGroupName=group)
+
+
+def test_kill_9_during_a_running_query_leaves_the_store_intact(make_server, tmp_path):
+    """A query never writes the store: killed mid-scan, the server restarts with every event, the
+    lost query answers ResourceNotFoundException, and running it again gives the whole answer."""
+    s = make_server("--data-dir", str(tmp_path))
+    logs = s.client("logs")
+    group = "/durability/insights"
+    now = load_long_group(logs, group)
+    qid = start_long(logs, group, now)
+    deadline = time.time() + 30
+    while logs.get_query_results(queryId=qid)["status"] == "Scheduled" and time.time() < deadline:
+        time.sleep(0.05)
+    assert logs.get_query_results(queryId=qid)["status"] == "Running", "the query ended before the kill: nothing tested"
+    s.stop(signal.SIGKILL)
+    s2 = make_server("--data-dir", str(tmp_path))
+    logs2 = s2.client("logs")
+    with pytest.raises(ClientError) as e:
+        logs2.get_query_results(queryId=qid)
+    assert e.value.response["Error"]["Code"] == "ResourceNotFoundException"
+    out = wait(logs2, start_long(logs2, group, now), timeout=120)
+    assert out["status"] == "Complete" and out["statistics"]["recordsScanned"] == LONG_EVENTS
+    assert sum(int(r["n"]) for r in rows(out)) == LONG_EVENTS
