@@ -113,6 +113,7 @@ extension LogsService {
             for group in groups {
                 let streams = try await store.streams(groupID: group.id)
                 let names = Dictionary(uniqueKeysWithValues: streams.map { ($0.id, $0.name) })
+                let log = "\(group.scope.accountId):\(group.name)"
                 var after: LogPosition?
                 while true {
                     if registry.get(id)?.cancelled ?? true { return }
@@ -124,7 +125,7 @@ extension LogsService {
                                                                      forward: true, limit: LogsQueryRegistry.batch), now: nowMillis, filter: nil)
                     for e in batch {
                         try run.consume(LogRecord(timestamp: e.timestamp, message: e.message, logStream: names[e.streamID] ?? "",
-                                                  log: "\(group.scope.accountId):\(group.name)", ingestionTime: e.ingestionTime,
+                                                  log: log, ingestionTime: e.ingestionTime,
                                                   ptr: Self.pointer(group: group.id, e)))
                     }
                     var partial: [[CloudWatchLogs.ResultField]]?

@@ -231,6 +231,12 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
         }
         let lower = max(query.start ?? Int64.min, cutoffs.values.min() ?? Int64.min)
         let upper = query.end ?? Int64.max
+        // A page that resumes after a position needs no block that ends before it (forward) or
+        // starts after it (backward): without this every page decoded every block from the
+        // range's start again, and paging through n events cost n² / limit.
+        let after = query.after?.timestamp
+        let blockLower = query.forward ? max(lower, after ?? lower) : lower
+        let blockUpper = query.forward ? upper : min(upper, after.map { $0 &+ 1 } ?? upper)
         let q = query
         return try await db.read { db -> [LogEventRecord] in
             let ids = q.streamIDs.map(String.init).joined(separator: ",")
@@ -247,7 +253,7 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
                 SELECT id, stream, first_ts, last_ts, format FROM log_blocks
                 WHERE stream IN (\(ids)) AND last_ts >= ? AND first_ts < ?
                 ORDER BY \(q.forward ? "first_ts" : "last_ts DESC")
-                """, arguments: [lower, upper])
+                """, arguments: [blockLower, blockUpper])
             let body = try db.cachedStatement(sql: "SELECT body FROM log_blocks WHERE id = ?")
             var out: [LogEventRecord] = []
             while let row = try blocks.next() {
