@@ -84,7 +84,7 @@ let package = Package(
             name: "CloudWatchAlarms",
             dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "Runtime", "CloudWatchMetrics"],
             swiftSettings: strictSettings),
-        .target(name: "LogsInsights", dependencies: ["TrailwatchCore"], swiftSettings: strictSettings),
+        .target(name: "LogsInsights", dependencies: ["TrailwatchCore", "AWSWire"], swiftSettings: strictSettings),
         .target(
             name: "CloudWatchLogs",
             dependencies: ["TrailwatchCore", "AWSShapes", "AWSWire", "Storage", "Runtime", "S3Subset", "LogsInsights"],

@@ -1,3 +1,4 @@
+import AWSWire
 import Foundation
 
 /// A field's value while a query runs. Log fields are text; arithmetic and comparisons read
@@ -57,30 +58,7 @@ enum Value: Equatable, Sendable {
 
     /// `2026-12-01 10:00:00.000`: how Logs Insights shows a time (UTC).
     static func format(time ms: Int64) -> String {
-        let seconds = ms >= 0 ? ms / 1000 : (ms &- 999) / 1000
-        let millis = ms &- seconds &* 1000
-        var t = time_t(seconds)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        // Built as bytes: `String(format:)` went through Foundation's formatter for every event
-        // of a `stats … by bin(…)` (a fifth of W4's p99-by-minute query).
-        let fields = [(Int(parts.tm_year) + 1900, 4), (Int(parts.tm_mon) + 1, 2), (Int(parts.tm_mday), 2), (Int(parts.tm_hour), 2),
-                      (Int(parts.tm_min), 2), (Int(parts.tm_sec), 2), (Int(millis), 3)]
-        let separators: [UInt8] = [UInt8(ascii: "-"), UInt8(ascii: "-"), UInt8(ascii: " "), UInt8(ascii: ":"), UInt8(ascii: ":"), UInt8(ascii: ".")]
-        var out: [UInt8] = []
-        out.reserveCapacity(24)
-        for (i, (value, width)) in fields.enumerated() {
-            if i > 0 { out.append(separators[i - 1]) }
-            var v = value
-            if v < 0 { out.append(UInt8(ascii: "-")); v = -v }
-            var count = 1, rest = v / 10
-            while rest > 0 { count += 1; rest /= 10 }
-            var digits = [UInt8](repeating: UInt8(ascii: "0"), count: max(width, count))
-            var k = digits.count - 1
-            while v > 0 { digits[k] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10; k -= 1 }
-            out.append(contentsOf: digits)
-        }
-        return String(decoding: out, as: UTF8.self)
+        Timestamps.insights(millis: ms)
     }
 
     /// Ordering for comparisons and sort: numbers numerically when both sides are numbers,

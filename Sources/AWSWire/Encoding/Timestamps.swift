@@ -39,9 +39,16 @@ public enum Timestamps {
         format(Int64(clamped(date).rounded(.down)), separators: false, millis: nil)
     }
 
-    /// `yyyy-MM-ddTHH:mm:ss[.SSS]Z` (or without separators), written as bytes: these are on
-    /// every answer's and every audit record's path.
-    static func format(_ secs: Int64, separators: Bool, millis: Int?) -> String {
+    /// `2026-12-01 10:00:00.000`: how Logs Insights shows a time (UTC, no zone letter), from
+    /// epoch milliseconds (earlier than 1970 rounds down to the millisecond before).
+    public static func insights(millis ms: Int64) -> String {
+        let seconds = ms >= 0 ? ms / 1000 : (ms &- 999) / 1000
+        return format(seconds, separators: true, millis: Int(ms &- seconds &* 1000), spaced: true)
+    }
+
+    /// `yyyy-MM-ddTHH:mm:ss[.SSS]Z` (or without separators; `spaced`: a space for the `T` and
+    /// no `Z`), written as bytes: these are on every answer's and every audit record's path.
+    static func format(_ secs: Int64, separators: Bool, millis: Int?, spaced: Bool = false) -> String {
         let (y, mo, d, h, mi, s) = civil(secs)
         var out: [UInt8] = []
         out.reserveCapacity(24)
@@ -50,7 +57,7 @@ public enum Timestamps {
         digits(mo, 2, &out)
         if separators { out.append(UInt8(ascii: "-")) }
         digits(d, 2, &out)
-        out.append(UInt8(ascii: "T"))
+        out.append(UInt8(ascii: spaced ? " " : "T"))
         digits(h, 2, &out)
         if separators { out.append(UInt8(ascii: ":")) }
         digits(mi, 2, &out)
@@ -60,7 +67,7 @@ public enum Timestamps {
             out.append(UInt8(ascii: "."))
             digits(millis, 3, &out)
         }
-        out.append(UInt8(ascii: "Z"))
+        if !spaced { out.append(UInt8(ascii: "Z")) }
         return String(decoding: out, as: UTF8.self)
     }
 
