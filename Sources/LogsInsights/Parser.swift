@@ -10,7 +10,13 @@ struct Parser {
         var p = Parser(text: Array(query), tokens: try Lexer.lex(query))
         var commands: [Command] = []
         repeat {
-            if case .end = p.peek { break }
+            if case .end = p.peek {
+                if !commands.isEmpty { throw p.unexpected() } // a trailing `|`
+                break
+            }
+            // AWS rejects a sort after dedup ("unexpected symbol found sort"): dedup keeps the
+            // first row of each group in the order already established.
+            if case .dedup = commands.last, case .ident(let w) = p.peek, w.lowercased() == "sort" { throw p.unexpected() }
             commands.append(try p.command())
         } while p.eat("|")
         guard case .end = p.peek else { throw p.unexpected() }
@@ -33,10 +39,17 @@ struct Parser {
         return false
     }
 
+    /// AWS's compile error: `unexpected symbol found <token> at line <n> and position <m>`
+    /// (lines from 1, positions from 0 within the line as ANTLR counts them: the base is
+    /// unverified against AWS). The end of the query reads as ANTLR's `<EOF>`.
     func unexpected() -> InsightsError {
         let t = current
-        if case .end = t.token { return InsightsError("Unexpected end of query", start: t.start, end: t.end) }
-        return InsightsError("Unexpected symbol '\(String(text[t.start...min(t.end, text.count - 1)]))'", start: t.start, end: t.end)
+        var symbol = "<EOF>"
+        if case .end = t.token {} else { symbol = String(text[t.start...min(t.end, text.count - 1)]) }
+        let before = text[..<min(t.start, text.count)]
+        let line = before.reduce(1) { $1 == "\n" ? $0 + 1 : $0 }
+        let position = before.count - ((before.lastIndex(of: "\n")).map { $0 + 1 } ?? 0)
+        return InsightsError("unexpected symbol found \(symbol) at line \(line) and position \(position)", start: t.start, end: t.end)
     }
 
     mutating func expect(_ op: String) throws {
@@ -74,7 +87,7 @@ struct Parser {
                 keys.append(SortKey(expr: e, ascending: ascending))
             } while eat(",")
             return .sort(keys)
-        case "limit":
+        case "limit", "head", "tail": // head and tail: AWS's deprecated aliases of limit
             guard case .number(let n) = peek, n >= 1, n == n.rounded() else { throw unexpected() }
             pos += 1
             return .limit(Int(min(n, 10_000)))
