@@ -3,8 +3,9 @@ public import Storage
 public import TrailwatchCore
 
 /// TagResource, UntagResource and ListTagsForResource on CloudWatch resources (dashboards,
-/// alarms and alarm mute rules), keyed by ARN:
-/// `arn:aws:cloudwatch::<account>:dashboard/<name>`, `arn:aws:cloudwatch:<region>:<account>:alarm:<name>`.
+/// alarms, alarm mute rules and Contributor Insights rules), keyed by ARN:
+/// `arn:aws:cloudwatch::<account>:dashboard/<name>`, `arn:aws:cloudwatch:<region>:<account>:alarm:<name>`,
+/// `arn:aws:cloudwatch:<region>:<account>:insight-rule/<name>`.
 public struct CloudWatchTagging: Sendable {
     /// At most 50 tags per resource.
     public static let maxTags = 50
@@ -35,6 +36,10 @@ public struct CloudWatchTagging: Sendable {
         if resource.hasPrefix("dashboard/"), region.isEmpty {
             return Target(kind: DashboardService.kind, scope: ResourceScope(accountId: account, region: ""),
                           name: String(resource.dropFirst("dashboard/".count)), type: "dashboard")
+        }
+        if resource.hasPrefix("insight-rule/") { // kind: CloudWatchLogs' InsightRuleRecord.kind
+            return Target(kind: "cloudwatch:insight-rule", scope: ResourceScope(accountId: account, region: region),
+                          name: String(resource.dropFirst("insight-rule/".count)), type: "insight-rule")
         }
         if resource.hasPrefix("alarm-mute-rule:") {
             return Target(kind: "cloudwatch:alarm-mute-rule", scope: ResourceScope(accountId: account, region: region),

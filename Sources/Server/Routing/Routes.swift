@@ -19,6 +19,7 @@ public struct Services: Sendable {
     public let metrics: MetricsService
     public let metricData: MetricDataService
     public let anomalyDetectors: AnomalyDetectorService
+    public let contributorInsights: ContributorInsightsService
     public let cloudWatchTags: CloudWatchTagging
     public let logs: LogsService
     public let s3: S3Service
@@ -40,6 +41,7 @@ public struct Services: Sendable {
         metricData = MetricDataService(store: metrics, clock: clock, resources: resources)
         anomalyDetectors = AnomalyDetectorService(resources: resources, metricData: metricData, clock: clock)
         cloudWatchTags = CloudWatchTagging(resources: resources, tags: tags)
+        contributorInsights = ContributorInsightsService(logs: backend.logs, resources: resources, tags: tags, clock: clock)
         self.logs = LogsService(store: backend.logs, resources: resources, tags: tags, objects: objects, clock: clock)
         s3 = S3Service(store: objects, clock: clock)
         history = EventHistoryService(events: backend.trailEvents, recorder: recorder, clock: clock)
@@ -96,6 +98,16 @@ extension RouteTable {
         t.on(CloudWatch.API.putAnomalyDetector, s.anomalyDetectors.putAnomalyDetector)
         t.on(CloudWatch.API.describeAnomalyDetectors, s.anomalyDetectors.describeAnomalyDetectors)
         t.on(CloudWatch.API.deleteAnomalyDetector, s.anomalyDetectors.deleteAnomalyDetector)
+
+        // CloudWatch: Contributor Insights
+        t.on(CloudWatch.API.putInsightRule, s.contributorInsights.putInsightRule)
+        t.on(CloudWatch.API.describeInsightRules, s.contributorInsights.describeInsightRules)
+        t.on(CloudWatch.API.enableInsightRules, s.contributorInsights.enableInsightRules)
+        t.on(CloudWatch.API.disableInsightRules, s.contributorInsights.disableInsightRules)
+        t.on(CloudWatch.API.deleteInsightRules, s.contributorInsights.deleteInsightRules)
+        t.on(CloudWatch.API.getInsightRuleReport, s.contributorInsights.getInsightRuleReport)
+        t.on(CloudWatch.API.putManagedInsightRules, s.contributorInsights.putManagedInsightRules)
+        t.on(CloudWatch.API.listManagedInsightRules, s.contributorInsights.listManagedInsightRules)
 
         // CloudWatch: dashboards
         t.on(CloudWatch.API.putDashboard, s.dashboards.putDashboard)
