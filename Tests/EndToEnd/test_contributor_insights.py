@@ -79,7 +79,7 @@ def test_a_json_rule_ranks_contributors_over_two_groups(env):
     assert (second["UniqueContributors"], second["SampleCount"], second["Sum"]) == (1, 1, 500)
     by_max = report(cw, name, t0, t0 + 120_000, OrderBy="Maximum", MaxContributorCount=1)
     assert [(c["Keys"], c["ApproximateAggregateValue"]) for c in by_max["Contributors"]] == [(["10.0.0.2"], 500)]
-    assert by_max["MetricDatapoints"] == []
+    assert "MetricDatapoints" not in by_max  # no Metrics asked for
     cw.delete_insight_rules(RuleNames=[name])
 
 
@@ -97,7 +97,7 @@ def test_a_clf_rule_counts_by_two_keys(env):
             '2.2.2.2 - - [01/Dec/2026:10:00:03 +0000] "GET / HTTP/1.1" 200 10']
     logs.put_log_events(logGroupName=g, logStreamName="s", logEvents=[{"timestamp": t0 + i, "message": m} for i, m in enumerate(msgs)])
     out = report(cw, name, t0, t0 + 60_000)
-    assert out["AggregationStatistic"] == "Count"
+    assert out["AggregationStatistic"] == "SampleCount"  # as AWS answers for a Count rule
     assert out["KeyLabels"] == ["IpAddress", "StatusCode"]
     assert [(c["Keys"], c["ApproximateAggregateValue"]) for c in out["Contributors"]] == [(["1.1.1.1", "404"], 2), (["2.2.2.2", "500"], 1)]
     cw.delete_insight_rules(RuleNames=[name])
@@ -160,7 +160,9 @@ def test_tags_describe_paging_and_partial_failures(server):
     (json.dumps({"Schema": {"Name": "Other", "Version": 1}}), "Schema"),
     (rule(["$.a"], groups=["/x"], fmt="XML"), "LogFormat"),
     (rule(["$.a", "$.b", "$.c", "$.d", "$.e"], groups=["/x"]), "Keys"),
-    (rule(["$.a"], groups=["/x"], aggregate="Sum"), "ValueOf"),
+    (rule(["$.a"], groups=["/x"], value="$.b"), "ValueOf"),  # ValueOf on a Count rule
+    (json.dumps({"Schema": {"Name": "CloudWatchLogRule", "Version": 1}, "LogGroupNames": ["/x"], "LogGroupARNs": ["arn:aws:logs:us-east-1:000000000000:log-group:/x"],
+                 "LogFormat": "JSON", "Contribution": {"Keys": ["$.a"]}, "AggregateOn": "Count"}), "not both"),
     (rule(["$.a"], groups=["/x"], filters=[{"Match": "$.a", "Like": ["x"]}]), "Like"),
 ])
 def test_bad_definitions_are_refused(server, definition, fragment):
@@ -190,3 +192,22 @@ def test_report_errors(server):
         cw.put_managed_insight_rules(ManagedRules=[{"TemplateName": "DynamoDBContributorInsights-PKC-x", "ResourceARN": "arn:aws:dynamodb:us-east-1:000000000000:table/x"}])
     assert e.value.response["Error"]["Code"] == "InvalidParameterValue"
     cw.delete_insight_rules(RuleNames=[name])
+
+
+@pytest.mark.parametrize("protocol", ["query", "smithy-rpc-v2-cbor"])
+def test_a_rule_by_log_group_arn_over_every_protocol(env, server, protocol):
+    _, logs, prefix, group = env
+    cw = server.client("cloudwatch", protocol=protocol)
+    g = group(f"-{protocol[:5]}")
+    name = f"arn-{uuid.uuid4().hex[:6]}"
+    cw.put_insight_rule(RuleName=name, RuleDefinition=json.dumps({
+        "Schema": {"Name": "CloudWatchLogRule", "Version": 1}, "LogFormat": "JSON", "AggregateOn": "Count",
+        "LogGroupARNs": [f"arn:aws:logs:us-east-1:000000000000:log-group/{g}"], "Contribution": {"Keys": ["$.user"]}}))
+    t0 = minute(int(time.time() * 1000)) - 60_000
+    logs.put_log_events(logGroupName=g, logStreamName="s", logEvents=[
+        {"timestamp": t0 + i, "message": json.dumps({"user": u})} for i, u in enumerate(["ann", "bob", "ann"])])
+    out = report(cw, name, t0, t0 + 60_000, Metrics=["UniqueContributors"])
+    assert [(c["Keys"], c["ApproximateAggregateValue"]) for c in out["Contributors"]] == [(["ann"], 2), (["bob"], 1)]
+    assert [p["UniqueContributors"] for p in out["MetricDatapoints"]] == [2]
+    assert cw.describe_insight_rules(MaxResults=500)["InsightRules"]
+    assert cw.delete_insight_rules(RuleNames=[name])["Failures"] == []

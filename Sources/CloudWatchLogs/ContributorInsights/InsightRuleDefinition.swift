@@ -27,12 +27,12 @@ struct InsightRuleDefinition: Sendable {
 
     struct Filter: Sendable {
         enum Test: Sendable {
-            case `in`([String]), notIn([String]), startsWith([String]), notStartsWith([String])
-            case greaterThan(Double), lessThan(Double), equalTo(String), notEqualTo(String)
+            case `in`([String]), notIn([String]), startsWith([String])
+            case greaterThan(Double), lessThan(Double), equalTo(Double), notEqualTo(Double)
             case isPresent(Bool)
         }
         var field: FieldRef
-        var tests: [Test]
+        var test: Test
     }
 
     var logGroupNames: [String]
@@ -44,7 +44,10 @@ struct InsightRuleDefinition: Sendable {
     var aggregate: Aggregate
 
     /// AWS's limits on a rule.
-    static let maxKeys = 4, maxFilters = 4, maxLogGroups = 20, maxValues = 10 // values per In/NotIn/StartsWith (unverified)
+    /// AWS's limits on a rule: keys, filters, values of an In/NotIn/StartsWith filter, log
+    /// groups (the console's limit; the API's is unverified), and a key value's bytes (longer
+    /// ones are cut, as AWS truncates keys to 1 KB).
+    static let maxKeys = 4, maxFilters = 4, maxValues = 10, maxLogGroups = 20, maxKeyBytes = 1024
 
     static func invalid(_ message: String) -> AWSError {
         AWSError(CloudWatch.Errors.invalidParameterValueException, message)
@@ -61,7 +64,10 @@ struct InsightRuleDefinition: Sendable {
         }
         let names = try strings(root["LogGroupNames"], "LogGroupNames")
         let arns = try strings(root["LogGroupARNs"], "LogGroupARNs")
-        if names.isEmpty && arns.isEmpty { throw invalid("The rule definition must name LogGroupNames or LogGroupARNs.") } // wording unverified
+        if names.isEmpty == arns.isEmpty { throw invalid("The rule definition must specify either LogGroupNames or LogGroupARNs, but not both.") } // wording unverified
+        for name in names where name.dropLast().contains("*") {
+            throw invalid("The log group name \(name) may only end with a wildcard (*).") // wording unverified
+        }
         if names.count + arns.count > maxLogGroups { throw invalid("A rule can read at most \(maxLogGroups) log groups.") } // wording unverified
         guard let formatText = root["LogFormat"]?.scalarText, let format = LogFormat(rawValue: formatText) else {
             throw invalid("LogFormat must be JSON or CLF.") // wording unverified
@@ -103,7 +109,7 @@ struct InsightRuleDefinition: Sendable {
         guard let aggregateText = root["AggregateOn"]?.scalarText, let aggregate = Aggregate(rawValue: aggregateText) else {
             throw invalid("AggregateOn must be Count or Sum.") // wording unverified
         }
-        if aggregate == .sum, value == nil { throw invalid("A rule that aggregates on Sum needs a ValueOf.") } // wording unverified
+        if aggregate == .count, value != nil { throw invalid("ValueOf can only be specified when AggregateOn is Sum.") } // wording unverified
         return InsightRuleDefinition(logGroupNames: names, logGroupARNs: arns, format: format, keys: keys, value: value,
                                      filters: filters, aggregate: aggregate)
     }
@@ -119,38 +125,34 @@ struct InsightRuleDefinition: Sendable {
 
     static func filter(_ item: WireValue, _ ref: (String) throws -> FieldRef) throws -> Filter {
         guard case .map(let m) = item, let match = m["Match"]?.scalarText else { throw invalid("Each filter needs a Match.") } // wording unverified
-        var tests: [Filter.Test] = []
-        for (op, v) in m where op != "Match" {
-            func list() throws -> [String] {
-                let items = try strings(v, op)
-                guard (1...maxValues).contains(items.count) else { throw invalid("\(op) takes between 1 and \(maxValues) values.") } // wording unverified
-                return items
-            }
-            func number() throws -> Double {
-                guard let n = v.doubleValue else { throw invalid("\(op) takes a number.") } // wording unverified
-                return n
-            }
-            func scalar() throws -> String {
-                guard let s = v.scalarText else { throw invalid("\(op) takes a value.") } // wording unverified
-                return s
-            }
-            switch op {
-            case "In": tests.append(.in(try list()))
-            case "NotIn": tests.append(.notIn(try list()))
-            case "StartsWith": tests.append(.startsWith(try list()))
-            case "NotStartsWith": tests.append(.notStartsWith(try list()))
-            case "GreaterThan": tests.append(.greaterThan(try number()))
-            case "LessThan": tests.append(.lessThan(try number()))
-            case "EqualTo": tests.append(.equalTo(try scalar()))
-            case "NotEqualTo": tests.append(.notEqualTo(try scalar()))
-            case "IsPresent":
-                guard case .bool(let b) = v else { throw invalid("IsPresent takes true or false.") } // wording unverified
-                tests.append(.isPresent(b))
-            default: throw invalid("\(op) is not a valid filter operator.") // wording unverified
-            }
+        let ops = m.filter { $0.key != "Match" }
+        guard ops.count == 1, let (op, v) = ops.first else {
+            throw invalid("The filter on \(match) must have exactly one operator.") // wording unverified
         }
-        guard !tests.isEmpty else { throw invalid("The filter on \(match) has no operator.") } // wording unverified
-        return Filter(field: try ref(match), tests: tests)
+        let test: Filter.Test
+        func list() throws -> [String] {
+            let items = try strings(v, op)
+            guard (1...maxValues).contains(items.count) else { throw invalid("\(op) takes between 1 and \(maxValues) values.") } // wording unverified
+            return items
+        }
+        func number() throws -> Double {
+            guard let n = v.doubleValue else { throw invalid("\(op) takes a number.") } // wording unverified
+            return n
+        }
+        switch op {
+        case "In": test = .in(try list())
+        case "NotIn": test = .notIn(try list())
+        case "StartsWith": test = .startsWith(try list())
+        case "GreaterThan": test = .greaterThan(try number())
+        case "LessThan": test = .lessThan(try number())
+        case "EqualTo": test = .equalTo(try number())
+        case "NotEqualTo": test = .notEqualTo(try number())
+        case "IsPresent":
+            guard case .bool(let b) = v else { throw invalid("IsPresent takes true or false.") } // wording unverified
+            test = .isPresent(b)
+        default: throw invalid("\(op) is not a valid filter operator.") // wording unverified
+        }
+        return Filter(field: try ref(match), test: test)
     }
 
     // MARK: Reading an event
@@ -193,43 +195,33 @@ struct InsightRuleDefinition: Sendable {
         keyValues.reserveCapacity(keys.count)
         for k in keys {
             guard let v = parsed.value(k.field) else { return nil }
-            keyValues.append(v)
+            keyValues.append(v.utf8.count > Self.maxKeyBytes ? String(decoding: v.utf8.prefix(Self.maxKeyBytes), as: UTF8.self) : v)
         }
         switch aggregate {
         case .count: return (keyValues, 1)
         case .sum:
-            guard let ref = value, let text = parsed.value(ref), let v = Double(text), v.isFinite else { return nil }
+            // AWS's own examples sum without a ValueOf; each event then counts 1 (unverified).
+            guard let ref = value else { return (keyValues, 1) }
+            guard let text = parsed.value(ref), let v = Double(text), v.isFinite else { return nil }
             return (keyValues, v)
         }
     }
 }
 
 extension InsightRuleDefinition.Filter {
-    /// Every test of a filter must hold (a filter's operators, like the filters, are ANDed).
+    /// Whether a field's value (nil when the event lacks it) passes. Matching is case
+    /// sensitive; a field that is absent fails every test but NotIn, NotEqualTo and
+    /// `IsPresent: false`; numeric tests fail on a value that is not a number.
     func passes(_ value: String?) -> Bool {
-        tests.allSatisfy { test in
-            switch test {
-            case .isPresent(let wanted): return (value != nil) == wanted
-            case .notIn(let list): return value.map { !list.contains($0) } ?? true
-            case .notStartsWith(let list): return value.map { v in !list.contains { v.hasPrefix($0) } } ?? true
-            case .notEqualTo(let x): return value.map { !Self.equal($0, x) } ?? true
-            default: break
-            }
-            guard let value else { return false }
-            switch test {
-            case .in(let list): return list.contains(value)
-            case .startsWith(let list): return list.contains { value.hasPrefix($0) }
-            case .greaterThan(let n): return Double(value).map { $0 > n } ?? false
-            case .lessThan(let n): return Double(value).map { $0 < n } ?? false
-            case .equalTo(let x): return Self.equal(value, x)
-            default: return false
-            }
+        switch test {
+        case .isPresent(let wanted): return (value != nil) == wanted
+        case .notIn(let list): return value.map { !list.contains($0) } ?? true
+        case .notEqualTo(let n): return value.map { Double($0) != n } ?? true
+        case .in(let list): return value.map { list.contains($0) } ?? false
+        case .startsWith(let list): return value.map { v in list.contains { v.hasPrefix($0) } } ?? false
+        case .greaterThan(let n): return value.flatMap(Double.init).map { $0 > n } ?? false
+        case .lessThan(let n): return value.flatMap(Double.init).map { $0 < n } ?? false
+        case .equalTo(let n): return value.flatMap(Double.init).map { $0 == n } ?? false
         }
-    }
-
-    /// Numbers compare as numbers (`200` equals `200.0`), anything else as text.
-    static func equal(_ a: String, _ b: String) -> Bool {
-        if let x = Double(a), let y = Double(b) { return x == y }
-        return a == b
     }
 }

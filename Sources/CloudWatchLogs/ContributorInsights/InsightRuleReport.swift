@@ -5,16 +5,20 @@ public import TrailwatchCore
 
 /// GetInsightRuleReport: the rule's contributors over a time range, computed from the events
 /// of its log groups that reached it (ingested while it was enabled), bucketed by `Period` on
-/// the events' timestamps.
+/// the events' timestamps. Periods are aligned to multiples of `Period` since the epoch; the
+/// report covers every period that overlaps [StartTime, EndTime), whole.
 ///
 /// - Each event that passes the rule's filters and has every key is one observation of the
 ///   contributor its keys name, with value 1 (AggregateOn Count) or its ValueOf (Sum).
 /// - A contributor's value in a period is the sum of its observations there. Contributors are
 ///   ranked by the sum of those values over the range (OrderBy Sum, the default) or by their
 ///   largest period value (OrderBy Maximum); the top MaxContributorCount are answered.
-/// - MetricDatapoints, one per period with observations, carry the metrics asked for:
+/// - MetricDatapoints, one per period of the range (zero when nothing was observed, as AWS
+///   answers; none when no Metrics are asked for), carry the metrics asked for:
 ///   UniqueContributors, MaxContributorValue (the top contributor's value in that period),
-///   SampleCount (observations), Sum, Minimum and Maximum (of single observations), Average.
+///   SampleCount (observations), Sum, Minimum and Maximum (of single observations), and
+///   Average (Sum / SampleCount; AWS's definition is ambiguous).
+/// - AggregationStatistic reads `SampleCount` for a Count rule (as AWS answers) and `Sum`.
 struct InsightRuleReport {
     static let metricNames: Set<String> = ["UniqueContributors", "MaxContributorValue", "SampleCount", "Sum", "Minimum", "Maximum", "Average"]
     /// MaxContributorCount's range and default.
@@ -31,12 +35,22 @@ struct InsightRuleReport {
     let start: Int64, end: Int64, period: Int64
     var buckets: [Int64: Bucket] = [:]
 
+    init(definition: InsightRuleDefinition, start: Int64, end: Int64, period: Int64) {
+        self.definition = definition
+        self.start = start - (start % period + period) % period
+        self.end = end
+        self.period = period
+    }
+
+    /// The periods of the report, oldest first.
+    var slots: StrideTo<Int64> { stride(from: start, to: end, by: Int(period)) }
+
     /// Adds one event (epoch ms) to the report.
     mutating func add(timestamp: Int64, message: String) {
         guard let (keys, value) = definition.contribution(of: message) else { return }
         let t = timestamp / 1000
         guard t >= start, t < end else { return }
-        let slot = t - (t - start) % period
+        let slot = t - (t - start) % period // t >= start
         buckets[slot, default: Bucket()].observe(keys, value)
     }
 
@@ -53,20 +67,23 @@ struct InsightRuleReport {
             let (x, y) = (rankValue(a.value), rankValue(b.value))
             return x != y ? x > y : a.key.lexicographicallyPrecedes(b.key)
         }.prefix(top)
-        let slots = buckets.keys.sorted()
+        let seen = buckets.keys.sorted()
         let contributors = ranked.map { key, total in
             CloudWatch.InsightRuleContributor(
                 keys: key, approximateAggregateValue: rankValue(total),
-                datapoints: slots.compactMap { slot in
+                datapoints: seen.compactMap { slot in
                     buckets[slot]?.byContributor[key].map {
                         CloudWatch.InsightRuleContributorDatapoint(timestamp: Date(timeIntervalSince1970: Double(slot)), approximateValue: $0)
                     }
                 })
         }
         let wanted = Set(metrics)
-        let datapoints = metrics.isEmpty ? [] : slots.map { slot -> CloudWatch.InsightRuleMetricDatapoint in
-            let b = buckets[slot]!
-            func metric(_ name: String, _ v: @autoclosure () -> Double) -> Double? { wanted.contains(name) ? v() : nil }
+        let datapoints = metrics.isEmpty ? nil : slots.map { slot -> CloudWatch.InsightRuleMetricDatapoint in
+            let b = buckets[slot] ?? Bucket()
+            func metric(_ name: String, _ v: @autoclosure () -> Double) -> Double? {
+                guard wanted.contains(name) else { return nil }
+                return b.sampleCount == 0 ? 0 : v()
+            }
             return CloudWatch.InsightRuleMetricDatapoint(
                 timestamp: Date(timeIntervalSince1970: Double(slot)),
                 uniqueContributors: metric("UniqueContributors", Double(b.byContributor.count)),
@@ -79,7 +96,7 @@ struct InsightRuleReport {
         }
         return CloudWatch.GetInsightRuleReportOutput(
             keyLabels: definition.keys.map(\.label),
-            aggregationStatistic: definition.aggregate.rawValue,
+            aggregationStatistic: definition.aggregate == .count ? "SampleCount" : "Sum",
             aggregateValue: totals.values.reduce(0) { $0 + $1.sum },
             approximateUniqueCount: totals.count,
             contributors: Array(contributors),
@@ -130,7 +147,7 @@ extension ContributorInsightsService {
             let streams = try await logs.streams(groupID: group.id)
             var after: LogPosition?
             while true {
-                let batch = try await logs.events(LogEventQuery(streamIDs: streams.map(\.id), start: start * 1000, end: end * 1000, after: after,
+                let batch = try await logs.events(LogEventQuery(streamIDs: streams.map(\.id), start: report.start * 1000, end: end * 1000, after: after,
                                                                 forward: true, limit: 5_000),
                                                   now: now, filter: { rule.counts(ingestedAt: $0.ingestionTime) })
                 for e in batch { report.add(timestamp: e.timestamp, message: e.message) }
@@ -142,17 +159,19 @@ extension ContributorInsightsService {
     }
 
     /// The caller's log groups a definition names: exact names, names ending in `*` as
-    /// prefixes, and ARNs (`arn:aws:logs:<region>:<account>:log-group:<name>[:*]`) in the
-    /// caller's account and region. Names that match nothing are skipped, as AWS skips them.
+    /// prefixes, and ARNs (`arn:aws:logs:<region>:<account or *>:log-group:<name>`, or
+    /// `log-group/<name>` as AWS's examples write it) in the caller's region and account.
+    /// Names that match nothing are skipped: a rule may name groups made later.
     func groups(of definition: InsightRuleDefinition, _ scope: ResourceScope) async throws -> [LogGroupRecord] {
         var patterns = definition.logGroupNames
         for arn in definition.logGroupARNs {
-            let parts = arn.split(separator: ":", maxSplits: 6, omittingEmptySubsequences: false)
-            guard parts.count == 7, parts[2] == "logs", parts[5] == "log-group",
-                  parts[3] == scope.region, parts[4] == scope.accountId else { continue }
-            var name = String(parts[6])
-            if name.hasSuffix(":*") { name.removeLast(2) }
-            patterns.append(name)
+            let parts = arn.split(separator: ":", maxSplits: 5, omittingEmptySubsequences: false)
+            guard parts.count == 6, parts[2] == "logs", parts[3] == scope.region, parts[4] == scope.accountId || parts[4] == "*" else { continue }
+            var resource = String(parts[5])
+            guard resource.hasPrefix("log-group:") || resource.hasPrefix("log-group/") else { continue }
+            resource.removeFirst("log-group:".count)
+            if resource.hasSuffix(":*") { resource.removeLast(2) }
+            patterns.append(resource)
         }
         return try await logs.groups(scope: scope).filter { group in
             patterns.contains { p in p.hasSuffix("*") ? group.name.hasPrefix(p.dropLast()) : group.name == p }
