@@ -125,8 +125,7 @@ extension LogsService {
                                                                      forward: true, limit: LogsQueryRegistry.batch), now: nowMillis, filter: nil)
                     for e in batch {
                         try run.consume(LogRecord(timestamp: e.timestamp, message: e.message, logStream: names[e.streamID] ?? "",
-                                                  log: log, ingestionTime: e.ingestionTime,
-                                                  ptr: Self.pointer(group: group.id, e)))
+                                                  log: log, ingestionTime: e.ingestionTime, group: group.id, stream: e.streamID, seq: e.seq))
                     }
                     var partial: [[CloudWatchLogs.ResultField]]?
                     if published.duration(to: .now) > .seconds(1) {
@@ -156,11 +155,6 @@ extension LogsService {
 
     static func fields(_ rows: [[(field: String, value: String)]]) -> [[CloudWatchLogs.ResultField]] {
         rows.map { row in row.map { CloudWatchLogs.ResultField(field: $0.field, value: $0.value) } }
-    }
-
-    /// `@ptr`: the event's group, stream, time and sequence, opaque to clients.
-    static func pointer(group: Int64, _ e: LogEventRecord) -> String {
-        Data("\(group):\(e.streamID):\(e.timestamp):\(e.seq)".utf8).base64EncodedString()
     }
 
     public func getQueryResults(_ input: CloudWatchLogs.GetQueryResultsRequest, _ ctx: CallContext) async throws -> CloudWatchLogs.GetQueryResultsResponse {

@@ -9,8 +9,20 @@ public struct LogRecord: Sendable {
     /// `account:group`, as `@log` shows it.
     public var log: String
     public var ingestionTime: Int64
+    /// Where the event is, for `@ptr`: its text is built only for the rows that show it.
+    enum Pointer: Sendable {
+        case text(String)
+        case event(group: Int64, stream: Int64, timestamp: Int64, seq: Int64)
+    }
+    let pointer: Pointer
+
     /// The `@ptr` that GetLogRecord reads back.
-    public var ptr: String
+    public var ptr: String {
+        switch pointer {
+        case .text(let t): return t
+        case .event(let g, let s, let t, let q): return Self.pointer(group: g, stream: s, timestamp: t, seq: q)
+        }
+    }
 
     public init(timestamp: Int64, message: String, logStream: String, log: String, ingestionTime: Int64, ptr: String) {
         self.timestamp = timestamp
@@ -18,7 +30,23 @@ public struct LogRecord: Sendable {
         self.logStream = logStream
         self.log = log
         self.ingestionTime = ingestionTime
-        self.ptr = ptr
+        self.pointer = .text(ptr)
+    }
+
+    /// An event of a stored group; its `@ptr` is `pointer(group:stream:timestamp:seq:)`.
+    public init(timestamp: Int64, message: String, logStream: String, log: String, ingestionTime: Int64,
+                group: Int64, stream: Int64, seq: Int64) {
+        self.timestamp = timestamp
+        self.message = message
+        self.logStream = logStream
+        self.log = log
+        self.ingestionTime = ingestionTime
+        self.pointer = .event(group: group, stream: stream, timestamp: timestamp, seq: seq)
+    }
+
+    /// `@ptr`: the event's group, stream, time and sequence, opaque to clients.
+    public static func pointer(group: Int64, stream: Int64, timestamp: Int64, seq: Int64) -> String {
+        Base64.encode(Array("\(group):\(stream):\(timestamp):\(seq)".utf8))
     }
 }
 
@@ -64,7 +92,23 @@ public final class InsightsRun: @unchecked Sendable {
         try Self.check(query)
         needed = Self.needed(streamed: streamed, rest: rest)
         if case .filter(let e)? = streamed.first { prefilter = try Self.messageTerms(e) } else { prefilter = [] }
+        let read = Self.read(query.commands)
+        pointerFirst = read.contains("@ptr")
+        pointerKept = !rest.contains { if case .stats = $0 { return true } else { return false } }
+        let all = read.union(needed.filter { !$0.hasPrefix("\u{0}") })
+        system = Self.systemFields.filter { all.contains($0) }
+        projection = JSONProjection(fields: all.filter { !$0.hasPrefix("@") },
+                                    subtrees: Set(needed.filter { $0.hasPrefix("\u{0}") }.map { String($0.dropFirst()) }))
     }
+
+    static let systemFields = ["@timestamp", "@message", "@logStream", "@log", "@ingestionTime"]
+
+    /// The system fields and the JSON fields the query reads: a row is given only these.
+    let system: [String]
+    let projection: JSONProjection
+    /// Whether a command reads `@ptr` (then every row has it), and whether kept rows need it
+    /// for the answer (not when it is aggregated): otherwise no `@ptr` text is built.
+    let pointerFirst: Bool, pointerKept: Bool
 
     /// Conditions on `@message` that the first command (a filter) needs to hold: checked on the
     /// raw message before its fields are discovered, so an event that cannot match costs no
@@ -100,13 +144,32 @@ public final class InsightsRun: @unchecked Sendable {
         recordsScanned += 1
         bytesScanned += record.message.utf8.count
         for term in prefilter where !term.holds(record.message) { return }
-        var row = Row(fields: Self.fields(of: record), timestamp: record.timestamp)
+        var row = Row(fields: projectedFields(of: record), timestamp: record.timestamp)
         for c in streamed {
             guard try apply(c, to: &row) else { return }
         }
         recordsMatched += 1
         row.fields = row.fields.filter { needed.contains($0.key) || Self.underUnnested($0.key, needed) }
+        if pointerKept, !pointerFirst { row.fields["@ptr"] = .string(record.ptr) }
         kept.append(row)
+    }
+
+    /// The fields of `r` the query reads (`fields(of:)` discovers them all).
+    func projectedFields(of r: LogRecord) -> [String: Value] {
+        var f: [String: Value] = [:]
+        f.reserveCapacity(system.count + projection.wanted.count + 1)
+        for name in system {
+            switch name {
+            case "@timestamp": f[name] = .time(r.timestamp)
+            case "@message": f[name] = .string(r.message)
+            case "@logStream": f[name] = .string(r.logStream)
+            case "@log": f[name] = .string(r.log)
+            default: f[name] = .time(r.ingestionTime)
+            }
+        }
+        if pointerFirst { f["@ptr"] = .string(r.ptr) }
+        if !projection.wanted.isEmpty || !projection.subtrees.isEmpty { projection.extract(r.message, into: &f) }
+        return f
     }
 
     /// A record's fields as text (GetLogRecord, GetLogGroupFields).

@@ -21,10 +21,12 @@ extension InsightsRun {
         case .binary("like", let a, let b):
             guard let text = try eval(a, row).text else { return .bool(false) }
             switch b {
-            case .regex(let r, let i): return .bool(try Self.regex(r, insensitive: i).firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil)
+            case .regex(let r, let i):
+                if !i, let literal = Self.literal(r) { return .bool(Self.contains(text, Array(literal.utf8))) }
+                return .bool(try Self.regex(r, insensitive: i).firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil)
             default:
                 guard let needle = try eval(b, row).text else { return .bool(false) }
-                return .bool(text.contains(needle))
+                return .bool(Self.contains(text, Array(needle.utf8)))
             }
         case .binary("in", let a, .list(let items)):
             let v = try eval(a, row)

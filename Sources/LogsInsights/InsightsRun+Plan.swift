@@ -6,12 +6,12 @@ import TrailwatchCore
 extension InsightsRun {
 
     enum MessageTerm {
-        case contains(String)
+        case contains([UInt8])
         case regex(NSRegularExpression)
 
         func holds(_ message: String) -> Bool {
             switch self {
-            case .contains(let s): return message.contains(s)
+            case .contains(let s): return InsightsRun.contains(message, s)
             case .regex(let r): return r.firstMatch(in: message, range: NSRange(message.startIndex..., in: message)) != nil
             }
         }
@@ -21,12 +21,59 @@ extension InsightsRun {
     static func messageTerms(_ e: Expr) throws -> [MessageTerm] {
         switch e {
         case .binary("and", let a, let b): return try messageTerms(a) + messageTerms(b)
-        case .binary("like", .field("@message"), .string(let s)): return [.contains(s)]
-        case .binary("like", .field("@message"), .regex(let r, let i)): return [.regex(try regex(r, insensitive: i))]
+        case .binary("like", .field("@message"), .string(let s)): return [.contains(Array(s.utf8))]
+        case .binary("like", .field("@message"), .regex(let r, let i)):
+            if !i, let literal = literal(r) { return [.contains(Array(literal.utf8))] }
+            return [.regex(try regex(r, insensitive: i))]
         default: return []
         }
     }
 
+    /// The text a regular expression matches when it is only literal characters (`/zq7rare/`):
+    /// then a byte search finds it, many times faster than the regex engine.
+    static func literal(_ pattern: String) -> String? {
+        guard !pattern.isEmpty, !pattern.contains(where: { "\\^$.|?*+()[]{}".contains($0) }) else { return nil }
+        return pattern
+    }
+
+    /// Whether `needle`'s bytes occur in `text` (case sensitive, as `like` is).
+    static func contains(_ text: String, _ needle: [UInt8]) -> Bool {
+        if needle.isEmpty { return true }
+        var text = text
+        return text.withUTF8 { hay in
+            guard hay.count >= needle.count, let base = hay.baseAddress else { return false }
+            return needle.withUnsafeBytes { n in
+                // memchr for the first byte, memcmp for the rest (memmem is not in Glibc's Swift overlay).
+                var i = 0
+                let last = hay.count - needle.count
+                while i <= last {
+                    guard let hit = memchr(base + i, Int32(needle[0]), last - i + 1) else { return false }
+                    if memcmp(hit, n.baseAddress!, n.count) == 0 { return true }
+                    i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self)) + 1
+                }
+                return false
+            }
+        }
+    }
+
+
+    /// Every field a command reads (or a parse writes).
+    static func read(_ commands: [Command]) -> Set<String> {
+        var names: Set<String> = []
+        for c in commands {
+            switch c {
+            case .fields(let list), .display(let list): for n in list { referenced(n.expr, into: &names) }
+            case .filter(let e): referenced(e, into: &names)
+            case .stats(let aggs, let by): for n in aggs + by { referenced(n.expr, into: &names) }
+            case .sort(let keys): for k in keys { referenced(k.expr, into: &names) }
+            case .parse(let source, _): referenced(source, into: &names)
+            case .dedup(let fields): for f in fields { referenced(f, into: &names) }
+            case .unnest(let field, _): names.insert(field)
+            case .limit, .unmask: break
+            }
+        }
+        return names
+    }
 
     static func needed(streamed: [Command], rest: [Command]) -> Set<String> {
         var names: Set<String> = ["@ptr"]

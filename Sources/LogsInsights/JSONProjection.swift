@@ -1,0 +1,264 @@
+/// The JSON fields a query reads, found in a message's bytes without building its document.
+///
+/// Logs Insights discovers every field of a JSON message (`a.b.c` for nested objects, `a.0`
+/// for list members), but a query only ever reads the fields it names: a projection walks
+/// the message once, validating it as JSON, decodes only the values at the wanted paths, and
+/// skips everything else without allocating. The answer is the same as discovering every
+/// field and dropping the rest: a message that is not a JSON object gives no fields at all.
+struct JSONProjection: Sendable {
+    /// Dotted paths wanted exactly.
+    let wanted: Set<[UInt8]>
+    /// Every proper prefix of a wanted path: the objects and lists to walk into.
+    let prefixes: Set<[UInt8]>
+    /// Paths under which every field is wanted (the lists an `unnest` expands).
+    let subtrees: Set<[UInt8]>
+
+    init(fields: Set<String>, subtrees: Set<String>) {
+        var wanted = Set<[UInt8]>(), prefixes = Set<[UInt8]>()
+        for f in fields {
+            let bytes = Array(f.utf8)
+            wanted.insert(bytes)
+            for (i, b) in bytes.enumerated() where b == UInt8(ascii: ".") { prefixes.insert(Array(bytes[..<i])) }
+        }
+        var trees = Set<[UInt8]>()
+        for s in subtrees {
+            let bytes = Array(s.utf8)
+            trees.insert(bytes)
+            for (i, b) in bytes.enumerated() where b == UInt8(ascii: ".") { prefixes.insert(Array(bytes[..<i])) }
+        }
+        self.wanted = wanted
+        self.prefixes = prefixes
+        self.subtrees = trees
+    }
+
+    /// Adds the wanted fields of `message` to `fields`; nothing when it is not a JSON object.
+    func extract(_ message: String, into fields: inout [String: Value]) {
+        var message = message
+        message.withUTF8 { bytes in
+            guard bytes.first == UInt8(ascii: "{") else { return }
+            var s = Walk(p: bytes, projection: self)
+            guard (try? s.document()) != nil else { return }
+            for (k, v) in s.found { fields[k] = v }
+        }
+    }
+
+    /// Whether `path` lies in (or is) a subtree wanted whole.
+    func inSubtree(_ path: [UInt8]) -> Bool {
+        if subtrees.isEmpty { return false }
+        if subtrees.contains(path) { return true }
+        var end = path.count
+        while let dot = path[..<end].lastIndex(of: UInt8(ascii: ".")) {
+            if subtrees.contains(Array(path[..<dot])) { return true }
+            end = dot
+        }
+        return false
+    }
+
+    struct Malformed: Error {}
+
+    /// One pass over a message.
+    struct Walk {
+        let p: UnsafeBufferPointer<UInt8>
+        let projection: JSONProjection
+        var i = 0
+        var path: [UInt8] = []
+        var found: [(String, Value)] = []
+
+        init(p: UnsafeBufferPointer<UInt8>, projection: JSONProjection) {
+            self.p = p
+            self.projection = projection
+            path.reserveCapacity(64)
+        }
+
+        mutating func document() throws {
+            try value(interesting: true)
+            space()
+            guard i == p.count else { throw Malformed() }
+        }
+
+        mutating func space() {
+            while i < p.count, p[i] == 0x20 || p[i] == 0x0A || p[i] == 0x0D || p[i] == 0x09 { i += 1 }
+        }
+
+        mutating func expect(_ c: UInt8) throws {
+            space()
+            guard i < p.count, p[i] == c else { throw Malformed() }
+            i += 1
+        }
+
+        /// A value at `path`. Uninteresting values are only checked and skipped.
+        mutating func value(interesting: Bool) throws {
+            space()
+            guard i < p.count else { throw Malformed() }
+            let want = interesting && !path.isEmpty && (projection.wanted.contains(path) || projection.inSubtree(path))
+            switch p[i] {
+            case UInt8(ascii: "{"): try object(interesting: interesting)
+            case UInt8(ascii: "["): try array(interesting: interesting)
+            case UInt8(ascii: "\""):
+                if want { found.append((key, .string(try string()))) } else { try skipString() }
+            case UInt8(ascii: "t"):
+                try literal("true")
+                if want { found.append((key, .string("true"))) }
+            case UInt8(ascii: "f"):
+                try literal("false")
+                if want { found.append((key, .string("false"))) }
+            case UInt8(ascii: "n"):
+                try literal("null")
+            default:
+                let start = i
+                while i < p.count, Self.numberByte(p[i]) { i += 1 }
+                guard i > start else { throw Malformed() }
+                if want {
+                    guard let d = Double(String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)) else { throw Malformed() }
+                    found.append((key, .number(d)))
+                }
+            }
+        }
+
+        var key: String { String(decoding: path, as: UTF8.self) }
+
+        static func numberByte(_ b: UInt8) -> Bool {
+            (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "-") || b == UInt8(ascii: "+")
+                || b == UInt8(ascii: ".") || b == UInt8(ascii: "e") || b == UInt8(ascii: "E")
+        }
+
+        mutating func literal(_ word: StaticString) throws {
+            let n = word.utf8CodeUnitCount
+            guard i + n <= p.count else { throw Malformed() }
+            for k in 0..<n where p[i + k] != word.utf8Start[k] { throw Malformed() }
+            i += n
+        }
+
+        /// Whether the walk must look inside the container at `path`.
+        func descends(_ interesting: Bool) -> Bool {
+            interesting && (path.isEmpty || projection.prefixes.contains(path) || projection.inSubtree(path))
+        }
+
+        mutating func object(interesting: Bool) throws {
+            let inside = descends(interesting)
+            i += 1
+            space()
+            if i < p.count, p[i] == UInt8(ascii: "}") { i += 1; return }
+            while true {
+                space()
+                guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw Malformed() }
+                let saved = path.count
+                if inside {
+                    let name = try stringBytes()
+                    if !path.isEmpty { path.append(UInt8(ascii: ".")) }
+                    path.append(contentsOf: name)
+                } else {
+                    try skipString()
+                }
+                try expect(UInt8(ascii: ":"))
+                try value(interesting: inside)
+                path.removeLast(path.count - saved)
+                space()
+                guard i < p.count else { throw Malformed() }
+                if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                if p[i] == UInt8(ascii: "}") { i += 1; return }
+                throw Malformed()
+            }
+        }
+
+        mutating func array(interesting: Bool) throws {
+            let inside = descends(interesting)
+            i += 1
+            space()
+            if i < p.count, p[i] == UInt8(ascii: "]") { i += 1; return }
+            var index = 0
+            while true {
+                let saved = path.count
+                if inside {
+                    path.append(UInt8(ascii: "."))
+                    path.append(contentsOf: String(index).utf8)
+                }
+                try value(interesting: inside)
+                path.removeLast(path.count - saved)
+                index += 1
+                space()
+                guard i < p.count else { throw Malformed() }
+                if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                if p[i] == UInt8(ascii: "]") { i += 1; return }
+                throw Malformed()
+            }
+        }
+
+        mutating func skipString() throws {
+            i += 1
+            while i < p.count {
+                switch p[i] {
+                case UInt8(ascii: "\""): i += 1; return
+                case UInt8(ascii: "\\"): i += 2
+                case 0..<0x20: throw Malformed()
+                default: i += 1
+                }
+            }
+            throw Malformed()
+        }
+
+        mutating func string() throws -> String {
+            let start = i + 1
+            var j = start
+            while j < p.count, p[j] != UInt8(ascii: "\""), p[j] != UInt8(ascii: "\\"), p[j] >= 0x20 { j += 1 }
+            if j < p.count, p[j] == UInt8(ascii: "\"") { // no escapes: the common case
+                i = j + 1
+                return String(decoding: UnsafeBufferPointer(rebasing: p[start..<j]), as: UTF8.self)
+            }
+            return String(decoding: try stringBytes(), as: UTF8.self)
+        }
+
+        /// A string's bytes with its escapes decoded.
+        mutating func stringBytes() throws -> [UInt8] {
+            i += 1
+            var out: [UInt8] = []
+            while i < p.count {
+                let b = p[i]
+                if b == UInt8(ascii: "\"") { i += 1; return out }
+                if b < 0x20 { throw Malformed() }
+                if b != UInt8(ascii: "\\") { out.append(b); i += 1; continue }
+                guard i + 1 < p.count else { throw Malformed() }
+                i += 2
+                switch p[i - 1] {
+                case UInt8(ascii: "\""): out.append(UInt8(ascii: "\""))
+                case UInt8(ascii: "\\"): out.append(UInt8(ascii: "\\"))
+                case UInt8(ascii: "/"): out.append(UInt8(ascii: "/"))
+                case UInt8(ascii: "b"): out.append(0x08)
+                case UInt8(ascii: "f"): out.append(0x0C)
+                case UInt8(ascii: "n"): out.append(0x0A)
+                case UInt8(ascii: "r"): out.append(0x0D)
+                case UInt8(ascii: "t"): out.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if (0xD800..<0xDC00).contains(scalar), i + 1 < p.count, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") {
+                        i += 2
+                        let low = try hex4()
+                        guard (0xDC00..<0xE000).contains(low) else { throw Malformed() }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    out.append(contentsOf: String(Character(Unicode.Scalar(scalar) ?? "\u{FFFD}")).utf8)
+                default: throw Malformed()
+                }
+            }
+            throw Malformed()
+        }
+
+        mutating func hex4() throws -> UInt32 {
+            guard i + 4 <= p.count else { throw Malformed() }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                let b = p[i]
+                let d: UInt8
+                switch b {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): d = b - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): d = b - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): d = b - UInt8(ascii: "A") + 10
+                default: throw Malformed()
+                }
+                v = v << 4 | UInt32(d)
+                i += 1
+            }
+            return v
+        }
+    }
+}
