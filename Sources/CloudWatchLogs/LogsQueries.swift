@@ -33,8 +33,6 @@ final class LogsQueryRegistry: Sendable {
     static let concurrent = 30
     /// A query that runs longer times out.
     static let timeoutMillis: Int64 = 60 * 60 * 1000
-    /// Statistics and partial rows are published every this many events.
-    static let batch = 5_000
 
     func update(_ id: String, _ f: (inout Query) -> Void) {
         queries.withLock { all in if var q = all[id] { f(&q); all[id] = q } }
@@ -109,36 +107,41 @@ extension LogsService {
         do {
             let began = nowMillis
             // The rows so far, republished at most once a second while the query runs.
-            var published = ContinuousClock.now
+            let published = Mutex(ContinuousClock.now)
+            // Why the scan stopped early, if it did.
+            let stopped = Mutex(false)
             for group in groups {
                 let streams = try await store.streams(groupID: group.id)
                 let names = Dictionary(uniqueKeysWithValues: streams.map { ($0.id, $0.name) })
                 let log = "\(group.scope.accountId):\(group.name)"
-                var after: LogPosition?
-                while true {
-                    if registry.get(id)?.cancelled ?? true { return }
-                    if nowMillis - began > LogsQueryRegistry.timeoutMillis {
-                        registry.update(id) { q in if !q.cancelled { q.status = "Timeout"; q.finishTime = self.nowMillis } }
-                        return
+                // Every block of the range once, in no order: the run sorts what needs order.
+                try await store.scan(streamIDs: streams.map(\.id), start: start, end: end, now: nowMillis) { batch in
+                    if registry.get(id)?.cancelled ?? true {
+                        stopped.withLock { $0 = true }
+                        return false
                     }
-                    let batch = try await store.events(LogEventQuery(streamIDs: streams.map(\.id), start: start, end: end, after: after,
-                                                                     forward: true, limit: LogsQueryRegistry.batch), now: nowMillis, filter: nil)
+                    if self.nowMillis - began > LogsQueryRegistry.timeoutMillis {
+                        registry.update(id) { q in if !q.cancelled { q.status = "Timeout"; q.finishTime = self.nowMillis } }
+                        stopped.withLock { $0 = true }
+                        return false
+                    }
                     for e in batch {
                         try run.consume(LogRecord(timestamp: e.timestamp, message: e.message, logStream: names[e.streamID] ?? "",
                                                   log: log, ingestionTime: e.ingestionTime, group: group.id, stream: e.streamID, seq: e.seq))
                     }
-                    var partial: [[CloudWatchLogs.ResultField]]?
-                    if published.duration(to: .now) > .seconds(1) {
-                        partial = try Self.fields(run.results())
-                        published = .now
+                    let due = published.withLock { last -> Bool in
+                        guard last.duration(to: .now) > .seconds(1) else { return false }
+                        last = .now
+                        return true
                     }
+                    let partial = due ? try Self.fields(run.results()) : nil
                     registry.update(id) { q in
                         q.recordsScanned = run.recordsScanned; q.recordsMatched = run.recordsMatched; q.bytesScanned = run.bytesScanned
                         if let partial { q.results = partial }
                     }
-                    guard batch.count == LogsQueryRegistry.batch, let last = batch.last else { break }
-                    after = LogPosition(timestamp: last.timestamp, seq: last.seq)
+                    return true
                 }
+                if stopped.withLock({ $0 }) { return }
                 registry.update(id) { $0.logGroupsScanned += 1 }
             }
             let rows = try Self.fields(run.results())

@@ -8,6 +8,7 @@ extension InsightsRun {
 
     /// The result rows, each a list of (field, value) in the order AWS answers them.
     public func results() throws -> [[(field: String, value: String)]] {
+        if case .stats? = rest.first {} else { orderKept() }
         var rows = kept
         var columns: [String]? = Self.visible(streamed, nil)
         var aggregated = false
@@ -50,6 +51,21 @@ extension InsightsRun {
             if !aggregated, let ptr = r.fields["@ptr"]?.text, !shown.contains("@ptr") { out.append(("@ptr", ptr)) }
             return out
         }
+    }
+
+    /// Puts the kept rows in time order, ties in the order they arrived: events come from the
+    /// store a block at a time in no order, and dedup, limit and the default order read the
+    /// rows in time order. (A stats first needs no order: its groups are sorted by key.)
+    func orderKept() {
+        var ordered = true
+        for i in kept.indices.dropFirst() where kept[i - 1].timestamp > kept[i].timestamp {
+            ordered = false
+            break
+        }
+        if ordered { return }
+        kept = kept.enumerated().sorted { a, b in
+            a.element.timestamp != b.element.timestamp ? a.element.timestamp < b.element.timestamp : a.offset < b.offset
+        }.map(\.element)
     }
 
     /// The row once per member of the list at `field` (its flattened `field.0`, `field.1`…),

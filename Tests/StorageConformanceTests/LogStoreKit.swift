@@ -1,5 +1,6 @@
 import Foundation
 import Storage
+import Synchronization
 import Testing
 import TrailwatchCore
 
@@ -179,6 +180,46 @@ struct LogStoreKit {
         let stream = try #require(try await store.stream(groupID: g.id, name: "s"))
         #expect(stream.storedBytes == 7)
         #expect(stream.firstEventTimestamp == cutoff)
+    }
+
+    /// Every event a scan visits (batches in no particular order, nor their events).
+    func scanned(_ store: any LogStore, _ streams: [Int64], start: Int64? = nil, end: Int64? = nil, now: Int64? = nil,
+                 stopAfter: Int = .max) async throws -> [LogEventRecord] {
+        let seen = Mutex<[LogEventRecord]>([])
+        let batches = Mutex(0)
+        try await store.scan(streamIDs: streams, start: start, end: end, now: now ?? t0) { batch in
+            seen.withLock { $0 += batch }
+            return batches.withLock { $0 += 1; return $0 < stopAfter }
+        }
+        return seen.withLock { $0 }
+    }
+
+    @Test("scan visits every event of the range once, in batches, with retention; false stops it", arguments: BackendFactory.all)
+    func scan(_ factory: BackendFactory) async throws {
+        let backend = try make(factory)
+        let store = backend.logs
+        let (g, s1) = try await groupAndStream(store, stream: "1")
+        let (_, s2) = try await groupAndStream(store, stream: "2")
+        for i in 0..<6 {
+            _ = try await store.append(streamID: i % 2 == 0 ? s1.id : s2.id,
+                                       events: (0..<50).map { (t0 + Int64(($0 * 3 + i) % 100), "\(i)-\($0)") }, ingestionTime: t0)
+        }
+        let all = try await read(store, [s1.id, s2.id], limit: 1000)
+        func sorted(_ e: [LogEventRecord]) -> [LogEventRecord] { e.sorted { $0.position < $1.position } }
+        #expect(sorted(try await scanned(store, [s1.id, s2.id])) == all)
+        #expect(sorted(try await scanned(store, [s1.id, s2.id], start: t0 + 10, end: t0 + 20)) == all.filter { $0.timestamp >= t0 + 10 && $0.timestamp < t0 + 20 })
+        #expect(sorted(try await scanned(store, [s2.id])) == all.filter { $0.streamID == s2.id })
+        #expect(try await scanned(store, []).isEmpty)
+        #expect(try await scanned(store, [s1.id, s2.id], start: t0 + 5, end: t0 + 5).isEmpty)
+        // Stopping after the first batch visits that batch only.
+        let first = try await scanned(store, [s1.id, s2.id], stopAfter: 1)
+        #expect(!first.isEmpty && first.count < all.count)
+        // Sealing changes nothing; retention is by `now`.
+        try await backend.maintenance.runMaintenance()
+        #expect(sorted(try await scanned(store, [s1.id, s2.id])) == all)
+        try await store.setRetention(groupID: g.id, days: 1)
+        let now = t0 + Self.day + 50
+        #expect(sorted(try await scanned(store, [s1.id, s2.id], now: now)) == all.filter { $0.timestamp >= t0 + 50 })
     }
 
     @Test("maintenance does not change what events answer", arguments: BackendFactory.all)

@@ -1,6 +1,7 @@
 public import AWSShapes
 import Foundation
 import Storage
+import Synchronization
 public import TrailwatchCore
 
 /// GetInsightRuleReport: the rule's contributors over a time range, computed from the events
@@ -141,21 +142,18 @@ extension ContributorInsightsService {
         for m in metrics where !InsightRuleReport.metricNames.contains(m) {
             throw Self.invalid("\(m) is not a valid metric; valid metrics are \(InsightRuleReport.metricNames.sorted().joined(separator: ", ")).") // wording unverified
         }
-        var report = InsightRuleReport(definition: definition, start: start, end: end, period: period)
-        let now = nowMillis
+        let report = Mutex(InsightRuleReport(definition: definition, start: start, end: end, period: period))
+        let from = report.withLock { $0.start }
         for group in try await groups(of: definition, ctx.scope) {
             let streams = try await logs.streams(groupID: group.id)
-            var after: LogPosition?
-            while true {
-                let batch = try await logs.events(LogEventQuery(streamIDs: streams.map(\.id), start: report.start * 1000, end: end * 1000, after: after,
-                                                                forward: true, limit: 5_000),
-                                                  now: now, filter: { rule.counts(ingestedAt: $0.ingestionTime) })
-                for e in batch { report.add(timestamp: e.timestamp, message: e.message) }
-                guard batch.count == 5_000, let last = batch.last else { break }
-                after = last.position
+            try await logs.scan(streamIDs: streams.map(\.id), start: from * 1000, end: end * 1000, now: nowMillis) { batch in
+                report.withLock { r in
+                    for e in batch where rule.counts(ingestedAt: e.ingestionTime) { r.add(timestamp: e.timestamp, message: e.message) }
+                }
+                return true
             }
         }
-        return report.output(metrics: metrics, orderBy: orderBy, top: top)
+        return report.withLock { $0.output(metrics: metrics, orderBy: orderBy, top: top) }
     }
 
     /// The caller's log groups a definition names: exact names, names ending in `*` as

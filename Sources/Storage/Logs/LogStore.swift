@@ -165,6 +165,17 @@ public protocol LogStore: Sendable {
     /// Up to `query.limit` events of the streams matching `filter`, in position order.
     func events(_ query: LogEventQuery, now: Int64, filter: (@Sendable (LogEventRecord) -> Bool)?) async throws -> [LogEventRecord]
 
+    /// Every event of `streamIDs` with a timestamp in [`start`, `end`) that retention at `now`
+    /// keeps, each exactly once, handed to `visit` in batches (a stored block's events;
+    /// neither the batches nor the events within one are in any particular order). A whole-range read that
+    /// needs no order (Logs Insights, Contributor Insights) decodes each block once, where
+    /// paging `events` with `after` decodes the blocks a page straddles again. `visit`
+    /// returning false stops the scan; it runs synchronously on the store's reading thread,
+    /// so it must not block for long. The scan reads one consistent snapshot: events appended
+    /// after it began are not visited, and maintenance running meanwhile changes nothing.
+    func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64,
+              visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws
+
     /// Deletes events past their group's retention at `now` (epoch ms); returns how many.
     @discardableResult
     func expire(now: Int64) async throws -> Int

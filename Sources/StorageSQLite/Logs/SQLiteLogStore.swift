@@ -274,6 +274,34 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
         }
     }
 
+    public func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64,
+                     visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws {
+        guard !streamIDs.isEmpty else { return }
+        let cutoffs = catalog.withLock { c in
+            Dictionary(uniqueKeysWithValues: streamIDs.map { id -> (Int64, Int64) in
+                let days = c.streams[id].flatMap { c.groups[$0.groupID]?.retentionDays }
+                return (id, days.map { now - Int64($0) * 86_400_000 } ?? Int64.min)
+            })
+        }
+        let lower = max(start ?? Int64.min, cutoffs.values.min() ?? Int64.min), upper = end ?? Int64.max
+        let ids = streamIDs.map(String.init).joined(separator: ",")
+        // One read transaction: a snapshot, so sealing that swaps blocks meanwhile is not seen
+        // half-done (an event twice, or not at all).
+        try await db.read { db in
+            let blocks = try Row.fetchCursor(db, sql: """
+                SELECT stream, first_ts, last_ts, format, body FROM log_blocks WHERE stream IN (\(ids)) AND last_ts >= ? AND first_ts < ?
+                """, arguments: [lower, upper])
+            while let row = try blocks.next() {
+                let stream: Int64 = row[0], first: Int64 = row[1], last: Int64 = row[2]
+                let floor = max(lower, cutoffs[stream] ?? .min)
+                if last < floor { continue }
+                let all = try LogBlock.decode([UInt8](row[4] as Data), LogBlock.Format(rawValue: row[3]) ?? .sealed, streamID: stream)
+                let events = first >= floor && last < upper ? all : all.filter { $0.timestamp >= floor && $0.timestamp < upper }
+                if !events.isEmpty, try !visit(events) { return }
+            }
+        }
+    }
+
     /// Migration v8: the rows of the old per-event table become raw blocks, per stream in
     /// position order, at most `blockEvents` each.
     static func moveRowsIntoRawBlocks(_ db: Database) throws {
