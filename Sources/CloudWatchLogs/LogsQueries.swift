@@ -106,8 +106,8 @@ extension LogsService {
         registry.update(id) { q in if q.status == "Scheduled" { q.status = "Running" } }
         do {
             let began = nowMillis
-            // The rows so far, republished at most once a second while the query runs.
-            let published = Mutex(ContinuousClock.now)
+            // The rows so far: first after the first batch, then at most once a second.
+            let published = Mutex(ContinuousClock.now - .seconds(2))
             // Why the scan stopped early, if it did.
             let stopped = Mutex(false)
             for group in groups {

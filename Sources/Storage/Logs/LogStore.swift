@@ -170,9 +170,9 @@ public protocol LogStore: Sendable {
     /// neither the batches nor the events within one are in any particular order). A whole-range read that
     /// needs no order (Logs Insights, Contributor Insights) decodes each block once, where
     /// paging `events` with `after` decodes the blocks a page straddles again. `visit`
-    /// returning false stops the scan; it runs synchronously on the store's reading thread,
-    /// so it must not block for long. The scan reads one consistent snapshot: events appended
-    /// after it began are not visited, and maintenance running meanwhile changes nothing.
+    /// returning false stops the scan; it runs synchronously, between the store's reads, so it
+    /// must not block for long. Events stored before the scan began are visited exactly once
+    /// whatever maintenance does meanwhile; events appended during it may or may not be.
     func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64,
               visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws
 

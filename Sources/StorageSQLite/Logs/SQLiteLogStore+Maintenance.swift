@@ -39,6 +39,8 @@ extension SQLiteLogStore {
         }
         var written = 0
         for (stream, blocks) in Dictionary(grouping: raw, by: \.stream) {
+            // A stream being scanned is sealed next time (see `scan`).
+            if catalog.withLock({ $0.scanning[stream] != nil }) { continue }
             let ids = blocks.map(\.id)
             let list = ids.map(String.init).joined(separator: ",")
             var events = try await db.read { db in
@@ -52,7 +54,7 @@ extension SQLiteLogStore {
             }
             written += try await db.writer.write { db -> Int in
                 let present = try Int.fetchOne(db, sql: "SELECT count(*) FROM log_blocks WHERE id IN (\(list)) AND format = 0") ?? 0
-                guard present == ids.count else { return 0 }
+                guard present == ids.count, self.catalog.withLock({ $0.scanning[stream] == nil }) else { return 0 }
                 for chunk in sealed { try Self.insertBlock(db, stream: stream, chunk, .sealed) }
                 try db.execute(sql: "DELETE FROM log_blocks WHERE id IN (\(list))")
                 return sealed.count

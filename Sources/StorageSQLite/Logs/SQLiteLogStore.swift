@@ -26,6 +26,8 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
         var streams: [Int64: LogStreamRecord] = [:]
         var streamIDs: [StreamKey: Int64] = [:]
         var nextSeq: Int64 = 1
+        /// Streams being scanned, with how many scans: sealing leaves them alone meanwhile.
+        var scanning: [Int64: Int] = [:]
 
         mutating func add(_ g: LogGroupRecord) {
             groups[g.id] = g
@@ -274,31 +276,64 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
         }
     }
 
+    /// A scan reads its block list once, then each block in its own read, so a long query
+    /// never holds the connection (in memory there is only one) and writers go on. Sealing
+    /// skips the streams being scanned; a seal that had already passed that check when the
+    /// scan began and commits after its list was read is the one case left: a listed raw
+    /// block is then gone, and its events are read from the stream's new blocks, less those
+    /// of raw blocks already visited (a raw block's seqs are one contiguous run).
     public func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64,
                      visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws {
         guard !streamIDs.isEmpty else { return }
         let cutoffs = catalog.withLock { c in
-            Dictionary(uniqueKeysWithValues: streamIDs.map { id -> (Int64, Int64) in
+            for id in streamIDs { c.scanning[id, default: 0] += 1 }
+            return Dictionary(uniqueKeysWithValues: streamIDs.map { id -> (Int64, Int64) in
                 let days = c.streams[id].flatMap { c.groups[$0.groupID]?.retentionDays }
                 return (id, days.map { now - Int64($0) * 86_400_000 } ?? Int64.min)
             })
         }
+        defer {
+            catalog.withLock { c in
+                for id in streamIDs {
+                    c.scanning[id, default: 1] -= 1
+                    if c.scanning[id] == 0 { c.scanning[id] = nil }
+                }
+            }
+        }
         let lower = max(start ?? Int64.min, cutoffs.values.min() ?? Int64.min), upper = end ?? Int64.max
         let ids = streamIDs.map(String.init).joined(separator: ",")
-        // One read transaction: a snapshot, so sealing that swaps blocks meanwhile is not seen
-        // half-done (an event twice, or not at all).
-        try await db.read { db in
-            let blocks = try Row.fetchCursor(db, sql: """
-                SELECT stream, first_ts, last_ts, format, body FROM log_blocks WHERE stream IN (\(ids)) AND last_ts >= ? AND first_ts < ?
-                """, arguments: [lower, upper])
-            while let row = try blocks.next() {
-                let stream: Int64 = row[0], first: Int64 = row[1], last: Int64 = row[2]
-                let floor = max(lower, cutoffs[stream] ?? .min)
-                if last < floor { continue }
-                let all = try LogBlock.decode([UInt8](row[4] as Data), LogBlock.Format(rawValue: row[3]) ?? .sealed, streamID: stream)
-                let events = first >= floor && last < upper ? all : all.filter { $0.timestamp >= floor && $0.timestamp < upper }
-                if !events.isEmpty, try !visit(events) { return }
+        let blocks = try await db.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT id, stream, format FROM log_blocks WHERE stream IN (\(ids)) AND last_ts >= ? AND first_ts < ? ORDER BY id
+                """, arguments: [lower, upper]).map { (id: $0[0] as Int64, stream: $0[1] as Int64, format: $0[2] as Int64) }
+        }
+        let newest = blocks.last?.id ?? 0
+        var visitedRaw: [Int64: [ClosedRange<Int64>]] = [:]
+        var replaced: Set<Int64> = []
+        func inRange(_ e: LogEventRecord) -> Bool { e.timestamp >= max(lower, cutoffs[e.streamID] ?? .min) && e.timestamp < upper }
+        for block in blocks {
+            let events = try await db.read { db -> [LogEventRecord]? in
+                guard let row = try Row.fetchOne(db, sql: "SELECT body, format FROM log_blocks WHERE id = ?", arguments: [block.id]) else { return nil }
+                return try LogBlock.decode([UInt8](row[0] as Data), LogBlock.Format(rawValue: row[1]) ?? .sealed, streamID: block.stream)
             }
+            if let events {
+                if block.format == LogBlock.Format.raw.rawValue, let lo = events.lazy.map(\.seq).min(), let hi = events.lazy.map(\.seq).max() {
+                    visitedRaw[block.stream, default: []].append(lo...hi)
+                }
+                let kept = events.filter(inRange)
+                if !kept.isEmpty, try !visit(kept) { return }
+                continue
+            }
+            // Sealed away after the list was read (or deleted: then nothing replaces it).
+            guard replaced.insert(block.stream).inserted else { continue }
+            let seen = visitedRaw[block.stream] ?? []
+            let successors = try await db.read { db in
+                try Row.fetchAll(db, sql: "SELECT body, format FROM log_blocks WHERE stream = ? AND id > ?", arguments: [block.stream, newest]).flatMap {
+                    try LogBlock.decode([UInt8]($0[0] as Data), LogBlock.Format(rawValue: $0[1]) ?? .sealed, streamID: block.stream)
+                }
+            }
+            let kept = successors.filter { e in inRange(e) && !seen.contains { $0.contains(e.seq) } }
+            if !kept.isEmpty, try !visit(kept) { return }
         }
     }
 
