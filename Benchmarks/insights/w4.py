@@ -5,6 +5,8 @@ the same raw lines in the same run.
     python3 Benchmarks/insights/w4.py --endpoint http://127.0.0.1:PORT --pid PID --events 1000000
 
 Phases, each printed as one line:
+  seal     POST /_trailwatch/maintenance (with TRAILWATCH_OPERATOR_TOKEN): every block sealed
+           before the queries, as in a settled store.
   ingest   --events JSON lines (about 200 bytes each; 2 % with status 500, one in 1,000,000 with a
            rare token) through PutLogEvents, 4 streams on 4 threads; the same lines go to a file.
   grep     `grep -c` and `rg -c` (when installed) of the rare token and of `"status":500` over
@@ -12,7 +14,7 @@ Phases, each printed as one line:
   query    the three W4 queries, each StartQuery to Complete: seconds, raw GB/s, and GB per
            second of the server's CPU time (utime + stime of --pid), with the query's statistics.
 """
-import argparse, os, random, shutil, subprocess, tempfile, threading, time
+import argparse, os, random, shutil, subprocess, tempfile, threading, time, urllib.request
 
 import boto3
 from botocore.config import Config
@@ -84,6 +86,16 @@ def main():
     ingest = time.time() - t0
     gb = total_bytes[0] / 1e9
     print(f"w4-ingest target={a.name} events={per * threads} raw_GB={gb:.3f} seconds={ingest:.1f} events/s={per * threads / ingest:.0f}")
+
+    # Seal everything first (when the operator token is known), so the queries scan the
+    # compressed blocks a settled store holds and no sealing competes with them for the CPU.
+    token = os.environ.get("TRAILWATCH_OPERATOR_TOKEN")
+    if token:
+        t0 = time.time()
+        req = urllib.request.Request(f"{a.endpoint}/_trailwatch/maintenance", data=b"", method="POST",
+                                     headers={"x-trailwatch-operator-token": token})
+        urllib.request.urlopen(req, timeout=600).read()
+        print(f"w4-seal target={a.name} seconds={time.time() - t0:.1f}")
 
     for tool in ("grep", "rg"):
         if not shutil.which(tool):

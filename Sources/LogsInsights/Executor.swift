@@ -68,6 +68,7 @@ struct Row {
 /// One task at a time feeds a run (the query's own, which StartQuery hands it to): hence
 /// `@unchecked Sendable`.
 public final class InsightsRun: @unchecked Sendable {
+    let text: String
     let query: LogsInsightsQuery
     let limit: Int
     let streamed: [Command]
@@ -79,6 +80,7 @@ public final class InsightsRun: @unchecked Sendable {
 
     /// - Parameter limit: StartQuery's `limit` (the rows answered, at most 10,000).
     public init(_ text: String, limit: Int = 10_000) throws {
+        self.text = text
         self.query = try Parser.parse(text)
         self.limit = limit
         let cut = query.commands.firstIndex { c in
@@ -170,6 +172,21 @@ public final class InsightsRun: @unchecked Sendable {
         if pointerFirst { f["@ptr"] = .string(r.ptr) }
         if !projection.wanted.isEmpty || !projection.subtrees.isEmpty { projection.extract(r.message, into: &f) }
         return f
+    }
+
+    /// A new, empty run of the same query: one per shard of a scan that uses every core.
+    public func sibling() -> InsightsRun {
+        // The text compiled once already, so it compiles again.
+        try! InsightsRun(text, limit: limit)
+    }
+
+    /// Adds what `other` (a sibling that consumed other events) kept and counted, as if this
+    /// run had consumed its events too.
+    public func absorb(_ other: InsightsRun) {
+        kept.append(contentsOf: other.kept)
+        recordsScanned += other.recordsScanned
+        recordsMatched += other.recordsMatched
+        bytesScanned += other.bytesScanned
     }
 
     /// A record's fields as text (GetLogRecord, GetLogGroupFields).

@@ -113,12 +113,24 @@ extension InsightsRun {
         return columns
     }
 
+    /// A stats group's identity: a value's text, except that a time is kept as its
+    /// milliseconds (its text is one per millisecond, and formatting it per row was a W4 hot spot).
+    enum GroupKey: Hashable {
+        case null
+        case text(String)
+        case time(Int64)
+
+        init(_ v: Value) {
+            if case .time(let t) = v { self = .time(t) } else { self = v.text.map(GroupKey.text) ?? .null }
+        }
+    }
+
     func stats(_ rows: [Row], _ aggs: [Named], _ by: [Named]) throws -> [Row] {
-        var groups: [[String?]: (keys: [Value], rows: [Row])] = [:]
-        var order: [[String?]] = []
+        var groups: [[GroupKey]: (keys: [Value], rows: [Row])] = [:]
+        var order: [[GroupKey]] = []
         for r in rows {
             let keys = try by.map { try eval($0.expr, r) }
-            let k = keys.map(\.text)
+            let k = keys.map(GroupKey.init)
             if groups[k] == nil { order.append(k); groups[k] = (keys, []) }
             groups[k]!.rows.append(r)
         }

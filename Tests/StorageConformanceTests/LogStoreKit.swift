@@ -214,6 +214,17 @@ struct LogStoreKit {
         // Stopping after the first batch visits that batch only.
         let first = try await scanned(store, [s1.id, s2.id], stopAfter: 1)
         #expect(!first.isEmpty && first.count < all.count)
+        // Shards are disjoint and together visit everything.
+        var union: [LogEventRecord] = []
+        for shard in 0..<3 {
+            let seen = Mutex<[LogEventRecord]>([])
+            try await store.scan(streamIDs: [s1.id, s2.id], start: nil, end: nil, now: t0, shard: shard, of: 3) { batch in
+                seen.withLock { $0 += batch }
+                return true
+            }
+            union += seen.withLock { $0 }
+        }
+        #expect(sorted(union) == all)
         // Sealing changes nothing; retention is by `now`.
         try await backend.maintenance.runMaintenance()
         #expect(sorted(try await scanned(store, [s1.id, s2.id])) == all)

@@ -173,7 +173,10 @@ public protocol LogStore: Sendable {
     /// returning false stops the scan; it runs synchronously, between the store's reads, so it
     /// must not block for long. Events stored before the scan began are visited exactly once
     /// whatever maintenance does meanwhile; events appended during it may or may not be.
-    func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64,
+    ///
+    /// `shard` of `shards` visits one of that many disjoint parts of the blocks: scans of every
+    /// shard, run concurrently, together visit each event once (how a query uses every core).
+    func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64, shard: Int, of shards: Int,
               visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws
 
     /// Deletes events past their group's retention at `now` (epoch ms); returns how many.
@@ -182,6 +185,12 @@ public protocol LogStore: Sendable {
 }
 
 extension LogStore {
+    /// Scans every block (one shard of one).
+    public func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64,
+                     visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws {
+        try await scan(streamIDs: streamIDs, start: start, end: end, now: now, shard: 0, of: 1, visit: visit)
+    }
+
     /// Appends events that derive no metric samples.
     public func append(streamID: Int64, events: [(timestamp: Int64, message: String)], ingestionTime: Int64) async throws -> [LogEventRecord] {
         try await append(streamID: streamID, events: events, ingestionTime: ingestionTime, derived: [])

@@ -278,13 +278,12 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
 
     /// A scan reads its block list once, then each block in its own read, so a long query
     /// never holds the connection (in memory there is only one) and writers go on. Sealing
-    /// skips the streams being scanned; a seal that had already passed that check when the
-    /// scan began and commits after its list was read is the one case left: a listed raw
-    /// block is then gone, and its events are read from the stream's new blocks, less those
-    /// of raw blocks already visited (a raw block's seqs are one contiguous run).
-    public func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64,
+    /// skips the streams being scanned: the scan registers them, then passes a barrier
+    /// through the writer queue, so a seal that had already passed that check has committed
+    /// before the list is read. A listed block that is gone was deleted (or expired) since.
+    public func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64, shard: Int, of shards: Int,
                      visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws {
-        guard !streamIDs.isEmpty else { return }
+        guard !streamIDs.isEmpty, shards >= 1, (0..<shards).contains(shard) else { return }
         let cutoffs = catalog.withLock { c in
             for id in streamIDs { c.scanning[id, default: 0] += 1 }
             return Dictionary(uniqueKeysWithValues: streamIDs.map { id -> (Int64, Int64) in
@@ -300,40 +299,22 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
                 }
             }
         }
+        try await db.writer.write { _ in }
         let lower = max(start ?? Int64.min, cutoffs.values.min() ?? Int64.min), upper = end ?? Int64.max
         let ids = streamIDs.map(String.init).joined(separator: ",")
         let blocks = try await db.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, stream, format FROM log_blocks WHERE stream IN (\(ids)) AND last_ts >= ? AND first_ts < ? ORDER BY id
-                """, arguments: [lower, upper]).map { (id: $0[0] as Int64, stream: $0[1] as Int64, format: $0[2] as Int64) }
+                SELECT id, stream FROM log_blocks WHERE stream IN (\(ids)) AND last_ts >= ? AND first_ts < ? AND id % ? = ? ORDER BY id
+                """, arguments: [lower, upper, shards, shard]).map { (id: $0[0] as Int64, stream: $0[1] as Int64) }
         }
-        let newest = blocks.last?.id ?? 0
-        var visitedRaw: [Int64: [ClosedRange<Int64>]] = [:]
-        var replaced: Set<Int64> = []
-        func inRange(_ e: LogEventRecord) -> Bool { e.timestamp >= max(lower, cutoffs[e.streamID] ?? .min) && e.timestamp < upper }
         for block in blocks {
-            let events = try await db.read { db -> [LogEventRecord]? in
-                guard let row = try Row.fetchOne(db, sql: "SELECT body, format FROM log_blocks WHERE id = ?", arguments: [block.id]) else { return nil }
+            let floor = max(lower, cutoffs[block.stream] ?? .min)
+            let events = try await db.read { db -> [LogEventRecord] in
+                guard let row = try Row.fetchOne(db, sql: "SELECT body, format FROM log_blocks WHERE id = ?", arguments: [block.id]) else { return [] }
                 return try LogBlock.decode([UInt8](row[0] as Data), LogBlock.Format(rawValue: row[1]) ?? .sealed, streamID: block.stream)
+                    .filter { $0.timestamp >= floor && $0.timestamp < upper }
             }
-            if let events {
-                if block.format == LogBlock.Format.raw.rawValue, let lo = events.lazy.map(\.seq).min(), let hi = events.lazy.map(\.seq).max() {
-                    visitedRaw[block.stream, default: []].append(lo...hi)
-                }
-                let kept = events.filter(inRange)
-                if !kept.isEmpty, try !visit(kept) { return }
-                continue
-            }
-            // Sealed away after the list was read (or deleted: then nothing replaces it).
-            guard replaced.insert(block.stream).inserted else { continue }
-            let seen = visitedRaw[block.stream] ?? []
-            let successors = try await db.read { db in
-                try Row.fetchAll(db, sql: "SELECT body, format FROM log_blocks WHERE stream = ? AND id > ?", arguments: [block.stream, newest]).flatMap {
-                    try LogBlock.decode([UInt8]($0[0] as Data), LogBlock.Format(rawValue: $0[1]) ?? .sealed, streamID: block.stream)
-                }
-            }
-            let kept = successors.filter { e in inRange(e) && !seen.contains { $0.contains(e.seq) } }
-            if !kept.isEmpty, try !visit(kept) { return }
+            if !events.isEmpty, try !visit(events) { return }
         }
     }
 
