@@ -17,6 +17,12 @@ extension InsightsRun {
         }
     }
 
+    /// Byte strings every event the query keeps contains (its leading filter's literal
+    /// `@message like` terms): a store may skip blocks that cannot hold them.
+    public var requiredTerms: [[UInt8]] {
+        prefilter.compactMap { if case .contains(let bytes) = $0 { return bytes } else { return nil } }
+    }
+
     /// The `@message like …` terms of a conjunction (any other shape needs nothing).
     static func messageTerms(_ e: Expr) throws -> [MessageTerm] {
         switch e {

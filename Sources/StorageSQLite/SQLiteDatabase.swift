@@ -306,6 +306,11 @@ extension SQLiteDatabase {
         Migration("v11-log-block-range-index") { db in
             try db.execute(sql: "CREATE INDEX log_blocks_by_stream_end ON log_blocks (stream, last_ts, first_ts, format)")
         },
+        // A sealed block's trigram filter (StorageEngine's TrigramFilter), so a scan for a
+        // literal term skips blocks that cannot hold it. Blocks sealed before have none.
+        Migration("v12-log-block-trigrams") { db in
+            try db.execute(sql: "ALTER TABLE log_blocks ADD COLUMN grams BLOB")
+        },
     ]
 
     /// The next id of `sequence`, inside the caller's transaction (never one handed out before).

@@ -177,3 +177,32 @@ def test_kill_9_during_a_running_query_leaves_the_store_intact(make_server, tmp_
     out = wait(logs2, start_long(logs2, group, now), timeout=120)
     assert out["status"] == "Complete" and out["statistics"]["recordsScanned"] == LONG_EVENTS
     assert sum(int(r["n"]) for r in rows(out)) == LONG_EVENTS
+
+
+def test_a_rare_term_skips_sealed_blocks_by_their_trigram_filters(make_server):
+    """Once sealed, blocks carry trigram filters: a literal term absent from a block skips it
+    (reported as estimatedRecordsSkipped / estimatedBytesSkipped), and the events that hold
+    the term are still found."""
+    s = make_server("--in-memory", "--operator-token", "op")
+    logs = s.client("logs")
+    group = "/e2e/skipping"
+    logs.create_log_group(logGroupName=group)
+    now = int(time.time() * 1000)
+    for k in range(4):
+        logs.create_log_stream(logGroupName=group, logStreamName=f"s{k}")
+        logs.put_log_events(logGroupName=group, logStreamName=f"s{k}", logEvents=[
+            {"timestamp": now - 60_000 + i, "message": f"request {i} handled" + (" zq7rare" if k == 2 and i == 500 else "")}
+            for i in range(2000)])
+    status, _ = s.post("/_trailwatch/maintenance", headers={"x-trailwatch-operator-token": "op"})
+    assert status == 200
+    for query, matched in [("filter @message like /zq7rare/ | fields @message", 1), ('filter @message like "zq7rare"', 1),
+                           ("filter @message like /nowhere-at-all/", 0)]:
+        qid = logs.start_query(logGroupName=group, startTime=now // 1000 - 300, endTime=now // 1000 + 60, queryString=query)["queryId"]
+        out = wait(logs, qid)
+        st = out["statistics"]
+        assert st["recordsMatched"] == matched, query
+        assert st["estimatedRecordsSkipped"] >= 6000 and st["recordsScanned"] + st["estimatedRecordsSkipped"] == 8000, (query, st)
+        assert st["estimatedBytesSkipped"] > 0
+    # A term the filter cannot judge (shorter than 3 bytes) skips nothing.
+    qid = logs.start_query(logGroupName=group, startTime=now // 1000 - 300, endTime=now // 1000 + 60, queryString="filter @message like /zq/")["queryId"]
+    assert wait(logs, qid)["statistics"]["estimatedRecordsSkipped"] == 0

@@ -218,7 +218,7 @@ struct LogStoreKit {
         var union: [LogEventRecord] = []
         for shard in 0..<3 {
             let seen = Mutex<[LogEventRecord]>([])
-            try await store.scan(streamIDs: [s1.id, s2.id], start: nil, end: nil, now: t0, shard: shard, of: 3) { batch in
+            try await store.scan(streamIDs: [s1.id, s2.id], start: nil, end: nil, now: t0, shard: shard, of: 3, containing: []) { batch in
                 seen.withLock { $0 += batch }
                 return true
             }
@@ -231,6 +231,30 @@ struct LogStoreKit {
         try await store.setRetention(groupID: g.id, days: 1)
         let now = t0 + Self.day + 50
         #expect(sorted(try await scanned(store, [s1.id, s2.id], now: now)) == all.filter { $0.timestamp >= t0 + 50 })
+    }
+
+    @Test("a scan for terms may skip blocks, never an event that contains them", arguments: BackendFactory.all)
+    func scanTerms(_ factory: BackendFactory) async throws {
+        let backend = try make(factory)
+        let store = backend.logs
+        let (_, s) = try await groupAndStream(store)
+        for chunk in 0..<6 {
+            _ = try await store.append(streamID: s.id, events: (0..<300).map { (t0 + Int64(chunk * 300 + $0), "chunk \(chunk) line \($0)" + (chunk == 4 && $0 == 7 ? " needle-xyz" : "")) },
+                                       ingestionTime: t0)
+        }
+        try await backend.maintenance.runMaintenance()
+        for terms in [["needle-xyz"], ["chunk 2"], ["zz"], ["absent-term"], ["chunk", "needle"]] {
+            let seen = Mutex<[LogEventRecord]>([])
+            let skipped = try await store.scan(streamIDs: [s.id], start: nil, end: nil, now: t0, shard: 0, of: 1,
+                                               containing: terms.map { Array($0.utf8) }) { batch in
+                seen.withLock { $0 += batch }
+                return true
+            }
+            let visited = seen.withLock { $0 }
+            let wanted = try await read(store, [s.id], limit: 5000).filter { e in terms.allSatisfy { e.message.contains($0) } }
+            #expect(Set(wanted.map(\.seq)).isSubset(of: visited.map(\.seq)), "\(terms)")
+            #expect(Int64(visited.count) + skipped.events == 1800, "\(terms)")
+        }
     }
 
     @Test("maintenance does not change what events answer", arguments: BackendFactory.all)

@@ -104,6 +104,17 @@ public struct LogEventQuery: Sendable {
     }
 }
 
+/// What a scan skipped without reading: blocks no wanted event can be in.
+public struct LogScanSkipped: Sendable, Equatable {
+    public var events: Int64 = 0
+    /// The skipped events' message bytes.
+    public var bytes: Int64 = 0
+    public init(events: Int64 = 0, bytes: Int64 = 0) {
+        self.events = events
+        self.bytes = bytes
+    }
+}
+
 /// Durable storage of log groups, streams and events.
 ///
 /// Contract, for every implementation (checked by `LogStoreKit` in StorageConformanceTests):
@@ -176,8 +187,13 @@ public protocol LogStore: Sendable {
     ///
     /// `shard` of `shards` visits one of that many disjoint parts of the blocks: scans of every
     /// shard, run concurrently, together visit each event once (how a query uses every core).
-    func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64, shard: Int, of shards: Int,
-              visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws
+    ///
+    /// `terms`: byte strings every wanted event contains (a query's literal `like` terms). A
+    /// store may skip blocks it knows cannot hold such an event (the answer says how many
+    /// events and bytes it skipped); the events it visits need not contain them.
+    @discardableResult
+    func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64, shard: Int, of shards: Int, containing terms: [[UInt8]],
+              visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws -> LogScanSkipped
 
     /// Deletes events past their group's retention at `now` (epoch ms); returns how many.
     @discardableResult
@@ -185,10 +201,10 @@ public protocol LogStore: Sendable {
 }
 
 extension LogStore {
-    /// Scans every block (one shard of one).
+    /// Scans every block (one shard of one, no terms).
     public func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64,
                      visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws {
-        try await scan(streamIDs: streamIDs, start: start, end: end, now: now, shard: 0, of: 1, visit: visit)
+        try await scan(streamIDs: streamIDs, start: start, end: end, now: now, shard: 0, of: 1, containing: [], visit: visit)
     }
 
     /// Appends events that derive no metric samples.

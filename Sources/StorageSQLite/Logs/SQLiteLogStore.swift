@@ -281,9 +281,10 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
     /// skips the streams being scanned: the scan registers them, then passes a barrier
     /// through the writer queue, so a seal that had already passed that check has committed
     /// before the list is read. A listed block that is gone was deleted (or expired) since.
-    public func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64, shard: Int, of shards: Int,
-                     visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws {
-        guard !streamIDs.isEmpty, shards >= 1, (0..<shards).contains(shard) else { return }
+    public func scan(streamIDs: [Int64], start: Int64?, end: Int64?, now: Int64, shard: Int, of shards: Int, containing terms: [[UInt8]],
+                     visit: @escaping @Sendable ([LogEventRecord]) throws -> Bool) async throws -> LogScanSkipped {
+        var skipped = LogScanSkipped()
+        guard !streamIDs.isEmpty, shards >= 1, (0..<shards).contains(shard) else { return skipped }
         let cutoffs = catalog.withLock { c in
             for id in streamIDs { c.scanning[id, default: 0] += 1 }
             return Dictionary(uniqueKeysWithValues: streamIDs.map { id -> (Int64, Int64) in
@@ -302,10 +303,20 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
         try await db.writer.write { _ in }
         let lower = max(start ?? Int64.min, cutoffs.values.min() ?? Int64.min), upper = end ?? Int64.max
         let ids = streamIDs.map(String.init).joined(separator: ",")
-        let blocks = try await db.read { db in
+        let listed = try await db.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, stream FROM log_blocks WHERE stream IN (\(ids)) AND last_ts >= ? AND first_ts < ? AND id % ? = ? ORDER BY id
-                """, arguments: [lower, upper, shards, shard]).map { (id: $0[0] as Int64, stream: $0[1] as Int64) }
+                SELECT id, stream, count, raw_bytes, \(terms.isEmpty ? "NULL" : "grams") FROM log_blocks
+                WHERE stream IN (\(ids)) AND last_ts >= ? AND first_ts < ? AND id % ? = ? ORDER BY id
+                """, arguments: [lower, upper, shards, shard]).map {
+                (id: $0[0] as Int64, stream: $0[1] as Int64, count: $0[2] as Int64, bytes: $0[3] as Int64, grams: ($0[4] as Data?).map { [UInt8]($0) })
+            }
+        }
+        // Blocks whose trigram filter rules a term out hold no event the caller wants.
+        let blocks = listed.filter { b in
+            guard let grams = b.grams, terms.contains(where: { !TrigramFilter.mayContain(grams, $0) }) else { return true }
+            skipped.events += b.count
+            skipped.bytes += b.bytes
+            return false
         }
         for block in blocks {
             let floor = max(lower, cutoffs[block.stream] ?? .min)
@@ -314,8 +325,9 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
                 return try LogBlock.decode([UInt8](row[0] as Data), LogBlock.Format(rawValue: row[1]) ?? .sealed, streamID: block.stream)
                     .filter { $0.timestamp >= floor && $0.timestamp < upper }
             }
-            if !events.isEmpty, try !visit(events) { return }
+            if !events.isEmpty, try !visit(events) { return skipped }
         }
+        return skipped
     }
 
     /// Migration v8: the rows of the old per-event table become raw blocks, per stream in
@@ -334,16 +346,19 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
 
     /// Inserts `events` as one block; returns their message bytes and time bounds.
     @discardableResult
-    static func insertBlock(_ db: Database, stream: Int64, _ events: [LogEventRecord],
-                            _ format: LogBlock.Format) throws -> (bytes: Int64, first: Int64, last: Int64) {
+    static func insertBlock(_ db: Database, stream: Int64, _ events: [LogEventRecord], _ format: LogBlock.Format,
+                            body: [UInt8]? = nil, grams: [UInt8]? = nil) throws -> (bytes: Int64, first: Int64, last: Int64) {
         let bytes = events.reduce(Int64(0)) { $0 + Int64($1.message.utf8.count) }
         let first = events.lazy.map(\.timestamp).min()!, last = events.lazy.map(\.timestamp).max()!
         let insert = try db.cachedStatement(sql: """
-            INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested, grams)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """)
+        // Sealed blocks carry their trigram filter (built off the writer by `seal`, or here).
+        let filter = format == .sealed ? Data(grams ?? TrigramFilter.build(events.map(\.message))) : nil
         try insert.execute(arguments: [stream, first, last, events.lazy.map(\.seq).max()!, events.count, bytes,
-                                       Data(LogBlock.encode(events, format)), format.rawValue, events.lazy.map(\.ingestionTime).max()!])
+                                       Data(body ?? LogBlock.encode(events, format)), format.rawValue, events.lazy.map(\.ingestionTime).max()!,
+                                       filter])
         return (bytes, first, last)
     }
 }
