@@ -19,7 +19,7 @@ extension SQLiteLogStore {
         let figures = try await db.read { db -> [String: Int64] in
             let row = try Row.fetchOne(db, sql: """
                 SELECT coalesce(sum(count), 0) AS events, coalesce(sum(raw_bytes), 0) AS raw,
-                       count(*) AS blocks, coalesce(sum(length(body)), 0) AS blockBytes
+                       count(*) AS blocks, coalesce(sum(length(body) + coalesce(length(grams), 0)), 0) AS blockBytes
                 FROM log_blocks
                 """)!
             return ["logEvents": row["events"], "logRawBytes": row["raw"], "logBlocks": row["blocks"], "logBlockBytes": row["blockBytes"]]
