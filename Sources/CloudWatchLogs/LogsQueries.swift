@@ -43,20 +43,6 @@ final class LogsQueryRegistry: Sendable {
     func get(_ id: String) -> Query? { queries.withLock { $0[id] } }
 }
 
-/// What a query's shards share while they scan.
-final class LogsScanState: Sendable {
-    /// When the rows so far were last published: first after the first batch, then at most once a second.
-    let published = Mutex(ContinuousClock.now - .seconds(2))
-    /// Whether the scan stopped early (stopped or timed out).
-    let stopped = Mutex(false)
-}
-
-/// One shard's run, behind a lock: its scan feeds it while partial answers read it.
-final class LogsShardRun: Sendable {
-    let run: Mutex<InsightsRun>
-    init(_ run: InsightsRun) { self.run = Mutex(run) }
-}
-
 extension LogsService {
     static let queryLanguages: Set<String> = ["CWLI", "SQL", "PPL"]
 
@@ -113,87 +99,6 @@ extension LogsService {
             await self.run(id, compiled, groups: groups, start: start, end: end)
         }
         return CloudWatchLogs.StartQueryResponse(queryId: id)
-    }
-
-    /// Scans the groups' events in [start, end) in batches, publishing statistics as it goes.
-    func run(_ id: String, _ run: InsightsRun, groups: [LogGroupRecord], start: Int64, end: Int64) async {
-        let registry = queries
-        // A query stopped before its task began stays Cancelled.
-        registry.update(id) { q in if q.status == "Scheduled" { q.status = "Running" } }
-        do {
-            let began = nowMillis
-            // One run per core, each scanning its shard of the blocks; merged at the end (and
-            // for each partial answer).
-            let shards = max(1, min(ProcessInfo.processInfo.activeProcessorCount, 8))
-            let runs = [run] + (1..<shards).map { _ in run.sibling() }
-            let locks = runs.map(LogsShardRun.init)
-            let merged: @Sendable () -> InsightsRun = {
-                let all = run.sibling()
-                for l in locks { l.run.withLock { all.absorb($0) } }
-                return all
-            }
-            let state = LogsScanState()
-            for group in groups {
-                let streams = try await store.streams(groupID: group.id)
-                let names = Dictionary(uniqueKeysWithValues: streams.map { ($0.id, $0.name) })
-                let log = "\(group.scope.accountId):\(group.name)"
-                let now = nowMillis
-                try await withThrowingTaskGroup(of: Void.self) { tasks in
-                    for shard in 0..<shards {
-                        tasks.addTask {
-                            // Every block of the shard once, in no order: the run sorts what needs order.
-                            let skipped = try await self.store.scan(streamIDs: streams.map(\.id), start: start, end: end, now: now,
-                                                                    shard: shard, of: shards, containing: run.requiredTerms) { batch in
-                                if state.stopped.withLock({ $0 }) { return false }
-                                if registry.get(id)?.cancelled ?? true {
-                                    state.stopped.withLock { $0 = true }
-                                    return false
-                                }
-                                if self.nowMillis - began > LogsQueryRegistry.timeoutMillis {
-                                    registry.update(id) { q in if !q.cancelled { q.status = "Timeout"; q.finishTime = self.nowMillis } }
-                                    state.stopped.withLock { $0 = true }
-                                    return false
-                                }
-                                try locks[shard].run.withLock { run in
-                                    for e in batch {
-                                        try run.consume(LogRecord(timestamp: e.timestamp, message: e.message, logStream: names[e.streamID] ?? "",
-                                                                  log: log, ingestionTime: e.ingestionTime, group: group.id, stream: e.streamID, seq: e.seq))
-                                    }
-                                }
-                                let due = state.published.withLock { last -> Bool in
-                                    guard last.duration(to: .now) > .seconds(1) else { return false }
-                                    last = .now
-                                    return true
-                                }
-                                let partial = due ? try Self.fields(merged().results()) : nil
-                                var scanned = 0, matched = 0, bytes = 0
-                                for l in locks {
-                                    l.run.withLock { scanned += $0.recordsScanned; matched += $0.recordsMatched; bytes += $0.bytesScanned }
-                                }
-                                registry.update(id) { q in
-                                    q.recordsScanned = scanned; q.recordsMatched = matched; q.bytesScanned = bytes
-                                    if let partial { q.results = partial }
-                                }
-                                return true
-                            }
-                            registry.update(id) { q in q.recordsSkipped += skipped.events; q.bytesSkipped += skipped.bytes }
-                        }
-                    }
-                    try await tasks.waitForAll()
-                }
-                if state.stopped.withLock({ $0 }) { return }
-                registry.update(id) { $0.logGroupsScanned += 1 }
-            }
-            let rows = try Self.fields(merged().results())
-            registry.update(id) { q in
-                guard !q.cancelled else { return }
-                q.results = rows
-                q.status = "Complete"
-                q.finishTime = self.nowMillis
-            }
-        } catch {
-            registry.update(id) { q in if !q.cancelled { q.status = "Failed"; q.finishTime = self.nowMillis } }
-        }
     }
 
     static func fields(_ rows: [[(field: String, value: String)]]) -> [[CloudWatchLogs.ResultField]] {
