@@ -350,15 +350,22 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
                             body: [UInt8]? = nil, grams: [UInt8]? = nil) throws -> (bytes: Int64, first: Int64, last: Int64) {
         let bytes = events.reduce(Int64(0)) { $0 + Int64($1.message.utf8.count) }
         let first = events.lazy.map(\.timestamp).min()!, last = events.lazy.map(\.timestamp).max()!
-        let insert = try db.cachedStatement(sql: """
-            INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested, grams)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        // Sealed blocks carry their trigram filter (built off the writer by `seal`, or here).
-        let filter = format == .sealed ? Data(grams ?? TrigramFilter.build(events.map(\.message))) : nil
-        try insert.execute(arguments: [stream, first, last, events.lazy.map(\.seq).max()!, events.count, bytes,
-                                       Data(body ?? LogBlock.encode(events, format)), format.rawValue, events.lazy.map(\.ingestionTime).max()!,
-                                       filter])
+        var arguments: StatementArguments = [stream, first, last, events.lazy.map(\.seq).max()!, events.count, bytes,
+                                             Data(body ?? LogBlock.encode(events, format)), format.rawValue, events.lazy.map(\.ingestionTime).max()!]
+        // Sealed blocks carry their trigram filter (built off the writer by `seal`, or here);
+        // raw ones name no `grams` column, so migration v8 (before v12 added it) can insert them.
+        if format == .sealed {
+            arguments += [Data(grams ?? TrigramFilter.build(events.map(\.message)))]
+            try db.cachedStatement(sql: """
+                INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested, grams)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: arguments)
+        } else {
+            try db.cachedStatement(sql: """
+                INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: arguments)
+        }
         return (bytes, first, last)
     }
 }
