@@ -63,8 +63,8 @@ extension InsightsRun {
     }
 
 
-    /// Every field a command reads (or a parse writes).
-    static func read(_ commands: [Command]) -> Set<String> {
+    /// Every field the commands read; an `unnest`ed list as `unnested(list)`.
+    static func read(_ commands: [Command], unnested: (String) -> String = { $0 }) -> Set<String> {
         var names: Set<String> = []
         for c in commands {
             switch c {
@@ -74,29 +74,19 @@ extension InsightsRun {
             case .sort(let keys): for k in keys { referenced(k.expr, into: &names) }
             case .parse(let source, _): referenced(source, into: &names)
             case .dedup(let fields): for f in fields { referenced(f, into: &names) }
-            case .unnest(let field, _): names.insert(field)
+            case .unnest(let field, _): names.insert(unnested(field))
             case .limit, .unmask: break
             }
         }
         return names
     }
 
+    /// The fields kept rows keep: `@ptr`, the columns the streamed commands show, and what the
+    /// rest read (an unnested list as "\0list", everything under it kept).
     static func needed(streamed: [Command], rest: [Command]) -> Set<String> {
         var names: Set<String> = ["@ptr"]
         names.formUnion(visible(streamed, nil) ?? ["@timestamp", "@message", "@logStream", "@log"])
-        for c in rest {
-            switch c {
-            case .fields(let list), .display(let list): for n in list { referenced(n.expr, into: &names) }
-            case .filter(let e): referenced(e, into: &names)
-            case .stats(let aggs, let by): for n in aggs + by { referenced(n.expr, into: &names) }
-            case .sort(let keys): for k in keys { referenced(k.expr, into: &names) }
-            case .parse(let source, _): referenced(source, into: &names)
-            case .dedup(let fields): for f in fields { referenced(f, into: &names) }
-            case .unnest(let field, _): names.formUnion(["\u{0}" + field])
-            case .limit, .unmask: break
-            }
-        }
-        return names
+        return names.union(read(rest) { "\u{0}" + $0 })
     }
 
     /// Whether `key` lies under a list an `unnest` expands (kept as "\0list" in `needed`).

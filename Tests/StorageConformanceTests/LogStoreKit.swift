@@ -184,10 +184,10 @@ struct LogStoreKit {
 
     /// Every event a scan visits (batches in no particular order, nor their events).
     func scanned(_ store: any LogStore, _ streams: [Int64], start: Int64? = nil, end: Int64? = nil, now: Int64? = nil,
-                 stopAfter: Int = .max) async throws -> [LogEventRecord] {
+                 shard: Int = 0, of shards: Int = 1, stopAfter: Int = .max) async throws -> [LogEventRecord] {
         let seen = Mutex<[LogEventRecord]>([])
         let batches = Mutex(0)
-        try await store.scan(streamIDs: streams, start: start, end: end, now: now ?? t0) { batch in
+        try await store.scan(streamIDs: streams, start: start, end: end, now: now ?? t0, shard: shard, of: shards, containing: []) { batch in
             seen.withLock { $0 += batch }
             return batches.withLock { $0 += 1; return $0 < stopAfter }
         }
@@ -216,14 +216,7 @@ struct LogStoreKit {
         #expect(!first.isEmpty && first.count < all.count)
         // Shards are disjoint and together visit everything.
         var union: [LogEventRecord] = []
-        for shard in 0..<3 {
-            let seen = Mutex<[LogEventRecord]>([])
-            try await store.scan(streamIDs: [s1.id, s2.id], start: nil, end: nil, now: t0, shard: shard, of: 3, containing: []) { batch in
-                seen.withLock { $0 += batch }
-                return true
-            }
-            union += seen.withLock { $0 }
-        }
+        for shard in 0..<3 { union += try await scanned(store, [s1.id, s2.id], shard: shard, of: 3) }
         #expect(sorted(union) == all)
         // Sealing changes nothing; retention is by `now`.
         try await backend.maintenance.runMaintenance()

@@ -116,8 +116,6 @@ extension InsightRuleReport.Bucket {
 }
 
 extension ContributorInsightsService {
-    static func invalid(_ message: String) -> AWSError { AWSError(Errors.invalidParameterValueException, message) }
-
     public func getInsightRuleReport(_ input: CloudWatch.GetInsightRuleReportInput, _ ctx: CallContext) async throws -> CloudWatch.GetInsightRuleReportOutput {
         guard let resource = try await resources.get(kind: InsightRuleRecord.kind, scope: ctx.scope, name: input.ruleName) else {
             throw AWSError(Errors.resourceNotFoundException, "Rule \(input.ruleName) does not exist.") // wording unverified
@@ -125,22 +123,22 @@ extension ContributorInsightsService {
         let rule = try InsightRuleRecord(resource)
         let definition = try InsightRuleDefinition.parse(rule.definition)
         let period = Int64(input.period)
-        guard period >= 60, period % 60 == 0 else { throw Self.invalid("The parameter Period must be a multiple of 60.") } // wording unverified
+        guard period >= 60, period % 60 == 0 else { throw InsightRuleDefinition.invalid("The parameter Period must be a multiple of 60.") } // wording unverified
         let start = Int64(input.startTime.timeIntervalSince1970.rounded(.down)), end = Int64(input.endTime.timeIntervalSince1970.rounded(.down))
-        guard start < end else { throw Self.invalid("The parameter StartTime must be less than the parameter EndTime.") } // wording unverified
+        guard start < end else { throw InsightRuleDefinition.invalid("The parameter StartTime must be less than the parameter EndTime.") } // wording unverified
         let periods = (end - start + period - 1) / period
         if periods > Int64(InsightRuleReport.maxDatapoints) {
-            throw Self.invalid("You have requested up to \(periods) datapoints, which exceeds the limit of \(InsightRuleReport.maxDatapoints).") // wording unverified
+            throw InsightRuleDefinition.invalid("You have requested up to \(periods) datapoints, which exceeds the limit of \(InsightRuleReport.maxDatapoints).") // wording unverified
         }
         let top = input.maxContributorCount ?? InsightRuleReport.defaultContributors
         guard (1...InsightRuleReport.maxContributors).contains(top) else {
-            throw Self.invalid("The parameter MaxContributorCount must be between 1 and \(InsightRuleReport.maxContributors).") // wording unverified
+            throw InsightRuleDefinition.invalid("The parameter MaxContributorCount must be between 1 and \(InsightRuleReport.maxContributors).") // wording unverified
         }
         let orderBy = input.orderBy ?? "Sum"
-        guard orderBy == "Sum" || orderBy == "Maximum" else { throw Self.invalid("The parameter OrderBy must be Sum or Maximum.") } // wording unverified
+        guard orderBy == "Sum" || orderBy == "Maximum" else { throw InsightRuleDefinition.invalid("The parameter OrderBy must be Sum or Maximum.") } // wording unverified
         let metrics = input.metrics ?? []
         for m in metrics where !InsightRuleReport.metricNames.contains(m) {
-            throw Self.invalid("\(m) is not a valid metric; valid metrics are \(InsightRuleReport.metricNames.sorted().joined(separator: ", ")).") // wording unverified
+            throw InsightRuleDefinition.invalid("\(m) is not a valid metric; valid metrics are \(InsightRuleReport.metricNames.sorted().joined(separator: ", ")).") // wording unverified
         }
         let report = Mutex(InsightRuleReport(definition: definition, start: start, end: end, period: period))
         let from = report.withLock { $0.start }

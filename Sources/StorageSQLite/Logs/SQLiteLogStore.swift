@@ -29,6 +29,14 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
         /// Streams being scanned, with how many scans: sealing leaves them alone meanwhile.
         var scanning: [Int64: Int] = [:]
 
+        /// Per stream, the oldest timestamp its group's retention keeps at `now` (Int64.min without retention).
+        func retentionCutoffs(_ streamIDs: [Int64], now: Int64) -> [Int64: Int64] {
+            Dictionary(streamIDs.map { id -> (Int64, Int64) in
+                let days = streams[id].flatMap { groups[$0.groupID]?.retentionDays }
+                return (id, days.map { now - Int64($0) * 86_400_000 } ?? Int64.min)
+            }, uniquingKeysWith: { a, _ in a })
+        }
+
         mutating func add(_ g: LogGroupRecord) {
             groups[g.id] = g
             groupIDs[GroupKey(scope: g.scope, name: g.name)] = g.id
@@ -225,12 +233,7 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
     public func events(_ query: LogEventQuery, now: Int64, filter: (@Sendable (LogEventRecord) -> Bool)?) async throws -> [LogEventRecord] {
         guard !query.streamIDs.isEmpty, query.limit > 0 else { return [] }
         // Retention: nothing older than the group's cutoff is ever answered.
-        let cutoffs = catalog.withLock { c in
-            Dictionary(uniqueKeysWithValues: query.streamIDs.map { id -> (Int64, Int64) in
-                let days = c.streams[id].flatMap { c.groups[$0.groupID]?.retentionDays }
-                return (id, days.map { now - Int64($0) * 86_400_000 } ?? Int64.min)
-            })
-        }
+        let cutoffs = catalog.withLock { $0.retentionCutoffs(query.streamIDs, now: now) }
         let lower = max(query.start ?? Int64.min, cutoffs.values.min() ?? Int64.min)
         let upper = query.end ?? Int64.max
         // A page that resumes after a position needs no block that ends before it (forward) or
@@ -287,10 +290,7 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
         guard !streamIDs.isEmpty, shards >= 1, (0..<shards).contains(shard) else { return skipped }
         let cutoffs = catalog.withLock { c in
             for id in streamIDs { c.scanning[id, default: 0] += 1 }
-            return Dictionary(uniqueKeysWithValues: streamIDs.map { id -> (Int64, Int64) in
-                let days = c.streams[id].flatMap { c.groups[$0.groupID]?.retentionDays }
-                return (id, days.map { now - Int64($0) * 86_400_000 } ?? Int64.min)
-            })
+            return c.retentionCutoffs(streamIDs, now: now)
         }
         defer {
             catalog.withLock { c in
