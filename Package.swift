@@ -29,6 +29,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
         .target(
             name: "TrailwatchCore",
             dependencies: ["CZlib"],
@@ -62,7 +63,7 @@ let package = Package(
         // column codecs, log blocks. No database here: a backend stores what it encodes.
         .target(
             name: "StorageEngine",
-            dependencies: ["TrailwatchCore", "Storage", "CZlib"],
+            dependencies: ["TrailwatchCore", "Storage", "CZlib", "CZstd"],
             swiftSettings: strictSettings),
         .target(
             name: "StorageSQLite",

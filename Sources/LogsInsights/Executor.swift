@@ -74,6 +74,9 @@ public final class InsightsRun: @unchecked Sendable {
     let streamed: [Command]
     let rest: [Command]
     var kept: [Row] = []
+    /// When the first command needing every row is `stats`, its groups, filled as rows match
+    /// (no row is kept).
+    var groups: StatsGroups?
     public private(set) var recordsScanned = 0
     public private(set) var bytesScanned = 0
     public private(set) var recordsMatched = 0
@@ -92,6 +95,7 @@ public final class InsightsRun: @unchecked Sendable {
         streamed = Array(query.commands[..<cut])
         rest = Array(query.commands[cut...])
         try Self.check(query)
+        if case .stats(let aggs, let by)? = rest.first { groups = StatsGroups(aggregates: aggs, by: by) }
         needed = Self.needed(streamed: streamed, rest: rest)
         if case .filter(let e)? = streamed.first { prefilter = try Self.messageTerms(e) } else { prefilter = [] }
         let read = Self.read(query.commands)
@@ -151,6 +155,10 @@ public final class InsightsRun: @unchecked Sendable {
             guard try apply(c, to: &row) else { return }
         }
         recordsMatched += 1
+        if groups != nil {
+            try groups!.add(row) { try self.eval($0, $1) }
+            return
+        }
         row.fields = row.fields.filter { needed.contains($0.key) || Self.underUnnested($0.key, needed) }
         if pointerKept, !pointerFirst { row.fields["@ptr"] = .string(record.ptr) }
         kept.append(row)
@@ -184,6 +192,7 @@ public final class InsightsRun: @unchecked Sendable {
     /// run had consumed its events too.
     public func absorb(_ other: InsightsRun) {
         kept.append(contentsOf: other.kept)
+        if let g = other.groups { groups?.merge(g) }
         recordsScanned += other.recordsScanned
         recordsMatched += other.recordsMatched
         bytesScanned += other.bytesScanned

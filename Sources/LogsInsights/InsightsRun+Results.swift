@@ -13,7 +13,14 @@ extension InsightsRun {
         var columns: [String]? = Self.visible(streamed, nil)
         var aggregated = false
         var sorted = false
-        for c in rest {
+        var commands = rest[...]
+        if let groups {
+            rows = try groups.rows { try self.eval($0, $1) }
+            columns = groups.by.map(\.name) + groups.aggregates.map(\.name)
+            aggregated = true
+            commands = commands.dropFirst()
+        }
+        for c in commands {
             switch c {
             case .stats(let aggs, let by):
                 rows = try stats(rows, aggs, by)
@@ -125,45 +132,11 @@ extension InsightsRun {
         }
     }
 
+    /// `stats` after a command that needs every row (a `sort` or `dedup` before it).
     func stats(_ rows: [Row], _ aggs: [Named], _ by: [Named]) throws -> [Row] {
-        var groups: [[GroupKey]: (keys: [Value], rows: [Row])] = [:]
-        var order: [[GroupKey]] = []
-        for r in rows {
-            let keys = try by.map { try eval($0.expr, r) }
-            let k = keys.map(GroupKey.init)
-            if groups[k] == nil { order.append(k); groups[k] = (keys, []) }
-            groups[k]!.rows.append(r)
-        }
-        if by.isEmpty && groups.isEmpty { order = [[]]; groups[[]] = ([], []) }
-        // Groups in ascending order of their keys.
-        order.sort { a, b in
-            for (x, y) in zip(groups[a]!.keys, groups[b]!.keys) {
-                if let c = Value.compare(x, y), c != 0 { return c < 0 }
-            }
-            return false
-        }
-        return try order.map { k in
-            let g = groups[k]!
-            var fields: [String: Value] = [:]
-            for (n, v) in zip(by, g.keys) { fields[n.name] = v }
-            for a in aggs { fields[a.name] = try aggregate(a.expr, g.rows) }
-            return Row(fields: fields, timestamp: g.rows.first?.timestamp ?? 0)
-        }
-    }
-
-    func aggregate(_ e: Expr, _ rows: [Row]) throws -> Value {
-        switch e {
-        case .call(let name, let args) where Aggregates.known.contains(name):
-            return try Aggregates.compute(name, args, rows) { try self.eval($0, $1) }
-        case .binary(let op, let a, let b):
-            return try Self.binary(op, try aggregate(a, rows), try aggregate(b, rows))
-        case .negate(let a):
-            return try aggregate(a, rows).number.map { .number(-$0) } ?? .null
-        case .call(let name, let args):
-            return try Functions.call(name, try args.map { try aggregate($0, rows) }, period: { Self.period(args, $0) })
-        default:
-            return try rows.first.map { try eval(e, $0) } ?? .null
-        }
+        var groups = StatsGroups(aggregates: aggs, by: by)
+        for r in rows { try groups.add(r) { try self.eval($0, $1) } }
+        return try groups.rows { try self.eval($0, $1) }
     }
 
     func sort(_ rows: [Row], _ keys: [SortKey]) throws -> [Row] {

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The JSON fields a query reads, found in a message's bytes without building its document.
 ///
 /// Logs Insights discovers every field of a JSON message (`a.b.c` for nested objects, `a.0`
@@ -7,11 +9,31 @@
 /// field and dropping the rest: a message that is not a JSON object gives no fields at all.
 struct JSONProjection: Sendable {
     /// Dotted paths wanted exactly.
-    let wanted: Set<[UInt8]>
+    let wanted: PathSet
     /// Every proper prefix of a wanted path: the objects and lists to walk into.
-    let prefixes: Set<[UInt8]>
+    let prefixes: PathSet
     /// Paths under which every field is wanted (the lists an `unnest` expands).
-    let subtrees: Set<[UInt8]>
+    let subtrees: PathSet
+
+    /// A few paths, looked up by length and bytes: a query names a handful of fields, and
+    /// hashing every key of every message was a W4 hot spot.
+    struct PathSet: Sendable {
+        let paths: [[UInt8]]
+        init(_ set: Set<[UInt8]>) { paths = Array(set) }
+        var isEmpty: Bool { paths.isEmpty }
+        var count: Int { paths.count }
+
+        func contains(_ path: [UInt8]) -> Bool {
+            path.withUnsafeBufferPointer { contains($0) }
+        }
+
+        func contains(_ path: UnsafeBufferPointer<UInt8>) -> Bool {
+            for p in paths where p.count == path.count {
+                if p.withUnsafeBufferPointer({ memcmp($0.baseAddress!, path.baseAddress!, path.count) == 0 }) { return true }
+            }
+            return false
+        }
+    }
 
     init(fields: Set<String>, subtrees: Set<String>) {
         var wanted = Set<[UInt8]>(), prefixes = Set<[UInt8]>()
@@ -26,9 +48,9 @@ struct JSONProjection: Sendable {
             trees.insert(bytes)
             for (i, b) in bytes.enumerated() where b == UInt8(ascii: ".") { prefixes.insert(Array(bytes[..<i])) }
         }
-        self.wanted = wanted
-        self.prefixes = prefixes
-        self.subtrees = trees
+        self.wanted = PathSet(wanted)
+        self.prefixes = PathSet(prefixes)
+        self.subtrees = PathSet(trees)
     }
 
     /// Adds the wanted fields of `message` to `fields`; nothing when it is not a JSON object.
@@ -45,13 +67,15 @@ struct JSONProjection: Sendable {
     /// Whether `path` lies in (or is) a subtree wanted whole.
     func inSubtree(_ path: [UInt8]) -> Bool {
         if subtrees.isEmpty { return false }
-        if subtrees.contains(path) { return true }
-        var end = path.count
-        while let dot = path[..<end].lastIndex(of: UInt8(ascii: ".")) {
-            if subtrees.contains(Array(path[..<dot])) { return true }
-            end = dot
+        return path.withUnsafeBufferPointer { p in
+            if subtrees.contains(p) { return true }
+            var end = p.count
+            while let dot = p[..<end].lastIndex(of: UInt8(ascii: ".")) {
+                if subtrees.contains(UnsafeBufferPointer(rebasing: p[..<dot])) { return true }
+                end = dot
+            }
+            return false
         }
-        return false
     }
 
     struct Malformed: Error {}
@@ -144,9 +168,8 @@ struct JSONProjection: Sendable {
                 guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw Malformed() }
                 let saved = path.count
                 if inside {
-                    let name = try stringBytes()
                     if !path.isEmpty { path.append(UInt8(ascii: ".")) }
-                    path.append(contentsOf: name)
+                    try appendKey()
                 } else {
                     try skipString()
                 }
@@ -187,11 +210,12 @@ struct JSONProjection: Sendable {
         mutating func skipString() throws {
             i += 1
             while i < p.count {
-                switch p[i] {
+                let b = p[i]
+                if b > UInt8(ascii: "\\") || (b > UInt8(ascii: "\"") && b < UInt8(ascii: "\\")) || b == 0x20 || b == 0x21 { i += 1; continue }
+                switch b {
                 case UInt8(ascii: "\""): i += 1; return
                 case UInt8(ascii: "\\"): i += 2
-                case 0..<0x20: throw Malformed()
-                default: i += 1
+                default: throw Malformed()  // a control character
                 }
             }
             throw Malformed()
@@ -206,6 +230,19 @@ struct JSONProjection: Sendable {
                 return String(decoding: UnsafeBufferPointer(rebasing: p[start..<j]), as: UTF8.self)
             }
             return String(decoding: try stringBytes(), as: UTF8.self)
+        }
+
+        /// Appends a key's bytes to `path` (decoding escapes only when it has any).
+        mutating func appendKey() throws {
+            let start = i + 1
+            var j = start
+            while j < p.count, p[j] != UInt8(ascii: "\""), p[j] != UInt8(ascii: "\\"), p[j] >= 0x20 { j += 1 }
+            if j < p.count, p[j] == UInt8(ascii: "\"") {
+                path.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<j]))
+                i = j + 1
+                return
+            }
+            path.append(contentsOf: try stringBytes())
         }
 
         /// A string's bytes with its escapes decoded.

@@ -24,13 +24,18 @@ struct QueryCaseTests {
         return try! JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
     }()
 
-    static func run(_ query: String) throws -> [[(field: String, value: String)]] {
+    /// Runs `query` over the events dealt round-robin to `shards` sibling runs, absorbed into
+    /// the first as a scan over every core does.
+    static func run(_ query: String, shards: Int = 1) throws -> [[(field: String, value: String)]] {
         let run = try InsightsRun(query)
+        let runs = [run] + (1..<max(1, shards)).map { _ in run.sibling() }
         for (i, e) in fixture.events.enumerated() {
-            try run.consume(LogRecord(timestamp: e.t, message: e.message, logStream: e.stream, log: "123456789012:app",
-                                      ingestionTime: e.t + 5, ptr: "p\(i)"))
+            try runs[i % runs.count].consume(LogRecord(timestamp: e.t, message: e.message, logStream: e.stream, log: "123456789012:app",
+                                                       ingestionTime: e.t + 5, ptr: "p\(i)"))
         }
-        return try run.results()
+        let all = run.sibling()
+        for r in runs { all.absorb(r) }
+        return try all.results()
     }
 
     @Test("each case answers its rows or its error", arguments: fixture.cases.map(\.query))
@@ -45,11 +50,17 @@ struct QueryCaseTests {
             }
             return
         }
-        let rows = try Self.run(query)
-        let got = rows.map { row -> [String: String] in
+        for shards in [1, 3] {
+            let rows = try Self.run(query, shards: shards)
+            #expect(Self.texts(rows, c.round) == c.rows ?? [], "\(query), \(shards) shard(s)")
+        }
+    }
+
+    static func texts(_ rows: [[(field: String, value: String)]], _ round: [String: Int]?) -> [[String: String]] {
+        rows.map { row -> [String: String] in
             var d: [String: String] = [:]
             for (f, v) in row where f != "@ptr" {
-                if let digits = c.round?[f], let x = Double(v) {
+                if let digits = round?[f], let x = Double(v) {
                     d[f] = String(format: "%.\(digits)f", x)
                 } else {
                     d[f] = v
@@ -57,7 +68,6 @@ struct QueryCaseTests {
             }
             return d
         }
-        #expect(got == c.rows ?? [], "\(query)")
     }
 
     @Test("error positions point at the offending text")

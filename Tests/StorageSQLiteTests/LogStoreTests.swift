@@ -1,7 +1,9 @@
 import Foundation
 import GRDB
 import Storage
+import StorageEngine
 @testable import StorageSQLite
+import Synchronization
 import Testing
 import TrailwatchCore
 
@@ -76,6 +78,35 @@ struct LogStoreTests {
         let stored = try await store.db.read { db in try Int.fetchOne(db, sql: "SELECT sum(length(body)) FROM log_blocks") ?? 0 }
         let raw = events.reduce(0) { $0 + $1.message.utf8.count }
         #expect(raw / stored >= 5, "compressed \(raw) bytes to \(stored)")
+    }
+
+    @Test("new seals write zstd blocks; zlib blocks sealed by an older store read the same")
+    func zlibBlocksStillRead() async throws {
+        let (store, _, _) = try makeStore()
+        let (_, s) = try await groupAndStream(store)
+        let events = (0..<3000).map { i in (timestamp: t0 + Int64(i), message: "line \(i) status=\(i % 5 == 0 ? 500 : 200)") }
+        _ = try await store.append(streamID: s.id, events: events, ingestionTime: t0 + 100)
+        #expect(try await store.seal(settledBefore: t0 + 101) == 1)
+        let formats = try await store.db.read { db in try Int64.fetchAll(db, sql: "SELECT format FROM log_blocks") }
+        #expect(formats == [LogBlock.Format.zstd.rawValue])
+        let query = LogEventQuery(streamIDs: [s.id], limit: 10_000)
+        let fromZstd = try await store.events(query, now: t0, filter: nil)
+        #expect(fromZstd.count == 3000)
+        // Rewrite the block as an older store sealed it: zlib, format 1.
+        try await store.db.writer.write { db in
+            let body = try #require(try Data.fetchOne(db, sql: "SELECT body FROM log_blocks"))
+            let decoded = try LogBlock.decode([UInt8](body), .zstd, streamID: s.id)
+            try db.execute(sql: "UPDATE log_blocks SET body = ?, format = 1", arguments: [Data(LogBlock.encode(decoded, .sealed))])
+        }
+        #expect(try await store.events(query, now: t0, filter: nil) == fromZstd)
+        let scanned = Mutex([LogEventRecord]())
+        try await store.scan(streamIDs: [s.id], start: nil, end: nil, now: t0) { batch in
+            scanned.withLock { $0 += batch }
+            return true
+        }
+        #expect(scanned.withLock { $0 } == fromZstd)
+        // A corrupt frame is an error, not a crash.
+        #expect(throws: (any Error).self) { try LogBlock.decode([0x28, 0xB5, 0x2F, 0xFD, 0x00], .zstd, streamID: 1) }
     }
 
     @Test("retention deletes expired events by the given clock, in rows and blocks, and storedBytes shrinks")

@@ -6,7 +6,7 @@ import TrailwatchCore
 ///
 /// Every PutLogEvents is written as one `raw` block, so a request costs one row however many
 /// events it holds; maintenance later merges a stream's settled raw blocks, in position order,
-/// into `sealed` blocks compressed with zlib.
+/// into `zstd` blocks (`sealed` ones, zlib, are still read: stores written before zstd hold them).
 ///
 /// Layout (compressed as one stream when sealed, so similar lines share their dictionary): a
 /// varint count, then per event the zigzag deltas of timestamp, seq and ingestion time from
@@ -15,8 +15,15 @@ package enum LogBlock {
     /// The `format` column of `log_blocks`.
     package enum Format: Int64 {
         case raw = 0
+        /// zlib (stores sealed before zstd).
         case sealed = 1
+        case zstd = 2
+
+        package var isSealed: Bool { self != .raw }
     }
+
+    /// zstd's level for sealing: BENCHMARKS.md, W4 third pass, measured the ratio and speed.
+    static let zstdLevel: Int32 = 9
 
     package static func encode(_ events: [LogEventRecord], _ format: Format) -> [UInt8] {
         var w = ByteWriter(capacity: events.reduce(16) { $0 + $1.message.utf8.count + 12 })
@@ -34,11 +41,17 @@ package enum LogBlock {
         switch format {
         case .raw: return w.bytes
         case .sealed: return Gzip.deflate(w.bytes, level: 6)
+        case .zstd: return Zstd.compress(w.bytes, level: zstdLevel)
         }
     }
 
     package static func decode(_ body: [UInt8], _ format: Format, streamID: Int64) throws -> [LogEventRecord] {
-        let raw = format == .sealed ? try Gzip.inflate(body, limit: 1 << 30) : body
+        let raw: [UInt8]
+        switch format {
+        case .raw: raw = body
+        case .sealed: raw = try Gzip.inflate(body, limit: 1 << 30)
+        case .zstd: raw = try Zstd.decompress(body, limit: 1 << 30)
+        }
         var r = ByteReader(raw)
         let n = Int(try r.varint())
         var out: [LogEventRecord] = []

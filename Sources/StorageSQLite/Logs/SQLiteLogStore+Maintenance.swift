@@ -52,12 +52,12 @@ extension SQLiteLogStore {
             // Compressed, with their trigram filters, before the writer is asked for anything.
             let sealed = stride(from: 0, to: events.count, by: Self.blockEvents).map { start in
                 let chunk = Array(events[start..<min(start + Self.blockEvents, events.count)])
-                return (events: chunk, body: LogBlock.encode(chunk, .sealed), grams: TrigramFilter.build(chunk.map(\.message)))
+                return (events: chunk, body: LogBlock.encode(chunk, .zstd), grams: TrigramFilter.build(chunk.map(\.message)))
             }
             written += try await db.writer.write { db -> Int in
                 let present = try Int.fetchOne(db, sql: "SELECT count(*) FROM log_blocks WHERE id IN (\(list)) AND format = 0") ?? 0
                 guard present == ids.count, self.catalog.withLock({ $0.scanning[stream] == nil }) else { return 0 }
-                for chunk in sealed { try Self.insertBlock(db, stream: stream, chunk.events, .sealed, body: chunk.body, grams: chunk.grams) }
+                for chunk in sealed { try Self.insertBlock(db, stream: stream, chunk.events, .zstd, body: chunk.body, grams: chunk.grams) }
                 try db.execute(sql: "DELETE FROM log_blocks WHERE id IN (\(list))")
                 return sealed.count
             }
@@ -90,8 +90,8 @@ extension SQLiteLogStore {
                         try db.execute(sql: """
                             UPDATE log_blocks SET first_ts = ?, last_ts = ?, count = ?, raw_bytes = ?, body = ?, format = ?, grams = ? WHERE id = ?
                             """, arguments: [kept.first!.timestamp, kept.last!.timestamp, kept.count,
-                                             kept.reduce(0) { $0 + $1.message.utf8.count }, Data(LogBlock.encode(kept, .sealed)),
-                                             LogBlock.Format.sealed.rawValue, Data(TrigramFilter.build(kept.map(\.message))), id])
+                                             kept.reduce(0) { $0 + $1.message.utf8.count }, Data(LogBlock.encode(kept, .zstd)),
+                                             LogBlock.Format.zstd.rawValue, Data(TrigramFilter.build(kept.map(\.message))), id])
                     }
                 }
             }

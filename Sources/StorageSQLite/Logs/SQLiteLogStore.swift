@@ -354,7 +354,7 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
                                              Data(body ?? LogBlock.encode(events, format)), format.rawValue, events.lazy.map(\.ingestionTime).max()!]
         // Sealed blocks carry their trigram filter (built off the writer by `seal`, or here);
         // raw ones name no `grams` column, so migration v8 (before v12 added it) can insert them.
-        if format == .sealed {
+        if format.isSealed {
             arguments += [Data(grams ?? TrigramFilter.build(events.map(\.message)))]
             try db.cachedStatement(sql: """
                 INSERT INTO log_blocks (stream, first_ts, last_ts, last_seq, count, raw_bytes, body, format, ingested, grams)
