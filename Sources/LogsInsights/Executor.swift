@@ -112,6 +112,7 @@ public final class InsightsRun: @unchecked Sendable {
     /// The system fields and the JSON fields the query reads: a row is given only these.
     let system: [String]
     let projection: JSONProjection
+    var scratch = JSONProjection.Scratch()
     /// Whether a command reads `@ptr` (then every row has it), and whether kept rows need it
     /// for the answer (not when it is aggregated): otherwise no `@ptr` text is built.
     let pointerFirst: Bool, pointerKept: Bool
@@ -178,7 +179,7 @@ public final class InsightsRun: @unchecked Sendable {
             }
         }
         if pointerFirst { f["@ptr"] = .string(r.ptr) }
-        if !projection.wanted.isEmpty || !projection.subtrees.isEmpty { projection.extract(r.message, into: &f) }
+        if !projection.wanted.isEmpty || !projection.subtrees.isEmpty { projection.extract(r.message, into: &f, scratch: &scratch) }
         return f
     }
 

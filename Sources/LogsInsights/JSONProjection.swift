@@ -53,14 +53,31 @@ struct JSONProjection: Sendable {
         self.subtrees = PathSet(trees)
     }
 
+    /// A walk's buffers, kept by the caller between messages so a message costs no allocation
+    /// for them.
+    struct Scratch {
+        var path: [UInt8] = []
+        var found: [(String, Value)] = []
+    }
+
     /// Adds the wanted fields of `message` to `fields`; nothing when it is not a JSON object.
     func extract(_ message: String, into fields: inout [String: Value]) {
+        var scratch = Scratch()
+        extract(message, into: &fields, scratch: &scratch)
+    }
+
+    func extract(_ message: String, into fields: inout [String: Value], scratch: inout Scratch) {
         var message = message
         message.withUTF8 { bytes in
             guard bytes.first == UInt8(ascii: "{") else { return }
-            var s = Walk(p: bytes, projection: self)
-            guard (try? s.document()) != nil else { return }
-            for (k, v) in s.found { fields[k] = v }
+            var s = Walk(p: bytes, projection: self, scratch: &scratch)
+            if (try? s.document()) != nil {
+                for (k, v) in s.found { fields[k] = v }
+            }
+            s.found.removeAll(keepingCapacity: true)
+            s.path.removeAll(keepingCapacity: true)
+            swap(&scratch.path, &s.path)
+            swap(&scratch.found, &s.found)
         }
     }
 
@@ -88,10 +105,11 @@ struct JSONProjection: Sendable {
         var path: [UInt8] = []
         var found: [(String, Value)] = []
 
-        init(p: UnsafeBufferPointer<UInt8>, projection: JSONProjection) {
+        init(p: UnsafeBufferPointer<UInt8>, projection: JSONProjection, scratch: inout Scratch) {
             self.p = p
             self.projection = projection
-            path.reserveCapacity(64)
+            swap(&path, &scratch.path)
+            swap(&found, &scratch.found)
         }
 
         mutating func document() throws {
@@ -132,14 +150,30 @@ struct JSONProjection: Sendable {
                 let start = i
                 while i < p.count, Self.numberByte(p[i]) { i += 1 }
                 guard i > start else { throw Malformed() }
-                if want {
-                    guard let d = Double(String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)) else { throw Malformed() }
-                    found.append((key, .number(d)))
-                }
+                if want { found.append((key, .number(try number(start)))) }
             }
         }
 
         var key: String { String(decoding: path, as: UTF8.self) }
+
+        /// The number in p[start..<i]: short integers read directly, the rest by `Double`.
+        func number(_ start: Int) throws -> Double {
+            var j = start, negative = false
+            if p[j] == UInt8(ascii: "-") { negative = true; j += 1 }
+            if i - j > 0, i - j <= 15 {
+                var n: Int64 = 0
+                var digits = true
+                for k in j..<i {
+                    let d = p[k] &- UInt8(ascii: "0")
+                    if d > 9 { digits = false; break }
+                    n = n * 10 + Int64(d)
+                }
+                // JSON allows no leading zero ("01"); Double would read it, so the slow path decides.
+                if digits, p[j] != UInt8(ascii: "0") || i - j == 1 { return Double(negative ? -n : n) }
+            }
+            guard let d = Double(String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self)) else { throw Malformed() }
+            return d
+        }
 
         static func numberByte(_ b: UInt8) -> Bool {
             (b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9")) || b == UInt8(ascii: "-") || b == UInt8(ascii: "+")
@@ -210,6 +244,13 @@ struct JSONProjection: Sendable {
         mutating func skipString() throws {
             i += 1
             while i < p.count {
+                // Eight bytes at a time while none is a quote, a backslash or a control character.
+                while i + 8 <= p.count {
+                    let x = UnsafeRawPointer(p.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    if Self.special(x) { break }
+                    i += 8
+                }
+                guard i < p.count else { break }
                 let b = p[i]
                 if b > UInt8(ascii: "\\") || (b > UInt8(ascii: "\"") && b < UInt8(ascii: "\\")) || b == 0x20 || b == 0x21 { i += 1; continue }
                 switch b {
@@ -219,6 +260,19 @@ struct JSONProjection: Sendable {
                 }
             }
             throw Malformed()
+        }
+
+        /// Whether one of the eight bytes in `x` is `"`, `\` or below 0x20 (SWAR: a byte's
+        /// high bit survives `(v - 0x01…) & ~v` only where v's byte is zero, or below n for
+        /// `v - n·0x01…`).
+        @inline(__always)
+        static func special(_ x: UInt64) -> Bool {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            let quote = x ^ (ones &* 0x22), backslash = x ^ (ones &* 0x5C)
+            let zeroQuote = (quote &- ones) & ~quote
+            let zeroBackslash = (backslash &- ones) & ~backslash
+            let control = (x &- ones &* 0x20) & ~x
+            return (zeroQuote | zeroBackslash | control) & highs != 0
         }
 
         mutating func string() throws -> String {

@@ -41,10 +41,12 @@ struct StatsGroups {
     mutating func add(_ row: Row, _ eval: (Expr, Row) throws -> Value) throws {
         let keys = try by.map { try eval($0.expr, row) }
         let k = keys.map(InsightsRun.GroupKey.init)
-        if groups[k] == nil {
+        var at = groups.index(forKey: k)
+        if at == nil {
             groups[k] = Group(keys: keys, slots: try calls.map(Accumulator.init), first: row)
+            at = groups.index(forKey: k)
         }
-        try groups[k]!.slots.withUnsafeMutableBufferPointer { slots in
+        try groups.values[at!].slots.withUnsafeMutableBufferPointer { slots in
             for (i, call) in calls.enumerated() {
                 guard case .call(_, let args) = call else { continue }
                 try slots[i].add(args, row, eval)

@@ -45,4 +45,34 @@ struct JSONProjectionTests {
         JSONProjection(fields: [], subtrees: ["list"]).extract(message, into: &got)
         #expect(got == ["list.0.k": .number(1), "list.0.v.w": .string("x"), "list.1.k": .number(2)])
     }
+
+    @Test("the eight-byte string skip finds exactly the bytes the byte loop stops at")
+    func swarSpecial() {
+        func scalar(_ x: UInt64) -> Bool {
+            (0..<8).contains { k in let b = UInt8(truncatingIfNeeded: x >> (8 * k)); return b == 0x22 || b == 0x5C || b < 0x20 }
+        }
+        let plain = UInt64(0x6161_6161_6161_6161)
+        for b in 0...255 {
+            for k in 0..<8 {
+                let x = plain & ~(UInt64(0xFF) << (8 * k)) | UInt64(b) << (8 * k)
+                #expect(JSONProjection.Walk.special(x) == scalar(x), "byte \(b) at \(k)")
+            }
+        }
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<100_000 {
+            let x = UInt64.random(in: 0...UInt64.max, using: &rng)
+            #expect(JSONProjection.Walk.special(x) == scalar(x), "\(String(x, radix: 16))")
+        }
+    }
+
+    @Test("long strings with an escape or a control character late in them")
+    func longStrings() {
+        let pad = String(repeating: "y", count: 37)
+        for message in [#"{"a":"\#(pad)"q\#(pad)","n":1}"#, "{\"a\":\"\(pad)\u{01}\(pad)\",\"n\":1}", #"{"a":"\#(pad)é\#(pad)","n":-12}"#] {
+            let full = InsightsRun.fields(of: LogRecord(timestamp: 0, message: message, logStream: "", log: "", ingestionTime: 0, ptr: ""))
+            var got: [String: Value] = [:]
+            JSONProjection(fields: ["n"], subtrees: []).extract(message, into: &got)
+            #expect(got == full.filter { $0.key == "n" }, "\(message)")
+        }
+    }
 }
