@@ -50,10 +50,12 @@ public struct LogRecord: Sendable {
     }
 }
 
-/// A row: its fields, and its event's time (for `earliest`, `latest` and the default order).
+/// A row: its fields, its event's time (for `earliest`, `latest` and the default order), and
+/// its place among the rows its run matched (ties in time keep that order).
 struct Row {
     var fields: [String: Value]
     var timestamp: Int64
+    var arrival = 0
 }
 
 /// A compiled query run over events: the commands up to the first one that needs every row
@@ -96,6 +98,14 @@ public final class InsightsRun: @unchecked Sendable {
         rest = Array(query.commands[cut...])
         try Self.check(query)
         if case .stats(let aggs, let by)? = rest.first { groups = StatsGroups(aggregates: aggs, by: by) }
+        switch rest.first {
+        case nil: bound = (nil, limit)
+        case .sort(let keys)? where rest.count == 1: bound = (keys, limit)
+        case .sort(let keys)? where rest.count == 2:
+            if case .limit(let n) = rest[1] { bound = (keys, min(n, limit)) } else { bound = nil }
+        case .limit(let n)? where rest.count == 1: bound = (nil, min(n, limit))
+        default: bound = nil
+        }
         needed = Self.needed(streamed: streamed, rest: rest)
         if case .filter(let e)? = streamed.first { prefilter = try Self.messageTerms(e) } else { prefilter = [] }
         let read = Self.read(query.commands)
@@ -121,6 +131,12 @@ public final class InsightsRun: @unchecked Sendable {
     /// raw message before its fields are discovered, so an event that cannot match costs no
     /// JSON parsing. The filter itself still decides.
     let prefilter: [MessageTerm]
+
+    /// When the answer is the first n rows in one order (the default, newest first, or a
+    /// `sort`) and nothing after needs the others: the kept rows are cut back to the first n
+    /// whenever they pass 2n, so `fields @message | sort @timestamp desc | limit 20` over 10M
+    /// events holds 40 rows, not 10M.
+    let bound: (keys: [SortKey]?, n: Int)?
 
     /// The fields a kept row must keep for the commands after the streamed ones and for the
     /// answer; the rest are dropped as the row is kept, so a query over wide JSON events holds
@@ -162,7 +178,16 @@ public final class InsightsRun: @unchecked Sendable {
         }
         row.fields = row.fields.filter { needed.contains($0.key) || Self.underUnnested($0.key, needed) }
         if pointerKept, !pointerFirst { row.fields["@ptr"] = .string(record.ptr) }
+        row.arrival = recordsMatched
         kept.append(row)
+        if let bound, kept.count >= max(2 * bound.n, 1024) { try prune(bound) }
+    }
+
+    /// Keeps the first `bound.n` kept rows in the answer's order.
+    func prune(_ bound: (keys: [SortKey]?, n: Int)) throws {
+        orderKept()
+        let ordered = try bound.keys.map { try sort(kept, $0) } ?? defaultOrder(kept)
+        kept = Array(ordered.prefix(max(1, bound.n)))
     }
 
     /// The fields of `r` the query reads (`fields(of:)` discovers them all).

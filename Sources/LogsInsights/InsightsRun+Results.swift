@@ -65,13 +65,13 @@ extension InsightsRun {
     /// rows in time order. (A stats first needs no order: its groups are sorted by key.)
     func orderKept() {
         var ordered = true
-        for i in kept.indices.dropFirst() where kept[i - 1].timestamp > kept[i].timestamp {
+        for i in kept.indices.dropFirst() where (kept[i - 1].timestamp, kept[i - 1].arrival) > (kept[i].timestamp, kept[i].arrival) {
             ordered = false
             break
         }
         if ordered { return }
         kept = kept.enumerated().sorted { a, b in
-            a.element.timestamp != b.element.timestamp ? a.element.timestamp < b.element.timestamp : a.offset < b.offset
+            (a.element.timestamp, a.element.arrival, a.offset) < (b.element.timestamp, b.element.arrival, b.offset)
         }.map(\.element)
     }
 
@@ -96,7 +96,9 @@ extension InsightsRun {
 
     /// Newest first: Logs Insights' order when a query does not sort.
     func defaultOrder(_ rows: [Row]) -> [Row] {
-        rows.enumerated().sorted { a, b in a.element.timestamp != b.element.timestamp ? a.element.timestamp > b.element.timestamp : a.offset > b.offset }.map(\.element)
+        rows.enumerated().sorted { a, b in
+            (a.element.timestamp, a.element.arrival, a.offset) > (b.element.timestamp, b.element.arrival, b.offset)
+        }.map(\.element)
     }
 
     /// The columns after `commands`: `fields` adds to what is shown, `display` replaces it.

@@ -70,6 +70,29 @@ struct QueryCaseTests {
         }
     }
 
+    @Test("a query answering its first n rows keeps only about 2n, with the same answer",
+          arguments: ["fields @timestamp, n | sort n desc | limit 7", "fields n, @message | limit 5", "fields n",
+                      "sort @timestamp asc", "filter n % 2 = 0 | sort tie, n desc | limit 30"])
+    func bounded(_ query: String) throws {
+        // 5,000 events, many at the same time; the same query ending in a dedup (of distinct
+        // pointers: it drops nothing) keeps every row.
+        let events = (0..<5000).map { i in (t: Int64(1_796_119_200_000 + i / 10 * 1000), m: "{\"n\":\((i * 7919) % 5000),\"tie\":\(i % 4)}") }
+        func answer(_ q: String, limit: Int) throws -> ([[String: String]], Int) {
+            let run = try InsightsRun(q, limit: limit)
+            let runs = [run, run.sibling()]
+            for (i, e) in events.enumerated() {
+                try runs[i % 2].consume(LogRecord(timestamp: e.t, message: e.m, logStream: "s", log: "a:g", ingestionTime: 0, ptr: "p\(i)"))
+            }
+            let all = run.sibling()
+            for r in runs { all.absorb(r) }
+            return (Self.texts(try all.results(), nil), runs.map(\.kept.count).max()!)
+        }
+        let (bounded, held) = try answer(query, limit: 50)
+        let (full, everything) = try answer(query + " | dedup @ptr", limit: 50)
+        #expect(bounded == full)
+        #expect(held <= 1024 && everything > 1024, "held \(held), unbounded \(everything)")
+    }
+
     @Test("error positions point at the offending text")
     func positions() throws {
         do {
