@@ -59,7 +59,7 @@ struct Row {
 }
 
 /// A compiled query run over events: the commands up to the first one that needs every row
-/// (`stats`, `sort`, `dedup`, `limit`, `unnest`) run as each event arrives, so only matching rows are
+/// (`stats`, `sort`, `dedup`, `limit`, `unnest`, `pattern`) run as each event arrives, so only matching rows are
 /// kept; the rest run at the end.
 ///
 /// ```
@@ -79,6 +79,8 @@ public final class InsightsRun: @unchecked Sendable {
     /// When the first command needing every row is `stats`, its groups, filled as rows match
     /// (no row is kept).
     var groups: StatsGroups?
+    /// When it is `pattern`, its clusters, likewise.
+    var patterns: PatternClusters?
     public private(set) var recordsScanned = 0
     public private(set) var bytesScanned = 0
     public private(set) var recordsMatched = 0
@@ -90,7 +92,7 @@ public final class InsightsRun: @unchecked Sendable {
         self.limit = limit
         let cut = query.commands.firstIndex { c in
             switch c {
-            case .stats, .sort, .dedup, .limit, .unnest: return true
+            case .stats, .sort, .dedup, .limit, .unnest, .pattern: return true
             default: return false
             }
         } ?? query.commands.count
@@ -98,6 +100,7 @@ public final class InsightsRun: @unchecked Sendable {
         rest = Array(query.commands[cut...])
         try Self.check(query)
         if case .stats(let aggs, let by)? = rest.first { groups = StatsGroups(aggregates: aggs, by: by) }
+        if case .pattern? = rest.first { patterns = PatternClusters() }
         switch rest.first {
         case nil: bound = (nil, limit)
         case .sort(let keys)? where rest.count == 1: bound = (keys, limit)
@@ -176,6 +179,10 @@ public final class InsightsRun: @unchecked Sendable {
             try groups!.add(row) { try self.eval($0, $1) }
             return
         }
+        if patterns != nil, case .pattern(let e)? = rest.first {
+            if let text = try eval(e, row).text { patterns!.add(text) }
+            return
+        }
         row.fields = row.fields.filter { needed.contains($0.key) || Self.underUnnested($0.key, needed) }
         if pointerKept, !pointerFirst { row.fields["@ptr"] = .string(record.ptr) }
         row.arrival = recordsMatched
@@ -219,6 +226,7 @@ public final class InsightsRun: @unchecked Sendable {
     public func absorb(_ other: InsightsRun) {
         kept.append(contentsOf: other.kept)
         if let g = other.groups { groups?.merge(g) }
+        if let p = other.patterns { patterns?.merge(p) }
         recordsScanned += other.recordsScanned
         recordsMatched += other.recordsMatched
         bytesScanned += other.bytesScanned

@@ -72,7 +72,7 @@ extension InsightsRun {
             case .filter(let e): referenced(e, into: &names)
             case .stats(let aggs, let by): for n in aggs + by { referenced(n.expr, into: &names) }
             case .sort(let keys): for k in keys { referenced(k.expr, into: &names) }
-            case .parse(let source, _): referenced(source, into: &names)
+            case .parse(let source, _), .pattern(let source): referenced(source, into: &names)
             case .dedup(let fields): for f in fields { referenced(f, into: &names) }
             case .unnest(let field, _): names.insert(unnested(field))
             case .limit, .unmask: break

@@ -8,7 +8,10 @@ extension InsightsRun {
 
     /// The result rows, each a list of (field, value) in the order AWS answers them.
     public func results() throws -> [[(field: String, value: String)]] {
-        if case .stats? = rest.first {} else { orderKept() }
+        switch rest.first {
+        case .stats?, .pattern?: break
+        default: orderKept()
+        }
         var rows = kept
         var columns: [String]? = Self.visible(streamed, nil)
         var aggregated = false
@@ -17,6 +20,11 @@ extension InsightsRun {
         if let groups {
             rows = try groups.rows { try self.eval($0, $1) }
             columns = groups.by.map(\.name) + groups.aggregates.map(\.name)
+            aggregated = true
+            commands = commands.dropFirst()
+        } else if let patterns {
+            rows = patterns.rows()
+            columns = PatternClusters.columns
             aggregated = true
             commands = commands.dropFirst()
         }
@@ -42,6 +50,12 @@ extension InsightsRun {
                 rows = out
             case .filter(let e):
                 rows = try rows.filter { try eval(e, $0).truthy }
+            case .pattern(let e):
+                var clusters = PatternClusters()
+                for r in rows { if let text = try eval(e, r).text { clusters.add(text) } }
+                rows = clusters.rows()
+                columns = PatternClusters.columns
+                aggregated = true
             case .unnest(let field, let alias):
                 rows = rows.flatMap { Self.unnest($0, field, alias) }
                 if columns != nil, !columns!.contains(alias) { columns!.append(alias) }

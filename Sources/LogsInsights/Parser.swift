@@ -123,7 +123,9 @@ struct Parser {
             let field = try identifier()
             guard keyword("into") else { throw unexpected() }
             return .unnest(field: field, into: try identifier())
-        case "pattern", "diff", "anomaly", "source", "filterindex", "lookup":
+        case "pattern":
+            return .pattern(try expression())
+        case "diff", "anomaly", "source", "filterindex", "lookup":
             throw InsightsError("The command '\(word)' is not supported by Trailwatch yet", start: at.start, end: at.end)
         default:
             throw InsightsError("Unknown command '\(word)'", start: at.start, end: at.end)

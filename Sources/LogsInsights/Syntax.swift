@@ -44,6 +44,8 @@ enum Command: Equatable, Sendable {
     case unmask
     /// `unnest list into alias`: a row per member of the list.
     case unnest(field: String, into: String)
+    /// `pattern expr`: the rows clustered by the text's structure.
+    case pattern(Expr)
 }
 
 /// A parsed query.

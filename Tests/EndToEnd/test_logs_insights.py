@@ -67,6 +67,22 @@ def test_query_over_two_groups(groups):
     assert fields["level"] == 100 and fields["@message"] == 100
 
 
+def test_pattern_clusters_plain_lines_across_groups(groups):
+    logs, names, now = groups
+    for i, name in enumerate(names):
+        logs.create_log_stream(logGroupName=name, logStreamName="plain")
+        logs.put_log_events(logGroupName=name, logStreamName="plain", logEvents=[
+            {"timestamp": now - 30_000 + k, "message": f"[ERROR] payment {k} failed for user{k % 3}" if k % 4 == 0
+             else f"[INFO] request took {k * 7} ms"} for k in range(20)])
+    out = wait(logs, logs.start_query(logGroupNames=names, startTime=now // 1000 - 300, endTime=now // 1000 + 60,
+                                      queryString="filter @logStream = 'plain' | pattern @message")["queryId"])
+    assert out["status"] == "Complete"
+    assert rows(out) == [
+        {"@pattern": "[INFO] request took <Token-1> ms", "@ratio": "0.75", "@sampleCount": "30", "@severityLabel": "Info"},
+        {"@pattern": "[ERROR] payment <Token-1> failed for <Token-2>", "@ratio": "0.25", "@sampleCount": "10", "@severityLabel": "Error"},
+    ]
+
+
 def test_query_errors(groups):
     logs, names, now = groups
     with pytest.raises(ClientError) as e:

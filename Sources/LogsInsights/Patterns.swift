@@ -1,0 +1,114 @@
+/// `pattern`: rows clustered by shared text structure, each cluster a row of `@pattern`,
+/// `@ratio`, `@sampleCount` and `@severityLabel` (AWS's documented output).
+///
+/// The clustering is Drain's (He et al., 2017), online as rows arrive: a text is split at
+/// whitespace, tokens holding a digit are dynamic from the start, and texts with the same
+/// token count and first token fall in one bucket, where a text joins the cluster whose
+/// template it shares most tokens with (at least `similarity` of them), turning the positions
+/// where they differ into dynamic tokens; otherwise it starts a cluster. Dynamic tokens show as
+/// `<Token-N>`, numbered in order: AWS's form for a token whose kind it does not infer
+/// (Trailwatch infers no kinds).
+struct PatternClusters {
+    static let similarity = 0.5
+    /// Clusters a bucket holds at most; past it a text joins its most similar cluster.
+    static let maxPerBucket = 200
+
+    struct Cluster {
+        /// The template: nil where the token is dynamic.
+        var tokens: [Substring?]
+        var count: Int
+        var severity: String
+    }
+
+    struct Bucket: Hashable {
+        let length: Int
+        let first: Substring?
+    }
+
+    private(set) var buckets: [Bucket: [Cluster]] = [:]
+    private(set) var total = 0
+
+    mutating func add(_ text: String) {
+        let tokens = Self.tokenize(text)
+        add(Cluster(tokens: tokens, count: 1, severity: Self.severity(of: tokens)))
+    }
+
+    /// Adds a cluster (one text, or a sibling shard's cluster) to its bucket.
+    mutating func add(_ c: Cluster) {
+        total += c.count
+        let key = Bucket(length: c.tokens.count, first: c.tokens.first ?? nil)
+        var clusters = buckets[key] ?? []
+        buckets[key] = nil
+        var best: (index: Int, score: Double)?
+        for (i, existing) in clusters.enumerated() {
+            let s = Self.score(existing.tokens, c.tokens)
+            if s > (best?.score ?? -1) { best = (i, s) }
+        }
+        if let b = best, b.score >= Self.similarity || clusters.count >= Self.maxPerBucket {
+            var merged = clusters[b.index]
+            for i in merged.tokens.indices where merged.tokens[i] != c.tokens[i] { merged.tokens[i] = nil }
+            merged.count += c.count
+            if merged.severity == "Unknown" { merged.severity = c.severity }
+            clusters[b.index] = merged
+        } else {
+            clusters.append(c)
+        }
+        buckets[key] = clusters
+    }
+
+    mutating func merge(_ other: PatternClusters) {
+        for clusters in other.buckets.values { for c in clusters { add(c) } }
+    }
+
+    /// The share of the template's static tokens that `tokens` repeats (1 for an all-dynamic
+    /// template of the same length).
+    static func score(_ template: [Substring?], _ tokens: [Substring?]) -> Double {
+        guard !template.isEmpty else { return 1 }
+        var same = 0
+        for (a, b) in zip(template, tokens) where a == nil || a == b { same += 1 }
+        return Double(same) / Double(template.count)
+    }
+
+    static func tokenize(_ text: String) -> [Substring?] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map { t in
+            t.contains(where: \.isNumber) ? nil : t
+        }
+    }
+
+    /// The level a text's words name: Error, Warning, Info, Debug, or Unknown.
+    static func severity(of tokens: [Substring?]) -> String {
+        for t in tokens {
+            guard let t else { continue }
+            for word in t.split(whereSeparator: { !$0.isLetter }) {
+                switch word.uppercased() {
+                case "ERROR", "ERR", "FATAL", "CRITICAL", "CRIT", "EMERGENCY", "ALERT", "SEVERE": return "Error"
+                case "WARN", "WARNING": return "Warning"
+                case "INFO", "NOTICE", "INFORMATION": return "Info"
+                case "DEBUG", "TRACE": return "Debug"
+                default: continue
+                }
+            }
+        }
+        return "Unknown"
+    }
+
+    /// A row per cluster, the most frequent first (ties by pattern text).
+    func rows() -> [Row] {
+        let all = buckets.values.joined().map { c -> (String, Cluster) in
+            var n = 0
+            let text = c.tokens.map { t -> String in
+                if let t { return String(t) }
+                n += 1
+                return "<Token-\(n)>"
+            }.joined(separator: " ")
+            return (text, c)
+        }.sorted { a, b in a.1.count != b.1.count ? a.1.count > b.1.count : a.0 < b.0 }
+        return all.map { text, c in
+            Row(fields: ["@pattern": .string(text), "@ratio": .number(total == 0 ? 0 : Double(c.count) / Double(total)),
+                         "@sampleCount": .number(Double(c.count)), "@severityLabel": .string(c.severity)],
+                timestamp: 0)
+        }
+    }
+
+    static let columns = ["@pattern", "@ratio", "@sampleCount", "@severityLabel"]
+}
