@@ -51,13 +51,10 @@ extension LogsService {
             throw AWSError(Errors.invalidParameterException, "Query language \(language) is not supported by Trailwatch; use CWLI (Logs Insights QL).")
         }
         let named = [input.logGroupName != nil, input.logGroupNames != nil, input.logGroupIdentifiers != nil].filter { $0 }.count
-        if named == 0 {
-            throw AWSError(Errors.invalidParameterException, "One of logGroupName, logGroupNames or logGroupIdentifiers is required.") // wording unverified
-        }
         if named > 1 {
             throw AWSError(Errors.invalidParameterException, "LogGroupName, LogGroupNames and LogGroupIdentifiers are mutually exclusive parameters.") // wording unverified
         }
-        let names = input.logGroupNames ?? input.logGroupIdentifiers ?? [input.logGroupName!]
+        let names = input.logGroupNames ?? input.logGroupIdentifiers ?? input.logGroupName.map { [$0] } ?? []
         if names.count > 50 {
             throw AWSError(Errors.invalidParameterException, "Query can be run on a maximum of 50 log groups.") // wording unverified
         }
@@ -72,14 +69,32 @@ extension LogsService {
         do {
             compiled = try InsightsRun(input.queryString, limit: limit)
         } catch let e as InsightsError {
+            // Without groups, only a query that means to name them (SOURCE …) is judged on its text.
+            let sourced = input.queryString.drop { $0.isWhitespace }.prefix(6).lowercased() == "source"
+            if named == 0, !sourced { throw Self.noGroups }
             throw Self.malformed(e)
         }
         var groups: [LogGroupRecord] = []
-        for name in names {
-            do {
-                groups.append(try await requireGroup(name: name.hasPrefix("arn:") ? nil : name, identifier: name.hasPrefix("arn:") ? name : nil, ctx))
-            } catch let e as AWSError where e.type == Errors.resourceNotFoundException {
-                throw AWSError(Errors.resourceNotFoundException, "Log group '\(name)' does not exist for account ID '\(ctx.scope.accountId)'") // wording unverified
+        switch (named, compiled.source) {
+        case (0, nil):
+            throw Self.noGroups
+        case (0, let source?):
+            // SOURCE: the caller's groups its keywords select (AWS refuses more than 10,000).
+            groups = try await store.groups(scope: ctx.scope).filter {
+                source.selects(name: $0.name, account: $0.scope.accountId, logClass: $0.logGroupClass)
+            }.sorted { $0.name < $1.name }
+            if groups.count > 10_000 {
+                throw AWSError(Errors.invalidParameterException, "SOURCE selects \(groups.count) log groups, more than 10000: narrow it with namePrefix or class.") // wording unverified
+            }
+        case (_, .some):
+            throw AWSError(Errors.invalidParameterException, "A query with a SOURCE command cannot also name logGroupName, logGroupNames or logGroupIdentifiers.") // wording unverified
+        default:
+            for name in names {
+                do {
+                    groups.append(try await requireGroup(name: name.hasPrefix("arn:") ? nil : name, identifier: name.hasPrefix("arn:") ? name : nil, ctx))
+                } catch let e as AWSError where e.type == Errors.resourceNotFoundException {
+                    throw AWSError(Errors.resourceNotFoundException, "Log group '\(name)' does not exist for account ID '\(ctx.scope.accountId)'") // wording unverified
+                }
             }
         }
         let id = UUID().uuidString.lowercased()
@@ -88,7 +103,7 @@ extension LogsService {
             let running = all.values.filter { $0.scope.accountId == ctx.scope.accountId && ["Scheduled", "Running"].contains($0.status) }.count
             guard running < LogsQueryRegistry.concurrent else { return false }
             all[id] = LogsQueryRegistry.Query(id: id, scope: ctx.scope, queryString: input.queryString,
-                                              logGroupName: names.first, status: "Scheduled", createTime: now)
+                                              logGroupName: names.first ?? groups.first?.name, status: "Scheduled", createTime: now)
             return true
         }
         guard started else {
@@ -100,6 +115,10 @@ extension LogsService {
         }
         return CloudWatchLogs.StartQueryResponse(queryId: id)
     }
+
+    /// StartQuery names no group and its query has no SOURCE.
+    static let noGroups = AWSError(Errors.invalidParameterException,
+                                   "One of logGroupName, logGroupNames or logGroupIdentifiers is required, or a SOURCE command in the query.") // wording unverified
 
     static func fields(_ rows: [[(field: String, value: String)]]) -> [[CloudWatchLogs.ResultField]] {
         rows.map { row in row.map { CloudWatchLogs.ResultField(field: $0.field, value: $0.value) } }

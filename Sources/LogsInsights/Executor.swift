@@ -122,6 +122,9 @@ public final class InsightsRun: @unchecked Sendable {
 
     static let systemFields = ["@timestamp", "@message", "@logStream", "@log", "@ingestionTime"]
 
+    /// The query's `SOURCE`, if it has one.
+    public var source: LogGroupSource? { query.source }
+
     /// The system fields and the JSON fields the query reads: a row is given only these.
     let system: [String]
     let projection: JSONProjection

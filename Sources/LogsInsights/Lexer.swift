@@ -132,7 +132,7 @@ enum Lexer {
                 i += 2
                 continue
             }
-            if "=<>+-*/%^()[],|".contains(c) {
+            if "=<>+-*/%^()[],|:".contains(c) {
                 out.append(Lexed(token: .op(String(c)), start: i, end: i))
                 i += 1
                 continue

@@ -9,6 +9,13 @@ struct Parser {
     static func parse(_ query: String) throws -> LogsInsightsQuery {
         var p = Parser(text: Array(query), tokens: try Lexer.lex(query))
         var commands: [Command] = []
+        var source: LogGroupSource?
+        if case .ident(let w) = p.peek, w.lowercased() == "source" {
+            p.pos += 1
+            source = try p.source()
+            if case .end = p.peek { return LogsInsightsQuery(commands: [], source: source) }
+            try p.expect("|")
+        }
         repeat {
             if case .end = p.peek {
                 if !commands.isEmpty { throw p.unexpected() } // a trailing `|`
@@ -21,7 +28,46 @@ struct Parser {
         } while p.eat("|")
         guard case .end = p.peek else { throw p.unexpected() }
         if commands.isEmpty { throw InsightsError("The query is empty", start: 0, end: 0) }
-        return LogsInsightsQuery(commands: commands)
+        return LogsInsightsQuery(commands: commands, source: source)
+    }
+
+    /// `logGroups(key: ['a', 'b'], ...)` after SOURCE.
+    mutating func source() throws -> LogGroupSource {
+        guard keyword("loggroups") else { throw unexpected() }
+        try expect("(")
+        var s = LogGroupSource()
+        var seen: Set<String> = []
+        while !eat(")") {
+            if !seen.isEmpty { try expect(",") }
+            let at = current
+            let key = try identifier()
+            try expect(":")
+            try expect("[")
+            var values: [String] = []
+            while !eat("]") {
+                if !values.isEmpty { try expect(",") }
+                guard case .string(let v) = peek else { throw unexpected() }
+                pos += 1
+                values.append(v)
+            }
+            guard seen.insert(key.lowercased()).inserted else { throw unexpected() }
+            switch key.lowercased() {
+            case "nameprefix":
+                guard values.count <= 5 else { throw InsightsError("SOURCE accepts at most 5 name prefixes", start: at.start, end: at.end) }
+                s.namePrefixes = values
+            case "accountidentifiers", "accountidentifier":
+                guard values.count <= 20 else { throw InsightsError("SOURCE accepts at most 20 account identifiers", start: at.start, end: at.end) }
+                s.accountIdentifiers = values
+            case "class", "loggroupclass":
+                for v in values where !["STANDARD", "INFREQUENT_ACCESS"].contains(v) {
+                    throw InsightsError("Invalid log group class \(v)", start: at.start, end: at.end)
+                }
+                s.classes = values.isEmpty ? ["STANDARD"] : values
+            default:
+                throw InsightsError("Unknown SOURCE keyword '\(key)'", start: at.start, end: at.end)
+            }
+        }
+        return s
     }
 
     var peek: Token { tokens[pos].token }
@@ -125,7 +171,9 @@ struct Parser {
             return .unnest(field: field, into: try identifier())
         case "pattern":
             return .pattern(try expression())
-        case "diff", "anomaly", "source", "filterindex", "lookup":
+        case "source":
+            throw InsightsError("SOURCE must be the query's first command", start: at.start, end: at.end)
+        case "diff", "anomaly", "filterindex", "lookup":
             throw InsightsError("The command '\(word)' is not supported by Trailwatch yet", start: at.start, end: at.end)
         default:
             throw InsightsError("Unknown command '\(word)'", start: at.start, end: at.end)

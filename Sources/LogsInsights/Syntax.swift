@@ -51,4 +51,23 @@ enum Command: Equatable, Sendable {
 /// A parsed query.
 public struct LogsInsightsQuery: Equatable, Sendable {
     var commands: [Command]
+    /// `SOURCE logGroups(...)`: the log groups to query, when StartQuery names none.
+    public var source: LogGroupSource?
+}
+
+/// `SOURCE logGroups(namePrefix: [...], accountIdentifiers: [...], class: [...])`.
+public struct LogGroupSource: Equatable, Sendable {
+    /// Names start with one of these (every name when empty); at most 5.
+    public var namePrefixes: [String] = []
+    /// The accounts (every account the caller sees when empty); at most 20.
+    public var accountIdentifiers: [String] = []
+    /// Log classes; STANDARD when none is given.
+    public var classes: [String] = ["STANDARD"]
+
+    /// Whether a group of `account` named `name` in `logClass` is selected.
+    public func selects(name: String, account: String, logClass: String) -> Bool {
+        (namePrefixes.isEmpty || namePrefixes.contains { name.hasPrefix($0) })
+            && (accountIdentifiers.isEmpty || accountIdentifiers.contains(account))
+            && classes.contains(logClass)
+    }
 }

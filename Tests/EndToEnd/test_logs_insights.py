@@ -83,6 +83,26 @@ def test_pattern_clusters_plain_lines_across_groups(groups):
     ]
 
 
+def test_source_selects_groups_by_prefix(groups):
+    logs, names, now = groups
+    query = f"SOURCE logGroups(namePrefix: ['{names[0]}', '{names[1]}']) | stats count(*) as n"
+    out = wait(logs, logs.start_query(startTime=now // 1000 - 300, endTime=now // 1000 + 60, queryString=query)["queryId"])
+    assert out["status"] == "Complete" and rows(out) == [{"n": "60"}] and out["statistics"]["logGroupsScanned"] == 2
+    one = wait(logs, logs.start_query(startTime=now // 1000 - 300, endTime=now // 1000 + 60,
+                                      queryString=f"SOURCE logGroups(namePrefix: ['{names[1]}']) | stats count(*) as n")["queryId"])
+    assert rows(one) == [{"n": "30"}]
+    with pytest.raises(ClientError) as e:
+        logs.start_query(logGroupName=names[0], startTime=now // 1000 - 300, endTime=now // 1000, queryString=query)
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    with pytest.raises(ClientError) as e:
+        logs.start_query(startTime=now // 1000 - 300, endTime=now // 1000, queryString="stats count(*)")
+    assert e.value.response["Error"]["Code"] == "InvalidParameterException"
+    with pytest.raises(ClientError) as e:
+        logs.start_query(startTime=now // 1000 - 300, endTime=now // 1000,
+                         queryString="SOURCE logGroups(namePrefix: ['a','b','c','d','e','f']) | stats count(*)")
+    assert e.value.response["Error"]["Code"] == "MalformedQueryException"
+
+
 def test_query_errors(groups):
     logs, names, now = groups
     with pytest.raises(ClientError) as e:

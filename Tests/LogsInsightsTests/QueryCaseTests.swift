@@ -93,6 +93,22 @@ struct QueryCaseTests {
         #expect(held <= 1024 && everything > 1024, "held \(held), unbounded \(everything)")
     }
 
+    @Test("SOURCE selects log groups by prefix, account and class, and refuses what AWS limits")
+    func source() throws {
+        let q = try LogsInsightsQuery.parse("SOURCE logGroups(namePrefix: ['/app/', \"/web\"], class: ['STANDARD', 'INFREQUENT_ACCESS']) | stats count(*)")
+        let s = try #require(q.source)
+        #expect(s.namePrefixes == ["/app/", "/web"] && s.accountIdentifiers.isEmpty)
+        #expect(s.selects(name: "/app/a", account: "1", logClass: "INFREQUENT_ACCESS") && !s.selects(name: "/other", account: "1", logClass: "STANDARD"))
+        let all = try #require(try LogsInsightsQuery.parse("SOURCE logGroups()").source)
+        #expect(all.selects(name: "x", account: "1", logClass: "STANDARD") && !all.selects(name: "x", account: "1", logClass: "INFREQUENT_ACCESS"))
+        #expect(try LogsInsightsQuery.parse("fields a").source == nil)
+        for bad in ["SOURCE logGroups(namePrefix: ['a','b','c','d','e','f'])", "SOURCE logGroups(class: ['COLD'])",
+                    "SOURCE logGroups(colour: ['x'])", "SOURCE logGroups(namePrefix: 'a')", "fields a | SOURCE logGroups()",
+                    "SOURCE logGroups(namePrefix: ['a'], namePrefix: ['b'])", "SOURCE logGroups() fields a"] {
+            #expect(throws: InsightsError.self, "\(bad)") { try LogsInsightsQuery.parse(bad) }
+        }
+    }
+
     @Test("error positions point at the offending text")
     func positions() throws {
         do {
