@@ -83,6 +83,32 @@ def test_a_json_rule_ranks_contributors_over_two_groups(env):
     cw.delete_insight_rules(RuleNames=[name])
 
 
+def test_insight_rule_metric_in_metric_math(env):
+    cw, logs, prefix, group = env
+    g = group("-irm")
+    name = f"irm-{uuid.uuid4().hex[:6]}"
+    cw.put_insight_rule(RuleName=name, RuleDefinition=rule(["$.user"], groups=[g]))
+    t0 = minute(int(time.time() * 1000)) - 180_000
+    users = [["a", "b", "a"], ["c"], []]
+    logs.put_log_events(logGroupName=g, logStreamName="s", logEvents=[
+        {"timestamp": t0 + m * 60_000 + i, "message": json.dumps({"user": u})} for m, us in enumerate(users) for i, u in enumerate(us)])
+    out = cw.get_metric_data(StartTime=datetime.fromtimestamp(t0 / 1000, timezone.utc),
+                             EndTime=datetime.fromtimestamp((t0 + 180_000) / 1000, timezone.utc), ScanBy="TimestampAscending",
+                             MetricDataQueries=[
+                                 {"Id": "u", "Expression": f"INSIGHT_RULE_METRIC('{name}', 'UniqueContributors')", "Period": 60},
+                                 {"Id": "n", "Expression": f"INSIGHT_RULE_METRIC('{name}', 'SampleCount') * 2", "Period": 60}])
+    got = {r["Id"]: r for r in out["MetricDataResults"]}
+    assert [t.timestamp() * 1000 for t in got["u"]["Timestamps"]] == [t0, t0 + 60_000, t0 + 120_000]
+    assert got["u"]["Values"] == [2, 1, 0]
+    assert got["n"]["Values"] == [6, 2, 0]
+    with pytest.raises(ClientError) as e:  # as every metric math error: the expression's id and why
+        cw.get_metric_data(StartTime=datetime.fromtimestamp(t0 / 1000, timezone.utc),
+                           EndTime=datetime.fromtimestamp((t0 + 180_000) / 1000, timezone.utc),
+                           MetricDataQueries=[{"Id": "x", "Expression": "INSIGHT_RULE_METRIC('no-such-rule', 'Sum')", "Period": 60}])
+    assert e.value.response["Error"]["Code"] == "ValidationError" and "no-such-rule" in e.value.response["Error"]["Message"]
+    cw.delete_insight_rules(RuleNames=[name])
+
+
 def test_a_clf_rule_counts_by_two_keys(env):
     cw, logs, prefix, group = env
     g = group("-clf")

@@ -80,6 +80,22 @@ struct LogStoreTests {
         #expect(raw / stored >= 5, "compressed \(raw) bytes to \(stored)")
     }
 
+    @Test("a seal that finds another running waits for it, then seals what the other left raw")
+    func sealsDoNotRace() async throws {
+        let (store, _, _) = try makeStore()
+        for k in 0..<8 {
+            let (_, s) = try await groupAndStream(store, stream: "s\(k)")
+            // An old block the background seal covers, and a newer one only "seal everything" does.
+            _ = try await store.append(streamID: s.id, events: (0..<8000).map { (t0 + Int64($0), "stream \(k) line \($0)") }, ingestionTime: t0)
+            _ = try await store.append(streamID: s.id, events: [(t0 + 9000, "stream \(k) late")], ingestionTime: t0 + 100)
+        }
+        async let background = store.seal(settledBefore: t0 + 1)
+        _ = try await store.seal(settledBefore: t0 + 200)
+        _ = try await background
+        let raw = try await store.db.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM log_blocks WHERE format = 0") ?? -1 }
+        #expect(raw == 0)
+    }
+
     @Test("new seals write zstd blocks; zlib blocks sealed by an older store read the same")
     func zlibBlocksStillRead() async throws {
         let (store, _, _) = try makeStore()

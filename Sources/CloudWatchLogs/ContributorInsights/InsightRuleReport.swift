@@ -154,6 +154,30 @@ extension ContributorInsightsService {
         return report.withLock { $0.output(metrics: metrics, orderBy: orderBy, top: top) }
     }
 
+    /// `INSIGHT_RULE_METRIC(rule, metric)` in metric math: the report's datapoints for one
+    /// metric over [start, end) seconds, one a period.
+    public func metric(_ ctx: CallContext, rule: String, metric: String, start: Int64, end: Int64,
+                       period: Int64) async throws -> [(timestamp: Int64, value: Double)] {
+        let report = try await getInsightRuleReport(
+            CloudWatch.GetInsightRuleReportInput(ruleName: rule, startTime: Date(timeIntervalSince1970: Double(start)),
+                                                 endTime: Date(timeIntervalSince1970: Double(end)), period: Int(period), metrics: [metric]),
+            ctx)
+        var points: [(timestamp: Int64, value: Double)] = []
+        for p in report.metricDatapoints ?? [] {
+            let value: Double? = switch metric {
+            case "UniqueContributors": p.uniqueContributors
+            case "MaxContributorValue": p.maxContributorValue
+            case "SampleCount": p.sampleCount
+            case "Sum": p.sum
+            case "Minimum": p.minimum
+            case "Maximum": p.maximum
+            default: p.average
+            }
+            if let value { points.append((Int64(p.timestamp.timeIntervalSince1970), value)) }
+        }
+        return points
+    }
+
     /// The caller's log groups a definition names: exact names, names ending in `*` as
     /// prefixes, and ARNs (`arn:aws:logs:<region>:<account or *>:log-group:<name>`, or
     /// `log-group/<name>` as AWS's examples write it) in the caller's region and account.

@@ -103,7 +103,7 @@ extension MetricDataService {
         }
 
         func environment(for query: CloudWatch.MetricDataQuery) -> MathEnvironment {
-            MathEnvironment(
+            var env = MathEnvironment(
                 start: start, end: end, defaultPeriod: query.period.map(Int64.init) ?? defaultPeriod,
                 queryPeriod: query.period.map(Int64.init),
                 resolve: { [self] id in try await self.value(id) },
@@ -130,6 +130,14 @@ extension MetricDataService {
                         return s
                     }
                 })
+            if let read = service.insightRuleMetric {
+                let start = start, end = end, ctx = ctx
+                env.insightRuleMetric = { rule, metric, period in
+                    // The report's errors (no such rule, a bad period) are the expression's.
+                    do { return try await read(ctx, rule, metric, start, end, period) } catch let e as AWSError { throw MathError(message: e.message) }
+                }
+            }
+            return env
         }
 
         // MARK: Results

@@ -17,6 +17,12 @@ public struct MetricDataService: Sendable {
     let clock: any WallClock
     /// Anomaly models for ANOMALY_DETECTION_BAND, trained on demand.
     public let bands: AnomalyBands
+    /// `INSIGHT_RULE_METRIC(rule, metric)`: a Contributor Insights rule's metric over
+    /// [start, end) seconds at a period, one point a period (Contributor Insights lives with
+    /// the logs it reads, so it is handed in).
+    public typealias InsightRuleMetric = @Sendable (_ ctx: CallContext, _ rule: String, _ metric: String,
+                                                    _ start: Int64, _ end: Int64, _ period: Int64) async throws -> TimeSeries
+    let insightRuleMetric: InsightRuleMetric?
 
     public static let maxQueries = 500
     public static let defaultMaxDatapoints = 100_800
@@ -26,9 +32,11 @@ public struct MetricDataService: Sendable {
     public static let insightsWindow: Int64 = 14 * 86400
 
     /// - Parameter resources: where anomaly detectors are stored (their training configuration).
-    public init(store: any MetricStore, clock: any WallClock, resources: (any ResourceStore)? = nil) {
+    public init(store: any MetricStore, clock: any WallClock, resources: (any ResourceStore)? = nil,
+                insightRuleMetric: InsightRuleMetric? = nil) {
         self.store = store
         self.clock = clock
+        self.insightRuleMetric = insightRuleMetric
         self.bands = AnomalyBands(store: store, resources: resources)
     }
 

@@ -38,10 +38,16 @@ public struct Services: Sendable {
         let resources = backend.resources, tags = backend.tags, metrics = backend.metrics, objects = backend.objects
         dashboards = DashboardService(resources: resources, tags: tags, clock: clock)
         self.metrics = MetricsService(store: metrics, clock: clock)
-        metricData = MetricDataService(store: metrics, clock: clock, resources: resources)
+        let contributorInsights = ContributorInsightsService(logs: backend.logs, resources: resources, tags: tags, clock: clock)
+        self.contributorInsights = contributorInsights
+        metricData = MetricDataService(store: metrics, clock: clock, resources: resources,
+                                       insightRuleMetric: { ctx, rule, metric, start, end, period in
+                                           let points = try await contributorInsights.metric(ctx, rule: rule, metric: metric,
+                                                                                             start: start, end: end, period: period)
+                                           return TimeSeries(label: metric, timestamps: points.map(\.timestamp), values: points.map(\.value), period: period)
+                                       })
         anomalyDetectors = AnomalyDetectorService(resources: resources, metricData: metricData, clock: clock)
         cloudWatchTags = CloudWatchTagging(resources: resources, tags: tags)
-        contributorInsights = ContributorInsightsService(logs: backend.logs, resources: resources, tags: tags, clock: clock)
         self.logs = LogsService(store: backend.logs, resources: resources, tags: tags, objects: objects, clock: clock)
         s3 = S3Service(store: objects, clock: clock)
         history = EventHistoryService(events: backend.trailEvents, recorder: recorder, clock: clock)

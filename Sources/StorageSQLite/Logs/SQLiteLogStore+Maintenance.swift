@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Runtime
 import Storage
 import StorageEngine
 import Synchronization
@@ -31,8 +32,15 @@ extension SQLiteLogStore {
     /// in position order into compressed blocks of up to `blockEvents`. The compression runs
     /// off the writer; the writer only swaps the blocks, and skips a stream whose raw blocks
     /// changed meanwhile (deleted or expired). Returns the number of blocks written.
+    /// Seals run one at a time: a second caller waits, then seals what the first left (run
+    /// together, one that found a stream's blocks changed by the other skipped the whole stream,
+    /// leaving its newer raw blocks raw: an operator's "seal everything" left a third unsealed).
     @discardableResult
     public func seal(settledBefore: Int64) async throws -> Int {
+        try await sealing.run { try await self.sealUnserialized(settledBefore: settledBefore) }
+    }
+
+    private func sealUnserialized(settledBefore: Int64) async throws -> Int {
         let raw = try await db.read { db in
             try Row.fetchAll(db, sql: "SELECT id, stream FROM log_blocks WHERE format = 0 AND ingested < ? ORDER BY stream",
                              arguments: [settledBefore]).map { (id: $0["id"] as Int64, stream: $0["stream"] as Int64) }

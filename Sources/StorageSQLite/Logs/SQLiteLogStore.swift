@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Runtime
 public import Storage
 import StorageEngine
 import Synchronization
@@ -17,6 +18,8 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
     /// Where the samples an append derives are committed with its events (nil: dropped).
     let metrics: SQLiteMetricStore?
     let catalog = Mutex(Catalog())
+    /// One seal at a time (the background job and an operator's maintenance).
+    let sealing = AsyncSerial()
     /// Events sealed into one block at most.
     static let blockEvents = 8192
 

@@ -67,8 +67,7 @@ extension MathEvaluator {
             guard args.count == 1, case .series = args[0] else { throw unsupported(name, args) }
             throw MathError(message: "SERVICE_QUOTA needs a usage metric in the AWS/Usage namespace published by AWS Service Quotas, and this endpoint has no service quotas")
         case "ANOMALY_DETECTION_BAND": return try await band(args, of: argExprs.first)
-        case "INSIGHT_RULE_METRIC":
-            throw MathError(message: "INSIGHT_RULE_METRIC needs a Contributor Insights rule, and none exists")
+        case "INSIGHT_RULE_METRIC": return try await insightRuleMetric(args)
         case "LAMBDA", "DB_PERF_INSIGHTS":
             throw MathError(message: "\(name) reads an external data source that this endpoint cannot reach")
         default:
@@ -343,6 +342,25 @@ extension MathEvaluator {
             sorted = Array(sorted.prefix(max(0, Int(saturating: n))))
         }
         return .array(sorted)
+    }
+
+    /// The metrics INSIGHT_RULE_METRIC reads (GetInsightRuleReport's).
+    static let insightRuleMetrics: Set<String> = ["UniqueContributors", "MaxContributorValue", "SampleCount", "Sum", "Minimum", "Maximum", "Average"]
+
+    // INSIGHT_RULE_METRIC('rule', 'metric'): the rule's metric at the query's period.
+    private func insightRuleMetric(_ args: [MathValue]) async throws -> MathValue {
+        guard args.count == 2, case .string(let rule) = args[0], case .string(let metric) = args[1] else {
+            throw unsupported("INSIGHT_RULE_METRIC", args)
+        }
+        guard Self.insightRuleMetrics.contains(metric) else {
+            throw MathError(message: "INSIGHT_RULE_METRIC's metric must be one of \(Self.insightRuleMetrics.sorted().joined(separator: ", "))") // wording unverified
+        }
+        let period = env.queryPeriod ?? env.defaultPeriod
+        guard period >= 60, period % 60 == 0 else { throw MathError(message: "The parameter Period must be a multiple of 60.\n") }
+        guard let read = env.insightRuleMetric else {
+            throw MathError(message: "INSIGHT_RULE_METRIC needs Contributor Insights, which this endpoint does not run")
+        }
+        return .series(try await read(rule, metric, period))
     }
 
     // SEARCH('query', 'statistic'[, period])

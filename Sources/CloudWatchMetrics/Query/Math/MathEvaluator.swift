@@ -23,6 +23,9 @@ struct MathEnvironment: Sendable {
     /// The anomaly model of a metric math expression's series at a period, trained up to a
     /// time on the expression evaluated over its history; nil while it has too little.
     var expressionModel: @Sendable (MathExpr, Int64, Int64) async throws -> AnomalyModel? = { _, _, _ in nil }
+    /// A Contributor Insights rule's metric at a period (INSIGHT_RULE_METRIC); nil when the
+    /// endpoint has no Contributor Insights.
+    var insightRuleMetric: (@Sendable (String, String, Int64) async throws -> TimeSeries)?
 }
 
 /// Evaluates metric math (see /work/research notes in the closing note; AWS's semantics):
