@@ -37,7 +37,7 @@ extension SQLiteLogStore {
     /// leaving its newer raw blocks raw: an operator's "seal everything" left a third unsealed).
     @discardableResult
     public func seal(settledBefore: Int64) async throws -> Int {
-        try await sealing.run { try await self.sealUnserialized(settledBefore: settledBefore) }
+        try await sealing.withLock { try await self.sealUnserialized(settledBefore: settledBefore) }
     }
 
     private func sealUnserialized(settledBefore: Int64) async throws -> Int {

@@ -19,7 +19,7 @@ public final class SQLiteLogStore: LogStore, StateReset, StoreMaintenance, Senda
     let metrics: SQLiteMetricStore?
     let catalog = Mutex(Catalog())
     /// One seal at a time (the background job and an operator's maintenance).
-    let sealing = AsyncSerial()
+    let sealing = AsyncLock()
     /// Events sealed into one block at most.
     static let blockEvents = 8192
 
