@@ -100,7 +100,7 @@ public final class InsightsRun: @unchecked Sendable {
         rest = Array(query.commands[cut...])
         try Self.check(query)
         if case .stats(let aggs, let by)? = rest.first { groups = StatsGroups(aggregates: aggs, by: by) }
-        if case .pattern? = rest.first { patterns = PatternClusters() }
+        if case .pattern(let source)? = rest.first { patterns = PatternClusters(source) }
         switch rest.first {
         case nil: bound = (nil, limit)
         case .sort(let keys)? where rest.count == 1: bound = (keys, limit)
@@ -182,8 +182,8 @@ public final class InsightsRun: @unchecked Sendable {
             try groups!.add(row) { try self.eval($0, $1) }
             return
         }
-        if patterns != nil, case .pattern(let e)? = rest.first {
-            if let text = try eval(e, row).text { patterns!.add(text) }
+        if patterns != nil {
+            try patterns!.add(row) { try self.eval($0, $1) }
             return
         }
         row.fields = row.fields.filter { needed.contains($0.key) || Self.underUnnested($0.key, needed) }

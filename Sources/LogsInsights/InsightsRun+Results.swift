@@ -51,8 +51,8 @@ extension InsightsRun {
             case .filter(let e):
                 rows = try rows.filter { try eval(e, $0).truthy }
             case .pattern(let e):
-                var clusters = PatternClusters()
-                for r in rows { if let text = try eval(e, r).text { clusters.add(text) } }
+                var clusters = PatternClusters(e)
+                for r in rows { try clusters.add(r) { try self.eval($0, $1) } }
                 rows = clusters.rows()
                 columns = PatternClusters.columns
                 aggregated = true

@@ -25,8 +25,17 @@ struct PatternClusters {
         let first: Substring?
     }
 
+    /// What `pattern` clusters (`@message`, a parsed field, a string expression).
+    let source: Expr
     private(set) var buckets: [Bucket: [Cluster]] = [:]
     private(set) var total = 0
+
+    init(_ source: Expr) { self.source = source }
+
+    /// Adds a row's text (a row without one is left out).
+    mutating func add(_ row: Row, _ eval: (Expr, Row) throws -> Value) throws {
+        if let text = try eval(source, row).text { add(text) }
+    }
 
     mutating func add(_ text: String) {
         let tokens = Self.tokenize(text)

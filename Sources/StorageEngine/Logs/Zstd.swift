@@ -7,14 +7,12 @@ enum Zstd {
 
     static func compress(_ bytes: [UInt8], level: Int32) -> [UInt8] {
         let bound = ZSTD_compressBound(bytes.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let n = out.withUnsafeMutableBytes { o in
-            bytes.withUnsafeBytes { i in ZSTD_compress(o.baseAddress, bound, i.baseAddress, i.count, level) }
+        return [UInt8](unsafeUninitializedCapacity: bound) { o, count in
+            let n = bytes.withUnsafeBytes { i in ZSTD_compress(o.baseAddress, bound, i.baseAddress, i.count, level) }
+            // Compressing into a buffer of ZSTD_compressBound bytes cannot fail.
+            precondition(ZSTD_isError(n) == 0, "ZSTD_compress: \(String(cString: ZSTD_getErrorName(n)))")
+            count = n
         }
-        // Compressing into a buffer of ZSTD_compressBound bytes cannot fail.
-        precondition(ZSTD_isError(n) == 0, "ZSTD_compress: \(String(cString: ZSTD_getErrorName(n)))")
-        out.removeLast(out.count - n)
-        return out
     }
 
     /// Decompresses one frame; refuses a frame that does not say its size or says more than `limit`.

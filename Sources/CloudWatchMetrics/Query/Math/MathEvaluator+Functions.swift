@@ -344,23 +344,16 @@ extension MathEvaluator {
         return .array(sorted)
     }
 
-    /// The metrics INSIGHT_RULE_METRIC reads (GetInsightRuleReport's).
-    static let insightRuleMetrics: Set<String> = ["UniqueContributors", "MaxContributorValue", "SampleCount", "Sum", "Minimum", "Maximum", "Average"]
-
-    // INSIGHT_RULE_METRIC('rule', 'metric'): the rule's metric at the query's period.
+    // INSIGHT_RULE_METRIC('rule', 'metric'): the rule's metric at the query's period. The
+    // report checks the metric's name and the period (its errors are the expression's).
     private func insightRuleMetric(_ args: [MathValue]) async throws -> MathValue {
         guard args.count == 2, case .string(let rule) = args[0], case .string(let metric) = args[1] else {
             throw unsupported("INSIGHT_RULE_METRIC", args)
         }
-        guard Self.insightRuleMetrics.contains(metric) else {
-            throw MathError(message: "INSIGHT_RULE_METRIC's metric must be one of \(Self.insightRuleMetrics.sorted().joined(separator: ", "))") // wording unverified
-        }
-        let period = env.queryPeriod ?? env.defaultPeriod
-        guard period >= 60, period % 60 == 0 else { throw MathError(message: "The parameter Period must be a multiple of 60.\n") }
         guard let read = env.insightRuleMetric else {
             throw MathError(message: "INSIGHT_RULE_METRIC needs Contributor Insights, which this endpoint does not run")
         }
-        return .series(try await read(rule, metric, period))
+        return .series(try await read(rule, metric, env.queryPeriod ?? env.defaultPeriod))
     }
 
     // SEARCH('query', 'statistic'[, period])
