@@ -32,6 +32,10 @@ extension LogsService {
     }
 
     public func deleteLogGroup(_ input: CloudWatchLogs.DeleteLogGroupRequest, _ ctx: CallContext) async throws -> EmptyShape {
+        // Its index policy first (named by the group's id, which a later group may be given).
+        if let group = try await store.group(scope: ctx.scope, name: input.logGroupName) {
+            _ = try await resources.delete(kind: Self.indexPolicyKind, scope: ctx.scope, names: [String(group.id)], allOrNothing: false)
+        }
         guard try await store.deleteGroup(scope: ctx.scope, name: input.logGroupName) else {
             throw AWSError(Errors.resourceNotFoundException, "The specified log group does not exist.")
         }

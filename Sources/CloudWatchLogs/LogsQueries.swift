@@ -97,6 +97,8 @@ extension LogsService {
                 }
             }
         }
+        // The lookup tables it joins, read once: a table updated while it runs does not change it.
+        compiled.lookupTables = try await lookupTables(compiled.lookupTableNames, ctx.scope)
         let id = UUID().uuidString.lowercased()
         let now = nowMillis
         let started = queries.queries.withLock { all -> Bool in

@@ -74,13 +74,19 @@ public final class InsightsRun: @unchecked Sendable {
     let query: LogsInsightsQuery
     let limit: Int
     let streamed: [Command]
-    let rest: [Command]
+    var rest: [Command]
     var kept: [Row] = []
     /// When the first command needing every row is `stats`, its groups, filled as rows match
     /// (no row is kept).
     var groups: StatsGroups?
     /// When it is `pattern`, its clusters, likewise.
     var patterns: PatternClusters?
+    /// The tables the query's `lookup` commands read, by name: the caller loads them
+    /// (`lookupTableNames`) before the first event.
+    public var lookupTables: [String: LookupTable] = [:]
+    /// With `diff`, the period compared with: the caller scans it into a sibling run and hands
+    /// that to `results(previous:)`.
+    public private(set) var comparison: ComparisonPeriod?
     public private(set) var recordsScanned = 0
     public private(set) var bytesScanned = 0
     public private(set) var recordsMatched = 0
@@ -92,13 +98,18 @@ public final class InsightsRun: @unchecked Sendable {
         self.limit = limit
         let cut = query.commands.firstIndex { c in
             switch c {
-            case .stats, .sort, .dedup, .limit, .unnest, .pattern: return true
+            case .stats, .sort, .dedup, .limit, .unnest, .pattern, .diff: return true
             default: return false
             }
         } ?? query.commands.count
         streamed = Array(query.commands[..<cut])
         rest = Array(query.commands[cut...])
         try Self.check(query)
+        comparison = query.commands.lazy.compactMap { if case .diff(let p) = $0 { return p } else { return nil } }.first
+        if comparison != nil, case .diff? = rest.first {
+            // `diff` compares patterns: without a `pattern` before it, those of `@message`.
+            rest.insert(.pattern(.field("@message")), at: 0)
+        }
         if case .stats(let aggs, let by)? = rest.first { groups = StatsGroups(aggregates: aggs, by: by) }
         if case .pattern(let source)? = rest.first { patterns = PatternClusters(source) }
         switch rest.first {
@@ -151,6 +162,23 @@ public final class InsightsRun: @unchecked Sendable {
 
     /// Refuses what parses but cannot run: aggregates outside `stats`, `stats` without one.
     static func check(_ q: LogsInsightsQuery) throws {
+        let diffs = q.commands.indices.filter { if case .diff = q.commands[$0] { return true } else { return false } }
+        if diffs.count > 1 { throw InsightsError("A query can have only one diff command") }
+        if let at = diffs.first {
+            // What comes before diff acts on single events, then at most one pattern.
+            var before = q.commands[..<at]
+            if case .pattern? = before.last { before = before.dropLast() }
+            for c in before {
+                switch c {
+                case .stats, .sort, .dedup, .limit, .unnest, .pattern:
+                    throw InsightsError("diff compares patterns: only commands on single events and one pattern command can come before it")
+                default: break
+                }
+            }
+        }
+        if q.commands.filter({ if case .filterIndex = $0 { return true } else { return false } }).count > 1 {
+            throw InsightsError("A query can have only one filterIndex command")
+        }
         for c in q.commands {
             switch c {
             case .stats(let aggs, let by):
@@ -221,7 +249,19 @@ public final class InsightsRun: @unchecked Sendable {
     /// A new, empty run of the same query: one per shard of a scan that uses every core.
     public func sibling() -> InsightsRun {
         // The text compiled once already, so it compiles again.
-        try! InsightsRun(text, limit: limit)
+        let run = try! InsightsRun(text, limit: limit)
+        run.lookupTables = lookupTables
+        return run
+    }
+
+    /// The lookup tables the query's `lookup` commands name.
+    public var lookupTableNames: Set<String> {
+        Set(query.commands.compactMap { if case .lookup(let j) = $0 { return j.table } else { return nil } })
+    }
+
+    /// The field of the query's `filterIndex` (only log groups indexed on it are scanned).
+    public var indexedField: String? {
+        query.commands.lazy.compactMap { if case .filterIndex(let f, _) = $0 { return f } else { return nil } }.first
     }
 
     /// Adds what `other` (a sibling that consumed other events) kept and counted, as if this
@@ -298,6 +338,28 @@ public final class InsightsRun: @unchecked Sendable {
                 }
             }
             return true
+        case .lookup(let join):
+            var values: [String] = []
+            for f in join.logFields {
+                guard let v = row.fields[f]?.text else { return true }
+                values.append(v)
+            }
+            // Through the subscript, in place: the table's index is built once, not copied.
+            guard let record = lookupTables[join.table]?.match(join.tableFields, values),
+                  let columns = lookupTables[join.table]?.columns else { return true }
+            for out in join.outputs {
+                if let i = columns.firstIndex(of: out) { row.fields[out] = .string(record[i]) }
+            }
+            return true
+        case .filterIndex(let field, let values):
+            guard let v = row.fields[field]?.text else { return false }
+            return values.contains { e in
+                switch e {
+                case .string(let s): return s == v
+                case .number(let n): return Value.number(n).text == v
+                default: return false
+                }
+            }
         case .unmask:
             return true
         default:

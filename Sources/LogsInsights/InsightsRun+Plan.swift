@@ -21,6 +21,30 @@ extension InsightsRun {
     /// `@message like` terms): a store may skip blocks that cannot hold them.
     public var requiredTerms: [[UInt8]] {
         prefilter.compactMap { if case .contains(let bytes) = $0 { return bytes } else { return nil } }
+            + (indexTerm.map { [$0] } ?? [])
+    }
+
+    /// A `filterIndex` on a JSON field for one string, when no command before it writes the
+    /// field: the string's bytes are in every message it keeps (JSON escapes none of the
+    /// characters allowed here), so blocks without them are skipped, as a field index skips
+    /// events.
+    var indexTerm: [UInt8]? {
+        var written: Set<String> = []
+        for c in query.commands {
+            switch c {
+            case .filterIndex(let field, let values):
+                guard !field.hasPrefix("@"), !written.contains(field), values.count == 1, case .string(let v) = values[0],
+                      !v.isEmpty, v.unicodeScalars.allSatisfy({ $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || "._-:+ ".unicodeScalars.contains($0)) })
+                else { return nil }
+                return Array(v.utf8)
+            case .fields(let list), .display(let list): for n in list { written.insert(n.name) }
+            case .parse(_, .glob(_, let names)), .parse(_, .regex(_, let names)): written.formUnion(names)
+            case .lookup(let j): written.formUnion(j.outputs)
+            case .unnest(_, let alias): written.insert(alias)
+            default: break
+            }
+        }
+        return nil
     }
 
     /// The `@message like …` terms of a conjunction (any other shape needs nothing).
@@ -75,7 +99,9 @@ extension InsightsRun {
             case .parse(let source, _), .pattern(let source): referenced(source, into: &names)
             case .dedup(let fields): for f in fields { referenced(f, into: &names) }
             case .unnest(let field, _): names.insert(unnested(field))
-            case .limit, .unmask: break
+            case .lookup(let j): names.formUnion(j.logFields)
+            case .filterIndex(let f, _): names.insert(f)
+            case .limit, .unmask, .diff: break
             }
         }
         return names

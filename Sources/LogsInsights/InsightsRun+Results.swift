@@ -6,8 +6,9 @@ import TrailwatchCore
 extension InsightsRun {
     // MARK: The end of the run
 
-    /// The result rows, each a list of (field, value) in the order AWS answers them.
-    public func results() throws -> [[(field: String, value: String)]] {
+    /// The result rows, each a list of (field, value) in the order AWS answers them. With
+    /// `diff`, `previous` is a sibling run that consumed the compared period's events.
+    public func results(previous: InsightsRun? = nil) throws -> [[(field: String, value: String)]] {
         switch rest.first {
         case .stats?, .pattern?: break
         default: orderKept()
@@ -22,7 +23,10 @@ extension InsightsRun {
             columns = groups.by.map(\.name) + groups.aggregates.map(\.name)
             aggregated = true
             commands = commands.dropFirst()
-        } else if let patterns {
+        } else if var patterns {
+            if comparison != nil {
+                patterns.merge(previous?.patterns?.asPrevious() ?? PatternClusters(patterns.source).asPrevious())
+            }
             rows = patterns.rows()
             columns = PatternClusters.columns
             aggregated = true
@@ -56,6 +60,8 @@ extension InsightsRun {
                 rows = clusters.rows()
                 columns = PatternClusters.columns
                 aggregated = true
+            case .diff:
+                columns = PatternClusters.diffColumns
             case .unnest(let field, let alias):
                 rows = rows.flatMap { Self.unnest($0, field, alias) }
                 if columns != nil, !columns!.contains(alias) { columns!.append(alias) }
@@ -126,6 +132,8 @@ extension InsightsRun {
                 columns = cols
             case .display(let list):
                 columns = list.map(\.name)
+            case .lookup(let j) where columns != nil:
+                for n in j.outputs where !columns!.contains(n) { columns!.append(n) }
             case .parse(_, let pattern) where columns != nil:
                 switch pattern {
                 case .glob(_, let names), .regex(_, let names): for n in names where !columns!.contains(n) { columns!.append(n) }

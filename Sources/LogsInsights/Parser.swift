@@ -102,6 +102,15 @@ struct Parser {
         guard eat(op) else { throw unexpected() }
     }
 
+    /// A string or a number (`filterIndex`'s values).
+    mutating func literal() throws -> Expr {
+        switch peek {
+        case .string(let s): pos += 1; return .string(s)
+        case .number(let n): pos += 1; return .number(n)
+        default: throw unexpected()
+        }
+    }
+
     mutating func identifier() throws -> String {
         guard case .ident(let w) = peek else { throw unexpected() }
         pos += 1
@@ -173,7 +182,32 @@ struct Parser {
             return .pattern(try expression())
         case "source":
             throw InsightsError("SOURCE must be the query's first command", start: at.start, end: at.end)
-        case "diff", "anomaly", "filterindex", "lookup":
+        case "lookup":
+            let table = try identifier()
+            var join = LookupJoin(table: table, tableFields: [], logFields: [], outputs: [])
+            repeat {
+                let field = try identifier()
+                join.tableFields.append(field)
+                join.logFields.append(keyword("as") ? try identifier() : field)
+            } while eat(",")
+            guard keyword("output") else { throw unexpected() }
+            repeat { join.outputs.append(try identifier()) } while eat(",")
+            return .lookup(join)
+        case "filterindex":
+            let field = try identifier()
+            if eat("=") { return .filterIndex(field: field, values: [try literal()]) }
+            guard keyword("in"), eat("[") else { throw unexpected() }
+            var values: [Expr] = []
+            repeat { values.append(try literal()) } while eat(",")
+            try expect("]")
+            return .filterIndex(field: field, values: values)
+        case "diff":
+            if case .ident(let w) = peek, let period = ComparisonPeriod(rawValue: w), period != .previous {
+                pos += 1
+                return .diff(period)
+            }
+            return .diff(.previous)
+        case "anomaly":
             throw InsightsError("The command '\(word)' is not supported by Trailwatch yet", start: at.start, end: at.end)
         default:
             throw InsightsError("Unknown command '\(word)'", start: at.start, end: at.end)

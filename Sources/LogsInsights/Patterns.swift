@@ -18,6 +18,8 @@ struct PatternClusters {
         var tokens: [Substring?]
         var count: Int
         var severity: String
+        /// With `diff`: the texts of the period compared with.
+        var previous = 0
     }
 
     struct Bucket: Hashable {
@@ -29,6 +31,8 @@ struct PatternClusters {
     let source: Expr
     private(set) var buckets: [Bucket: [Cluster]] = [:]
     private(set) var total = 0
+    /// Whether the clusters hold a compared period's counts too (`diff`).
+    private(set) var compared = false
 
     init(_ source: Expr) { self.source = source }
 
@@ -45,6 +49,7 @@ struct PatternClusters {
     /// Adds a cluster (one text, or a sibling shard's cluster) to its bucket.
     mutating func add(_ c: Cluster) {
         total += c.count
+        if c.previous > 0 { compared = true }
         let key = Bucket(length: c.tokens.count, first: c.tokens.first ?? nil)
         var clusters = buckets[key] ?? []
         buckets[key] = nil
@@ -57,6 +62,7 @@ struct PatternClusters {
             var merged = clusters[b.index]
             for i in merged.tokens.indices where merged.tokens[i] != c.tokens[i] { merged.tokens[i] = nil }
             merged.count += c.count
+            merged.previous += c.previous
             if merged.severity == "Unknown" { merged.severity = c.severity }
             clusters[b.index] = merged
         } else {
@@ -67,6 +73,23 @@ struct PatternClusters {
 
     mutating func merge(_ other: PatternClusters) {
         for clusters in other.buckets.values { for c in clusters { add(c) } }
+        if other.compared { compared = true }
+    }
+
+    /// These clusters as a compared period's (`diff`): their counts become `previous`, so
+    /// merged into the current period's clusters, texts of one structure meet in one cluster.
+    func asPrevious() -> PatternClusters {
+        var p = PatternClusters(source)
+        p.compared = true
+        for (key, clusters) in buckets {
+            p.buckets[key] = clusters.map { c in
+                var c = c
+                c.previous += c.count
+                c.count = 0
+                return c
+            }
+        }
+        return p
     }
 
     /// The share of the template's static tokens that `tokens` repeats (1 for an all-dynamic
@@ -111,13 +134,36 @@ struct PatternClusters {
                 return "<Token-\(n)>"
             }.joined(separator: " ")
             return (text, c)
-        }.sorted { a, b in a.1.count != b.1.count ? a.1.count > b.1.count : a.0 < b.0 }
+        }.sorted { a, b in
+            if a.1.count != b.1.count { return a.1.count > b.1.count }
+            if a.1.previous != b.1.previous { return a.1.previous > b.1.previous }
+            return a.0 < b.0
+        }
         return all.map { text, c in
-            Row(fields: ["@pattern": .string(text), "@ratio": .number(total == 0 ? 0 : Double(c.count) / Double(total)),
-                         "@sampleCount": .number(Double(c.count)), "@severityLabel": .string(c.severity)],
-                timestamp: 0)
+            var fields: [String: Value] = [
+                "@pattern": .string(text), "@ratio": .number(total == 0 ? 0 : Double(c.count) / Double(total)),
+                "@sampleCount": .number(Double(c.count)), "@severityLabel": .string(c.severity),
+            ]
+            if compared {
+                fields["@previousSampleCount"] = .number(Double(c.previous))
+                fields["@diffEventCount"] = .number(Double(c.count - c.previous))
+                fields["@diffDescription"] = .string(Self.describe(c.count, c.previous))
+            }
+            return Row(fields: fields, timestamp: 0)
         }
     }
 
+    /// How a cluster's count changed from the compared period.
+    static func describe(_ now: Int, _ before: Int) -> String {
+        if before == 0 { return "New pattern" }
+        if now == 0 { return "Pattern not found in the current period" }
+        if now == before { return "No change in event count" }
+        let percent = Int((Double(abs(now - before)) / Double(before) * 100).rounded())
+        return "Event count \(now > before ? "increased" : "decreased") by \(percent)%"
+    }
+
     static let columns = ["@pattern", "@ratio", "@sampleCount", "@severityLabel"]
+    /// `diff`'s columns: AWS documents none of its field names; these name the console's
+    /// columns (previous event count, difference event count, difference description).
+    static let diffColumns = columns + ["@previousSampleCount", "@diffEventCount", "@diffDescription"]
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The syntax tree of a Logs Insights query: a pipeline of commands.
 indirect enum Expr: Equatable, Sendable {
     case field(String)
@@ -46,6 +48,46 @@ enum Command: Equatable, Sendable {
     case unnest(field: String, into: String)
     /// `pattern expr`: the rows clustered by the text's structure.
     case pattern(Expr)
+    /// `lookup table field [as logField], … OUTPUT out, …`: a lookup table's values joined in.
+    case lookup(LookupJoin)
+    /// `filterIndex field = value` / `in [values]`: only groups indexed on the field, only
+    /// events whose field is one of the values.
+    case filterIndex(field: String, values: [Expr])
+    /// `diff [previousDay|previousWeek|previousMonth]`: the patterns compared with an earlier
+    /// period of the same length.
+    case diff(ComparisonPeriod)
+}
+
+/// `lookup`'s join: the table's `tableFields` matched, in order, against the row's `logFields`.
+struct LookupJoin: Equatable, Sendable {
+    var table: String
+    var tableFields: [String]
+    var logFields: [String]
+    var outputs: [String]
+}
+
+/// The period `diff` compares with.
+public enum ComparisonPeriod: String, Equatable, Sendable {
+    case previous, previousDay, previousWeek, previousMonth
+
+    /// The period compared with [start, end) (epoch milliseconds): as long, ending earlier.
+    public func shifted(start: Int64, end: Int64) -> (start: Int64, end: Int64) {
+        let length = end - start
+        switch self {
+        case .previous: return (start - length, start)
+        case .previousDay: return (start - 86_400_000, end - 86_400_000)
+        case .previousWeek: return (start - 7 * 86_400_000, end - 7 * 86_400_000)
+        case .previousMonth:
+            // The same time of day and day of the month, a calendar month earlier (the last
+            // day of a shorter month when the day does not exist).
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "UTC")!
+            let date = Date(timeIntervalSince1970: Double(start) / 1000)
+            let earlier = calendar.date(byAdding: .month, value: -1, to: date) ?? date.addingTimeInterval(-30 * 86_400)
+            let s = Int64((earlier.timeIntervalSince1970 * 1000).rounded())
+            return (s, s + length)
+        }
+    }
 }
 
 /// A parsed query.

@@ -14,8 +14,12 @@ struct QueryCaseTests {
             var rows: [[String: String]]?
             var error: String?
             var round: [String: Int]?
+            /// With `diff`: the messages of the compared period.
+            var previous: [String]?
         }
         var events: [Event]
+        /// CSV bodies the `lookup` cases join, by table name.
+        var lookupTables: [String: String]
         var cases: [Case]
     }
 
@@ -26,8 +30,9 @@ struct QueryCaseTests {
 
     /// Runs `query` over the events dealt round-robin to `shards` sibling runs, absorbed into
     /// the first as a scan over every core does.
-    static func run(_ query: String, shards: Int = 1) throws -> [[(field: String, value: String)]] {
+    static func run(_ query: String, shards: Int = 1, previous: [String] = []) throws -> [[(field: String, value: String)]] {
         let run = try InsightsRun(query)
+        run.lookupTables = try fixture.lookupTables.mapValues { try LookupTable(csv: $0) }
         let runs = [run] + (1..<max(1, shards)).map { _ in run.sibling() }
         for (i, e) in fixture.events.enumerated() {
             try runs[i % runs.count].consume(LogRecord(timestamp: e.t, message: e.message, logStream: e.stream, log: "123456789012:app",
@@ -35,7 +40,12 @@ struct QueryCaseTests {
         }
         let all = run.sibling()
         for r in runs { all.absorb(r) }
-        return try all.results()
+        let before = run.sibling()
+        for (i, m) in previous.enumerated() {
+            try before.consume(LogRecord(timestamp: 1_795_514_400_000 + Int64(i), message: m, logStream: "worker", log: "123456789012:app",
+                                         ingestionTime: 0, ptr: "q\(i)"))
+        }
+        return try all.results(previous: run.comparison == nil ? nil : before)
     }
 
     @Test("each case answers its rows or its error", arguments: fixture.cases.map(\.query))
@@ -51,7 +61,7 @@ struct QueryCaseTests {
             return
         }
         for shards in [1, 3] {
-            let rows = try Self.run(query, shards: shards)
+            let rows = try Self.run(query, shards: shards, previous: c.previous ?? [])
             #expect(Self.texts(rows, c.round) == c.rows ?? [], "\(query), \(shards) shard(s)")
         }
     }

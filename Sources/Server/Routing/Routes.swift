@@ -160,6 +160,17 @@ extension RouteTable {
         t.on(CloudWatchLogs.API.describeQueryDefinitions, s.logs.describeQueryDefinitions)
         t.on(CloudWatchLogs.API.deleteQueryDefinition, s.logs.deleteQueryDefinition)
 
+        // CloudWatch Logs: lookup tables (the `lookup` command) and field indexes (`filterIndex`)
+        t.on(CloudWatchLogs.API.createLookupTable, s.logs.createLookupTable)
+        t.on(CloudWatchLogs.API.getLookupTable, s.logs.getLookupTable)
+        t.on(CloudWatchLogs.API.describeLookupTables, s.logs.describeLookupTables)
+        t.on(CloudWatchLogs.API.updateLookupTable, s.logs.updateLookupTable)
+        t.on(CloudWatchLogs.API.deleteLookupTable, s.logs.deleteLookupTable)
+        t.on(CloudWatchLogs.API.putIndexPolicy, s.logs.putIndexPolicy)
+        t.on(CloudWatchLogs.API.describeIndexPolicies, s.logs.describeIndexPolicies)
+        t.on(CloudWatchLogs.API.deleteIndexPolicy, s.logs.deleteIndexPolicy)
+        t.on(CloudWatchLogs.API.describeFieldIndexes, s.logs.describeFieldIndexes)
+
         // CloudWatch Logs: metric filters
         t.on(CloudWatchLogs.API.putMetricFilter, s.logs.putMetricFilter)
         t.on(CloudWatchLogs.API.describeMetricFilters, s.logs.describeMetricFilters)
