@@ -87,6 +87,8 @@ public final class InsightsRun: @unchecked Sendable {
     /// With `diff`, the period compared with: the caller scans it into a sibling run and hands
     /// that to `results(previous:)`.
     public private(set) var comparison: ComparisonPeriod?
+    /// Whether an `anomaly` command reads the patterns' evidence.
+    var anomalies: Bool { query.commands.contains(.anomaly) }
     public private(set) var recordsScanned = 0
     public private(set) var bytesScanned = 0
     public private(set) var recordsMatched = 0
@@ -111,7 +113,7 @@ public final class InsightsRun: @unchecked Sendable {
             rest.insert(.pattern(.field("@message")), at: 0)
         }
         if case .stats(let aggs, let by)? = rest.first { groups = StatsGroups(aggregates: aggs, by: by) }
-        if case .pattern(let source)? = rest.first { patterns = PatternClusters(source) }
+        if case .pattern(let source)? = rest.first { patterns = PatternClusters(source, anomalies: query.commands.contains(.anomaly)) }
         switch rest.first {
         case nil: bound = (nil, limit)
         case .sort(let keys)? where rest.count == 1: bound = (keys, limit)
@@ -174,6 +176,14 @@ public final class InsightsRun: @unchecked Sendable {
                     throw InsightsError("diff compares patterns: only commands on single events and one pattern command can come before it")
                 default: break
                 }
+            }
+        }
+        for (i, c) in q.commands.enumerated() where c == .anomaly {
+            // anomaly reads patterns: a pattern command before it, with at most diff between.
+            var j = i - 1
+            while j >= 0, case .diff = q.commands[j] { j -= 1 }
+            guard j >= 0, case .pattern = q.commands[j] else {
+                throw InsightsError("anomaly must follow a pattern command")
             }
         }
         if q.commands.filter({ if case .filterIndex = $0 { return true } else { return false } }).count > 1 {

@@ -101,7 +101,7 @@ extension InsightsRun {
             case .unnest(let field, _): names.insert(unnested(field))
             case .lookup(let j): names.formUnion(j.logFields)
             case .filterIndex(let f, _): names.insert(f)
-            case .limit, .unmask, .diff: break
+            case .limit, .unmask, .diff, .anomaly: break
             }
         }
         return names

@@ -55,13 +55,15 @@ extension InsightsRun {
             case .filter(let e):
                 rows = try rows.filter { try eval(e, $0).truthy }
             case .pattern(let e):
-                var clusters = PatternClusters(e)
+                var clusters = PatternClusters(e, anomalies: anomalies)
                 for r in rows { try clusters.add(r) { try self.eval($0, $1) } }
                 rows = clusters.rows()
                 columns = PatternClusters.columns
                 aggregated = true
             case .diff:
-                columns = PatternClusters.diffColumns
+                columns = (columns ?? PatternClusters.columns) + PatternClusters.diffColumns
+            case .anomaly:
+                columns = (columns ?? PatternClusters.columns) + PatternClusters.anomalyColumns
             case .unnest(let field, let alias):
                 rows = rows.flatMap { Self.unnest($0, field, alias) }
                 if columns != nil, !columns!.contains(alias) { columns!.append(alias) }

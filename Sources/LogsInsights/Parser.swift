@@ -208,7 +208,7 @@ struct Parser {
             }
             return .diff(.previous)
         case "anomaly":
-            throw InsightsError("The command '\(word)' is not supported by Trailwatch yet", start: at.start, end: at.end)
+            return .anomaly
         default:
             throw InsightsError("Unknown command '\(word)'", start: at.start, end: at.end)
         }

@@ -20,6 +20,8 @@ struct PatternClusters {
         var severity: String
         /// With `diff`: the texts of the period compared with.
         var previous = 0
+        /// With `anomaly`: what its events showed.
+        var evidence: PatternEvidence?
     }
 
     struct Bucket: Hashable {
@@ -33,22 +35,35 @@ struct PatternClusters {
     private(set) var total = 0
     /// Whether the clusters hold a compared period's counts too (`diff`).
     private(set) var compared = false
+    /// Whether they gather evidence for `anomaly`, and the time span of their events.
+    let anomalies: Bool
+    private(set) var first = Int64.max, last = Int64.min
 
-    init(_ source: Expr) { self.source = source }
+    init(_ source: Expr, anomalies: Bool = false) {
+        self.source = source
+        self.anomalies = anomalies
+    }
 
     /// Adds a row's text (a row without one is left out).
     mutating func add(_ row: Row, _ eval: (Expr, Row) throws -> Value) throws {
-        if let text = try eval(source, row).text { add(text) }
+        if let text = try eval(source, row).text { add(text, at: row.timestamp) }
     }
 
-    mutating func add(_ text: String) {
-        let tokens = Self.tokenize(text)
-        add(Cluster(tokens: tokens, count: 1, severity: Self.severity(of: tokens)))
+    mutating func add(_ text: String, at timestamp: Int64 = 0) {
+        let raw = Self.split(text)
+        let tokens = raw.map { t -> Substring? in t.contains(where: \.isNumber) ? nil : t }
+        var c = Cluster(tokens: tokens, count: 1, severity: Self.severity(of: tokens))
+        if anomalies { c.evidence = PatternEvidence(tokens: raw, timestamp: timestamp) }
+        add(c)
     }
 
     /// Adds a cluster (one text, or a sibling shard's cluster) to its bucket.
     mutating func add(_ c: Cluster) {
         total += c.count
+        if let e = c.evidence {
+            first = min(first, e.first)
+            last = max(last, e.last)
+        }
         if c.previous > 0 { compared = true }
         let key = Bucket(length: c.tokens.count, first: c.tokens.first ?? nil)
         var clusters = buckets[key] ?? []
@@ -63,6 +78,9 @@ struct PatternClusters {
             for i in merged.tokens.indices where merged.tokens[i] != c.tokens[i] { merged.tokens[i] = nil }
             merged.count += c.count
             merged.previous += c.previous
+            if let e = c.evidence {
+                if merged.evidence == nil { merged.evidence = e } else { merged.evidence!.merge(e) }
+            }
             if merged.severity == "Unknown" { merged.severity = c.severity }
             clusters[b.index] = merged
         } else {
@@ -79,13 +97,14 @@ struct PatternClusters {
     /// These clusters as a compared period's (`diff`): their counts become `previous`, so
     /// merged into the current period's clusters, texts of one structure meet in one cluster.
     func asPrevious() -> PatternClusters {
-        var p = PatternClusters(source)
+        var p = PatternClusters(source, anomalies: anomalies)
         p.compared = true
         for (key, clusters) in buckets {
             p.buckets[key] = clusters.map { c in
                 var c = c
                 c.previous += c.count
                 c.count = 0
+                c.evidence = nil  // anomalies are the current period's
                 return c
             }
         }
@@ -101,10 +120,8 @@ struct PatternClusters {
         return Double(same) / Double(template.count)
     }
 
-    static func tokenize(_ text: String) -> [Substring?] {
-        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }).map { t in
-            t.contains(where: \.isNumber) ? nil : t
-        }
+    static func split(_ text: String) -> [Substring] {
+        text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
     }
 
     /// The level a text's words name: Error, Warning, Info, Debug, or Unknown.
@@ -144,6 +161,16 @@ struct PatternClusters {
                 "@pattern": .string(text), "@ratio": .number(total == 0 ? 0 : Double(c.count) / Double(total)),
                 "@sampleCount": .number(Double(c.count)), "@severityLabel": .string(c.severity),
             ]
+            if anomalies {
+                let found = c.evidence?.anomalies(count: c.count, tokens: c.tokens, rangeFirst: first, rangeLast: last) ?? []
+                fields["@isAnomaly"] = .string(found.isEmpty ? "false" : "true")
+                if !found.isEmpty {
+                    var types: [String] = []
+                    for f in found where !types.contains(f.type) { types.append(f.type) }
+                    fields["@anomalyTypes"] = .string(types.joined(separator: ", "))
+                    fields["@anomalyDescription"] = .string(found.map(\.description).joined(separator: "; "))
+                }
+            }
             if compared {
                 fields["@previousSampleCount"] = .number(Double(c.previous))
                 fields["@diffEventCount"] = .number(Double(c.count - c.previous))
@@ -165,5 +192,7 @@ struct PatternClusters {
     static let columns = ["@pattern", "@ratio", "@sampleCount", "@severityLabel"]
     /// `diff`'s columns: AWS documents none of its field names; these name the console's
     /// columns (previous event count, difference event count, difference description).
-    static let diffColumns = columns + ["@previousSampleCount", "@diffEventCount", "@diffDescription"]
+    static let diffColumns = ["@previousSampleCount", "@diffEventCount", "@diffDescription"]
+    /// `anomaly`'s columns (their names are Trailwatch's: see `PatternEvidence`).
+    static let anomalyColumns = ["@isAnomaly", "@anomalyTypes", "@anomalyDescription"]
 }

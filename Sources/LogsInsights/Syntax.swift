@@ -56,6 +56,8 @@ enum Command: Equatable, Sendable {
     /// `diff [previousDay|previousWeek|previousMonth]`: the patterns compared with an earlier
     /// period of the same length.
     case diff(ComparisonPeriod)
+    /// `anomaly`: after `pattern`, each pattern's anomalies (see `PatternEvidence`).
+    case anomaly
 }
 
 /// `lookup`'s join: the table's `tableFields` matched, in order, against the row's `logFields`.

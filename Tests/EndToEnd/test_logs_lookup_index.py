@@ -166,3 +166,26 @@ def test_diff_compares_with_the_previous_period(logs):
         assert out["statistics"]["recordsScanned"] == 5
     finally:
         logs.delete_log_group(logGroupName=group)
+
+
+def test_anomaly_marks_a_new_pattern(logs):
+    now = int(time.time())
+    name = f"/e2e/lookup-{uuid.uuid4().hex[:8]}"
+    logs.create_log_group(logGroupName=name)
+    logs.create_log_stream(logGroupName=name, logStreamName="s")
+    # One a minute for 25 minutes: steady.
+    logs.put_log_events(logGroupName=name, logStreamName="s",
+                        logEvents=[{"timestamp": (now - 1500 + 60 * i) * 1000, "message": f"request {i} ok"} for i in range(25)])
+    group = name
+    try:
+        put(logs, group, ["disk full on sda"], at=(now - 30) * 1000)
+        out = query(logs, "pattern @message | anomaly", now - 1800, now, logGroupName=group)
+        got = {r["@pattern"]: r for r in rows(out)}
+        assert got["disk full on sda"]["@isAnomaly"] == "true"
+        assert got["disk full on sda"]["@anomalyTypes"] == "New Pattern"
+        assert got["request <Token-1> ok"]["@isAnomaly"] == "false"
+        with pytest.raises(ClientError) as e:
+            logs.start_query(logGroupName=group, startTime=now - 60, endTime=now, queryString="fields @message | anomaly")
+        assert code(e) == "MalformedQueryException"
+    finally:
+        logs.delete_log_group(logGroupName=group)
